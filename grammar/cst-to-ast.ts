@@ -1,0 +1,381 @@
+/**
+ * CST → AST. The only code that reads tokens. Recovery can leave rules half-filled, so every child is treated
+ * as possibly absent: a missing expression becomes a `missing` node (its syntax error is already reported),
+ * a missing name becomes the empty string, and later stages skip what they cannot understand.
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type { Range } from '../diagnostics/source-range.js';
+import type * as A from './ast.js';
+import type * as C from './cst.generated.js';
+
+/** The range of one token. Chevrotain columns are 1-based and its end offsets inclusive. */
+export function tokenRange(tok: IToken): Range {
+  const startLine = tok.startLine ?? 1;
+  const startColumn = tok.startColumn ?? 1;
+  return {
+    start: { line: startLine, column: startColumn, offset: tok.startOffset },
+    end: { line: tok.endLine ?? startLine, column: (tok.endColumn ?? startColumn) + 1, offset: (tok.endOffset ?? tok.startOffset) + 1 },
+  };
+}
+
+function validNumber(n: number | undefined): n is number {
+  return n !== undefined && Number.isFinite(n);
+}
+
+/** The range of a CST node, or of a fallback when recovery left it empty. */
+function nodeRange(node: CstNode | undefined, fallback: Range): Range {
+  const loc = node?.location;
+  if (!loc || !validNumber(loc.startOffset) || !validNumber(loc.endOffset) || !validNumber(loc.startLine)) return fallback;
+  return {
+    start: { line: loc.startLine, column: loc.startColumn ?? 1, offset: loc.startOffset },
+    end: { line: loc.endLine ?? loc.startLine, column: (loc.endColumn ?? 1) + 1, offset: loc.endOffset + 1 },
+  };
+}
+
+/** Carries the source text (for doc comments) and a fallback range for recovered nodes. */
+class Builder {
+  private lastRange: Range;
+  constructor(
+    private readonly comments: readonly IToken[],
+    private readonly lines: readonly string[],
+  ) {
+    this.lastRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+  }
+
+  private tok(t: IToken | undefined): Range {
+    if (t && validNumber(t.startOffset)) this.lastRange = tokenRange(t);
+    return this.lastRange;
+  }
+
+  private range(node: CstNode | undefined): Range {
+    const r = nodeRange(node, this.lastRange);
+    this.lastRange = r;
+    return r;
+  }
+
+  private ident(t: IToken | undefined): { name: string; range: Range } {
+    const ok = t && validNumber(t.startOffset) && !t.isInsertedInRecovery;
+    return { name: ok ? t.image : '', range: this.tok(t) };
+  }
+
+  /**
+   * A declaration's doc: the comment on its own line after it, else the run of whole-line comments just above it.
+   * `#` and one following space are stripped.
+   */
+  private docFor(range: Range): string | undefined {
+    const strip = (c: IToken): string => c.image.replace(/^#+\s?/, '').trimEnd();
+    const trailing = this.comments.find((c) => c.startLine === range.end.line && c.startOffset >= range.end.offset - 1);
+    if (trailing) return strip(trailing);
+    const above: string[] = [];
+    for (let line = range.start.line - 1; line >= 1; line--) {
+      const c = this.comments.find((x) => x.startLine === line);
+      if (!c || (this.lines[line - 1] ?? '').trim().indexOf('#') !== 0) break;
+      above.unshift(strip(c));
+    }
+    return above.length > 0 ? above.join('\n') : undefined;
+  }
+
+  model(cst: C.ModelCstNode): A.ModelAst {
+    const name = this.ident(cst.children.name?.[0]);
+    const covariates: A.CovariateDecl[] = [];
+    const constants: A.ConstantDecl[] = [];
+    const parameters: A.ParameterDecl[] = [];
+    const errorParameters: A.ParameterDecl[] = [];
+    const states: A.StateDecl[] = [];
+    const ode: A.OdeStmt[] = [];
+    const dosing: A.DosingStmt[] = [];
+    const observations: A.ObservationStmt[] = [];
+    const blocks: A.BlockInfo[] = [];
+    for (const block of cst.children.block ?? []) {
+      const b = block.children;
+      if (b.covariatesBlock) {
+        const c = b.covariatesBlock[0]!;
+        blocks.push({ kind: 'covariates', keywordRange: this.tok(c.children.Kw_covariates[0]), range: this.range(c) });
+        for (const d of c.children.covariateDecl ?? []) covariates.push(this.covariate(d));
+      } else if (b.constantsBlock) {
+        const c = b.constantsBlock[0]!;
+        blocks.push({ kind: 'constants', keywordRange: this.tok(c.children.Kw_constants[0]), range: this.range(c) });
+        for (const d of c.children.definition ?? []) {
+          const def = this.definition(d);
+          constants.push({ name: def.name, nameRange: def.nameRange, value: def.value, range: def.range, ...(def.doc ? { doc: def.doc } : {}) });
+        }
+      } else if (b.parametersBlock) {
+        const c = b.parametersBlock[0]!;
+        blocks.push({ kind: 'parameters', keywordRange: this.tok(c.children.Kw_parameters[0]), range: this.range(c) });
+        for (const d of c.children.parameterDecl ?? []) parameters.push(this.parameter(d));
+      } else if (b.errorBlock) {
+        const c = b.errorBlock[0]!;
+        blocks.push({ kind: 'error', keywordRange: this.tok(c.children.Kw_error[0]), range: this.range(c) });
+        for (const d of c.children.parameterDecl ?? []) errorParameters.push(this.parameter(d));
+      } else if (b.statesBlock) {
+        const c = b.statesBlock[0]!;
+        blocks.push({ kind: 'states', keywordRange: this.tok(c.children.Kw_states[0]), range: this.range(c) });
+        for (const d of c.children.stateDecl ?? []) states.push(this.state(d));
+      } else if (b.odeBlock) {
+        const c = b.odeBlock[0]!;
+        blocks.push({ kind: 'ode', keywordRange: this.tok(c.children.Kw_ode[0]), range: this.range(c) });
+        const stmts: { offset: number; stmt: A.OdeStmt }[] = [];
+        for (const d of c.children.derivative ?? []) {
+          const s = this.derivative(d);
+          stmts.push({ offset: s.range.start.offset, stmt: s });
+        }
+        for (const d of c.children.definition ?? []) {
+          const s = this.definition(d);
+          stmts.push({ offset: s.range.start.offset, stmt: s });
+        }
+        ode.push(...stmts.sort((x, y) => x.offset - y.offset).map((s) => s.stmt));
+      } else if (b.dosingBlock) {
+        const c = b.dosingBlock[0]!;
+        blocks.push({ kind: 'dosing', keywordRange: this.tok(c.children.Kw_dosing[0]), range: this.range(c) });
+        const stmts: A.DosingStmt[] = [...(c.children.inputDecl ?? []).map((d) => this.input(d)), ...(c.children.doseDecl ?? []).map((d) => this.dose(d))];
+        dosing.push(...stmts.sort((x, y) => x.range.start.offset - y.range.start.offset));
+      } else if (b.observeBlock) {
+        const c = b.observeBlock[0]!;
+        blocks.push({ kind: 'observe', keywordRange: this.tok(c.children.Kw_observe[0]), range: this.range(c) });
+        for (const d of c.children.observation ?? []) observations.push(this.observation(d));
+      }
+    }
+    return {
+      name: name.name, nameRange: name.range, blocks, covariates, constants, parameters, errorParameters, states, ode, dosing, observations,
+      range: this.range(cst),
+    };
+  }
+
+  private covariate(d: C.CovariateDeclCstNode): A.CovariateDecl {
+    const name = this.ident(d.children.name?.[0]);
+    const range = this.range(d);
+    const doc = this.docFor(range);
+    const unit = d.children.unit?.[0]?.image.slice(1, -1);
+    return { name: name.name, nameRange: name.range, modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range, ...(unit !== undefined ? { unit } : {}), ...(doc ? { doc } : {}) };
+  }
+
+  private parameter(d: C.ParameterDeclCstNode): A.ParameterDecl {
+    const name = this.ident(d.children.name?.[0]);
+    const range = this.range(d);
+    const initialNode = d.children.initial?.[0];
+    const initial = initialNode ? this.signedNumber(initialNode) : { value: NaN, range: name.range };
+    const unit = d.children.unit?.[0]?.image.slice(1, -1);
+    const doc = this.docFor(range);
+    return {
+      name: name.name, nameRange: name.range, initial: initial.value, initialRange: initial.range, modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range,
+      ...(unit !== undefined ? { unit } : {}), ...(doc ? { doc } : {}),
+    };
+  }
+
+  private signedNumber(n: C.SignedNumberCstNode): { value: number; range: Range } {
+    const tok = n.children.NumberLiteral?.[0];
+    const value = tok && !tok.isInsertedInRecovery ? Number(tok.image) : NaN;
+    return { value: n.children.Minus ? -value : value, range: this.range(n) };
+  }
+
+  private modifier(m: C.ModifierCstNode): A.Modifier {
+    const range = this.range(m);
+    const c = m.children;
+    if (c.Kw_fixed) return { kind: 'fixed', range };
+    if (c.Kw_in) {
+      const lower = c.lower?.[0] ? this.signedNumber(c.lower[0]).value : NaN;
+      const upper = c.upper?.[0] ? this.signedNumber(c.upper[0]).value : NaN;
+      return { kind: 'bounds', lower, upper, range };
+    }
+    const word = this.ident(c.word?.[0]);
+    const argList = c.argumentList?.[0];
+    return { kind: 'word', word: word.name, wordRange: word.range, range, ...(argList ? { args: this.argumentList(argList) } : {}) };
+  }
+
+  private argumentList(a: C.ArgumentListCstNode): A.Argument[] {
+    return (a.children.argument ?? []).map((arg) => {
+      const nameTok = arg.children.name?.[0];
+      const name = nameTok ? this.ident(nameTok) : undefined;
+      const value = this.expression(arg.children.value?.[0]);
+      return {
+        value, fixed: Boolean(arg.children.Kw_fixed), range: this.range(arg),
+        ...(name ? { name: name.name, nameRange: name.range } : {}),
+      };
+    });
+  }
+
+  private state(d: C.StateDeclCstNode): A.StateDecl {
+    const name = this.ident(d.children.name?.[0]);
+    const range = this.range(d);
+    const initialNode = d.children.initial?.[0];
+    const unit = d.children.unit?.[0]?.image.slice(1, -1);
+    const doc = this.docFor(range);
+    return {
+      name: name.name, nameRange: name.range, range,
+      ...(initialNode || d.children.Equals ? { initial: this.expression(initialNode) } : {}),
+      ...(unit !== undefined ? { unit } : {}), ...(doc ? { doc } : {}),
+    };
+  }
+
+  private derivative(d: C.DerivativeCstNode): A.DerivativeStmt {
+    const state = this.ident(d.children.state?.[0]);
+    return { kind: 'derivative', state: state.name, stateRange: state.range, value: this.expression(d.children.value?.[0]), range: this.range(d) };
+  }
+
+  private definition(d: C.DefinitionCstNode): A.DefinitionStmt {
+    const name = this.ident(d.children.name?.[0]);
+    const range = this.range(d);
+    const doc = this.docFor(range);
+    return { kind: 'definition', name: name.name, nameRange: name.range, value: this.expression(d.children.value?.[0]), range, ...(doc ? { doc } : {}) };
+  }
+
+  private input(d: C.InputDeclCstNode): A.DosingStmt {
+    const name = this.ident(d.children.name?.[0]);
+    const target = this.ident(d.children.target?.[0]);
+    return {
+      kind: 'input', name: name.name, nameRange: name.range, target: target.name, targetRange: target.range,
+      modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range: this.range(d),
+    };
+  }
+
+  private dose(d: C.DoseDeclCstNode): A.DosingStmt {
+    const amount = this.additive(d.children.amount?.[0]);
+    const target = this.ident(d.children.target?.[0]);
+    const times = this.additive(d.children.times?.[0]);
+    return {
+      kind: 'dose', amount, target: target.name, targetRange: target.range, times,
+      modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range: this.range(d),
+    };
+  }
+
+  private observation(d: C.ObservationCstNode): A.ObservationStmt {
+    const outer = this.ident(d.children.name?.[0]);
+    const innerTok = d.children.inner?.[0];
+    const inner = innerTok ? this.ident(innerTok) : undefined;
+    const dist = this.ident(d.children.distribution?.[0]);
+    const args = d.children.argumentList?.[0] ? this.argumentList(d.children.argumentList[0]) : [];
+    const base = {
+      distribution: dist.name, distributionRange: dist.range, args,
+      modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range: this.range(d),
+    };
+    return inner
+      ? { name: inner.name, nameRange: inner.range, dataTransform: { name: outer.name, range: outer.range }, ...base }
+      : { name: outer.name, nameRange: outer.range, ...base };
+  }
+
+  // ---- expressions ----
+
+  private missing(node: CstNode | undefined): A.Expr {
+    return { kind: 'missing', range: this.range(node) };
+  }
+
+  expression(e: C.ExpressionCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    if (e.children.ifExpression) {
+      const i = e.children.ifExpression[0]!;
+      return {
+        kind: 'if', condition: this.or(i.children.condition?.[0]), then: this.expression(i.children.then?.[0]),
+        else: this.expression(i.children.else?.[0]), range: this.range(i),
+      };
+    }
+    return this.or(e.children.orExpression?.[0]);
+  }
+
+  /** Folds `operands` and `operators` left to right into binary nodes. */
+  private chain<N extends CstNode>(operands: N[] | undefined, operators: IToken[] | undefined, each: (n: N | undefined) => A.Expr): A.Expr {
+    const ops = operators ?? [];
+    let left = each(operands?.[0]);
+    for (let i = 0; i < ops.length; i++) {
+      const right = each(operands?.[i + 1]);
+      const op = ops[i]!;
+      left = {
+        kind: 'binary', op: op.image as A.BinaryOp, left, right, opRange: this.tok(op),
+        range: { start: left.range.start, end: right.range.end },
+      };
+    }
+    return left;
+  }
+
+  private or(e: C.OrExpressionCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    return this.chain(e.children.operands, e.children.operators, (n) => this.and(n));
+  }
+
+  private and(e: C.AndExpressionCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    return this.chain(e.children.operands, e.children.operators, (n) => this.not(n));
+  }
+
+  private not(e: C.NotExpressionCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    if (e.children.Kw_not) return { kind: 'unary', op: 'not', operand: this.not(e.children.operand?.[0]), range: this.range(e) };
+    return this.comparison(e.children.comparison?.[0]);
+  }
+
+  private comparison(e: C.ComparisonCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    const op = e.children.operator?.[0];
+    return this.chain(e.children.operands, op ? [op] : [], (n) => this.additive(n));
+  }
+
+  additive(e: C.AdditiveCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    return this.chain(e.children.operands, e.children.operators, (n) => this.multiplicative(n));
+  }
+
+  private multiplicative(e: C.MultiplicativeCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    return this.chain(e.children.operands, e.children.operators, (n) => this.unary(n));
+  }
+
+  private unary(e: C.UnaryCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    const op = e.children.operator?.[0];
+    if (op) return { kind: 'unary', op: op.image as A.UnaryOp, operand: this.unary(e.children.operand?.[0]), range: this.range(e) };
+    return this.power(e.children.power?.[0]);
+  }
+
+  private power(e: C.PowerCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    const base = this.primary(e.children.base?.[0]);
+    if (!e.children.Caret) return base;
+    const exponent = this.unary(e.children.exponent?.[0]);
+    return { kind: 'binary', op: '^', left: base, right: exponent, opRange: this.tok(e.children.Caret[0]), range: this.range(e) };
+  }
+
+  private primary(e: C.PrimaryCstNode | undefined): A.Expr {
+    if (!e) return this.missing(e);
+    const c = e.children;
+    const num = c.NumberLiteral?.[0];
+    if (num) {
+      if (num.isInsertedInRecovery) return this.missing(e);
+      return { kind: 'number', value: Number(num.image), text: num.image, range: this.tok(num) };
+    }
+    if (c.piecewise) return this.piecewise(c.piecewise[0]!);
+    if (c.sum) return this.sum(c.sum[0]!);
+    if (c.list) {
+      const l = c.list[0]!;
+      return { kind: 'list', items: (l.children.items ?? []).map((i) => this.expression(i)), range: this.range(l) };
+    }
+    if (c.name) {
+      const name = this.ident(c.name[0]);
+      if (!name.name) return this.missing(e);
+      const call = c.call?.[0];
+      if (!call) return { kind: 'name', name: name.name, range: name.range };
+      return { kind: 'call', callee: name.name, calleeRange: name.range, args: this.argumentList(call), range: this.range(e) };
+    }
+    if (c.inner) return this.expression(c.inner[0]);
+    return this.missing(e);
+  }
+
+  private piecewise(p: C.PiecewiseCstNode): A.Expr {
+    const conditions = p.children.conditions ?? [];
+    const values = p.children.values ?? [];
+    const cases = conditions.map((cond, i) => ({ condition: this.or(cond), value: this.expression(values[i]) }));
+    const otherwise = p.children.otherwise?.[0];
+    return { kind: 'piecewise', cases, range: this.range(p), ...(otherwise ? { otherwise: this.expression(otherwise) } : {}) };
+  }
+
+  private sum(s: C.SumCstNode): A.Expr {
+    const variable = this.ident(s.children.variable?.[0]);
+    return {
+      kind: 'sum', variable: variable.name, variableRange: variable.range, domain: this.additive(s.children.domain?.[0]),
+      body: this.expression(s.children.body?.[0]), range: this.range(s),
+    };
+  }
+}
+
+/** Builds the AST from a (possibly recovered) CST; `comments` are the lexer's comment tokens. */
+export function cstToAst(cst: C.ModelCstNode, comments: readonly IToken[], source: string): A.ModelAst {
+  return new Builder(comments, source.split(/\r?\n/)).model(cst);
+}

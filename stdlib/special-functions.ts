@@ -1,0 +1,82 @@
+/**
+ * Special functions JavaScript lacks, in f64, with their emitted helper sources for both back ends.
+ * The WGSL versions are f32 approximations good to a few ulp of f32; the TS versions to about 1e-15.
+ */
+
+/**
+ * erf(x): Maclaurin series for |x| < 3 (at most ~60 terms, cancellation costs < 4 digits), continued fraction
+ * for erfc beyond (Lentz's method), which converges fast there.
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 200; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  return Math.sign(x) * (1 - erfcLarge(ax));
+}
+
+/** erfc(x) for x ≥ 3: e^{-x²}/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))). */
+function erfcLarge(x: number): number {
+  const tiny = 1e-300;
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let n = 1; n < 300; n++) {
+    const an = n / 2;
+    d = x + an * d;
+    d = d === 0 ? tiny : d;
+    c = x + an / c;
+    c = c === 0 ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** Helper sources for the emitted TS module, by name. */
+export const tsHelperSources: Readonly<Record<string, string>> = {
+  nlm_softplus: 'function nlm_softplus(x: number): number { return x > 30 ? x : Math.log1p(Math.exp(x)); }',
+  nlm_normcdf: `function nlm_erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax, sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 200; n++) { term *= -x2 / n; const add = term / (2 * n + 1); sum += add; if (Math.abs(add) < 1e-17 * Math.abs(sum)) break; }
+    return Math.sign(x) * 1.1283791670955126 * sum;
+  }
+  let f = ax, c = ax, d = 0;
+  for (let n = 1; n < 300; n++) {
+    const an = n / 2;
+    d = ax + an * d; if (d === 0) d = 1e-300;
+    c = ax + an / c; if (c === 0) c = 1e-300;
+    d = 1 / d; const delta = c * d; f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
+}
+function nlm_normcdf(x: number): number { return 0.5 * (1 + nlm_erf(x / Math.SQRT2)); }`,
+};
+
+/** Helper sources for emitted WGSL, by name (f32). */
+export const wgslHelperSources: Readonly<Record<string, string>> = {
+  nlm_softplus: 'fn nlm_softplus(x: f32) -> f32 { if (x > 20.0) { return x; } return log(1.0 + exp(x)); }',
+  // Φ(x) via erfc with the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7), enough for f32.
+  nlm_normcdf: `fn nlm_normcdf(x: f32) -> f32 {
+  let z = abs(x) * 0.7071067811865476;
+  let s = 1.0 / (1.0 + 0.5 * z);
+  let r = s * exp(-z * z - 1.26551223 + s * (1.00002368 + s * (0.37409196 + s * (0.09678418 + s * (-0.18628806 + s * (0.27886807 + s * (-1.13520398 + s * (1.48851587 + s * (-0.82215223 + s * 0.17087277)))))))));
+  return select(0.5 * r, 1.0 - 0.5 * r, x >= 0.0);
+}`,
+};

@@ -1,0 +1,140 @@
+/**
+ * Loads the model module that `emitTs` writes, at run time, without touching the file system.
+ *
+ * Why: the TS module is the f64 CPU back end (the CPU engine integrates with it when no GPU is present, and in
+ * double precision where f32 is not enough) and the test oracle for everything else: the WGSL kernels are checked
+ * against it, and its derivative functions are checked against finite differences of its value functions. Both
+ * uses want the module straight from the compiler's output string, so it is transpiled in memory (type-only
+ * syntax removed, nothing type-checked: the emitter is trusted to write well-typed code, and `tsc` covers that
+ * separately) and imported from a `data:` URL.
+ */
+import { ts } from 'ts-morph';
+import type { ModelDimensions } from '../../compiler/emit/model-functions.js';
+
+/** Where a function writes its results: entry (i, j) of an r × c matrix is out[i·c + j]. */
+export type Out = Float64Array | number[];
+type Vec = ArrayLike<number>;
+
+/** Names in index order, as the emitted module's `names` export spells them. */
+export interface TsModelNames {
+  readonly states: readonly string[];
+  readonly parameters: readonly string[];
+  readonly covariates: readonly string[];
+  readonly randomEffects: readonly string[];
+  readonly errorParameters: readonly string[];
+  readonly outputs: readonly string[];
+  readonly inputs: readonly string[];
+  /** The parameters every ∂/∂p column refers to, in column order (a subset of `parameters`). */
+  readonly sensitivityParameters: readonly string[];
+}
+
+/** A function of (phi, eta, c): the individual-parameter map and its Jacobians. */
+export type IndividualFn = (phi: Vec, eta: Vec, c: Vec, out: Out) => void;
+/** A function of (p, c): initial state, breakpoints. */
+export type SubjectFn = (p: Vec, c: Vec, out: Out) => void;
+/** An indexed function of (p, c): one case per input or per model-declared dose event. */
+export type IndexedSubjectFn = (index: number, p: Vec, c: Vec, out: Out) => void;
+/** A function of (t, x, p, c): the right-hand side and its Jacobians. */
+export type StateFn = (t: number, x: Vec, p: Vec, c: Vec, out: Out) => void;
+/** An indexed function of (t, x, p, c): one case per output. */
+export type IndexedStateFn = (index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out) => void;
+/** An indexed function of (f, e): one case per output's error model. */
+export type IndexedErrorFn = (index: number, f: number, e: Vec, out: Out) => void;
+
+/**
+ * What the module emitted by `emitTs` exports: one member per entry of `modelFunctions` (compiler/emit/model-functions.ts),
+ * plus `dims`, `names` and `doseTargets`. Sizes of each `out` are in the comments (ns = dims.ns sensitivity columns).
+ */
+export interface TsModelModule {
+  readonly dims: ModelDimensions;
+  readonly names: TsModelNames;
+  /** Target state of each model-declared dose event. */
+  readonly doseTargets: readonly number[];
+
+  /** p = g(phi, eta, c); np. */
+  readonly individual: IndividualFn;
+  /** ∂p/∂phi; np × np. */
+  readonly individualDphi: IndividualFn;
+  /** ∂p/∂eta; np × neta. */
+  readonly individualDeta: IndividualFn;
+  /** x0(p, c); nx. */
+  readonly initial: SubjectFn;
+  /** ∂x0/∂p; nx × ns. */
+  readonly initialDp: SubjectFn;
+  /** f(t, x, p, c); nx. */
+  readonly rhs: StateFn;
+  /** ∂f/∂x; nx × nx. */
+  readonly rhsDx: StateFn;
+  /** ∂f/∂p; nx × ns. */
+  readonly rhsDp: StateFn;
+  /** h_o(t, x, p, c); 1. */
+  readonly predict: IndexedStateFn;
+  /** ∂h_o/∂x; nx. */
+  readonly predictDx: IndexedStateFn;
+  /** ∂h_o/∂p; ns. */
+  readonly predictDp: IndexedStateFn;
+  /** sd_o(f, e); 1. */
+  readonly errorSd: IndexedErrorFn;
+  /** ∂sd_o/∂f; 1. */
+  readonly errorSdDf: IndexedErrorFn;
+  /** ∂sd_o/∂e; ne. */
+  readonly errorSdDe: IndexedErrorFn;
+  /** Breakpoint times; nbreakpoints. */
+  readonly breakpoints: SubjectFn;
+  /** ∂breakpoint/∂p; nbreakpoints × ns. */
+  readonly breakpointsDp: SubjectFn;
+  /** Lag of input i (0 if none); 1. */
+  readonly inputLag: IndexedSubjectFn;
+  /** ∂lag_i/∂p; ns. */
+  readonly inputLagDp: IndexedSubjectFn;
+  /** Bioavailable fraction of input i (1 if none); 1. */
+  readonly inputBioavailability: IndexedSubjectFn;
+  /** ∂F_i/∂p; ns. */
+  readonly inputBioavailabilityDp: IndexedSubjectFn;
+  /** Model-given infusion duration of input i (0 if none); 1. */
+  readonly inputDuration: IndexedSubjectFn;
+  /** ∂duration_i/∂p; ns. */
+  readonly inputDurationDp: IndexedSubjectFn;
+  /** Model-given infusion rate of input i (0 if none); 1. */
+  readonly inputRate: IndexedSubjectFn;
+  /** ∂rate_i/∂p; ns. */
+  readonly inputRateDp: IndexedSubjectFn;
+  /** Amount of dose event k; 1. */
+  readonly doseAmount: IndexedSubjectFn;
+  /** ∂amount_k/∂p; ns. */
+  readonly doseAmountDp: IndexedSubjectFn;
+  /** Time of dose event k; 1. */
+  readonly doseTime: IndexedSubjectFn;
+  /** ∂time_k/∂p; ns. */
+  readonly doseTimeDp: IndexedSubjectFn;
+  /** Infusion duration of dose event k (0: a bolus); 1. */
+  readonly doseDuration: IndexedSubjectFn;
+  /** ∂duration_k/∂p; ns. */
+  readonly doseDurationDp: IndexedSubjectFn;
+}
+
+/** The names of the model functions `TsModelModule` declares, for callers that iterate over them. */
+export type TsModelFunctionName = Exclude<keyof TsModelModule, 'dims' | 'names' | 'doseTargets'>;
+
+/** Strips the types from an emitted module: ES2022 JavaScript with its `export`s kept (ES modules). */
+export function transpileTsModel(source: string): string {
+  const result = ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false, removeComments: false },
+    reportDiagnostics: false,
+  });
+  return result.outputText;
+}
+
+/**
+ * Transpiles the source `emitTs` produced and imports it as an ES module. The module imports nothing, so a
+ * `data:` URL can hold it; each call yields a fresh module instance.
+ */
+export async function loadTsModel(source: string): Promise<TsModelModule> {
+  const js = transpileTsModel(source);
+  const url = `data:text/javascript;base64,${Buffer.from(js, 'utf8').toString('base64')}`;
+  const mod = (await import(/* @vite-ignore */ url)) as Partial<TsModelModule>;
+  if (typeof mod.rhs !== 'function' || typeof mod.dims !== 'object' || mod.dims === null) {
+    throw new Error('loadTsModel: the source is not a model module emitted by nlmc (no dims or rhs export)');
+  }
+  return mod as TsModelModule;
+}

@@ -1,0 +1,18 @@
+/**
+ * What the CPU integrator needs from a compiled model: the f64 functions of the emitted TS module
+ * (compiler/emit/model-functions.ts lists them). The loaded module satisfies this structurally.
+ */
+export type Vec = ArrayLike<number>;
+export type Out = Float64Array | number[];
+
+export interface CpuModel {
+  readonly dims: { readonly nx: number; readonly np: number; readonly ns: number; readonly nc: number; readonly nout: number };
+  initial(p: Vec, c: Vec, out: Out): void;
+  initialDp(p: Vec, c: Vec, out: Out): void;
+  rhs(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  rhsDx(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  rhsDp(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  predict(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  predictDx(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  predictDp(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+}

@@ -1,0 +1,194 @@
+/**
+ * One (subject, sample) trajectory on the f64 CPU back end: integrate from t = 0 through every stop (observation
+ * times, doses, breakpoints), landing exactly on each, and record predictions and their gradients ∂h/∂p.
+ *
+ * At a time with both an observation and a dose the observation sees the pre-dose state (NONMEM's convention).
+ * A bolus of amount A(p) at time τ(p) into state k changes the sensitivities by
+ *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
+ */
+import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
+import { TrajectoryStatus } from '../trajectory-status.js';
+import type { CpuModel } from './cpu-model.js';
+import { ExplicitRkStepper } from './explicit-rk.js';
+import { SensitivitySystem } from './sensitivity-system.js';
+import { PiController } from './step-controller.js';
+
+export interface Bolus {
+  readonly time: number;
+  readonly amount: number;
+  readonly target: number;
+  /** ∂amount/∂p over the sensitivity parameters, when the amount depends on them. */
+  readonly dAmount?: ArrayLike<number>;
+  /** ∂time/∂p, when the dose time depends on them (a lag time, a model-declared time). */
+  readonly dTime?: ArrayLike<number>;
+}
+
+export interface TrajectoryInput {
+  readonly p: Float64Array;
+  readonly c: Float64Array;
+  /** Observation times, ascending. */
+  readonly times: ArrayLike<number>;
+  /** Output index of each observation. */
+  readonly outputs: ArrayLike<number>;
+  readonly doses: readonly Bolus[];
+  /** Times where the RHS is discontinuous. */
+  readonly breakpoints: readonly number[];
+}
+
+export interface SolverOptions {
+  readonly rtol: number;
+  readonly atol: number;
+  readonly maxSteps: number;
+  readonly sensitivities: boolean;
+  readonly tableau?: ButcherTableau;
+}
+
+export const defaultSolverOptions: SolverOptions = { rtol: 1e-8, atol: 1e-10, maxSteps: 100_000, sensitivities: true };
+
+export interface TrajectoryResult {
+  status: TrajectoryStatus;
+  /** One prediction per observation (NaN after a failure). */
+  readonly predictions: Float64Array;
+  /** ∂prediction/∂p, nobs × ns row-major (zeros without sensitivities). */
+  readonly gradients: Float64Array;
+  acceptedSteps: number;
+  rejectedSteps: number;
+}
+
+export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options: SolverOptions = defaultSolverOptions): TrajectoryResult {
+  const { nx, ns } = model.dims;
+  const nobs = input.times.length;
+  const result: TrajectoryResult = {
+    status: TrajectoryStatus.Ok, predictions: new Float64Array(nobs).fill(NaN), gradients: new Float64Array(nobs * ns), acceptedSteps: 0, rejectedSteps: 0,
+  };
+  const system = new SensitivitySystem(model, options.sensitivities);
+  const n = system.size;
+  const f = system.derivative(input.p, input.c);
+  const tableau = options.tableau ?? dormandPrince5;
+  const stepper = new ExplicitRkStepper(tableau, n);
+  const controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(tableau.order, tableau.embeddedOrder) + 1 });
+  let y = new Float64Array(n);
+  let yNew = new Float64Array(n);
+  const err = new Float64Array(n);
+  system.initialState(input.p, input.c, y);
+
+  const stops = [...new Set([...Array.from(input.times), ...input.doses.map((d) => d.time), ...input.breakpoints])].filter((s) => s >= 0).sort((a, b) => a - b);
+  let t = 0;
+  let h = 0;
+  let obs = 0;
+  let dose = 0;
+  const doses = [...input.doses].sort((a, b) => a.time - b.time);
+  const fx = new Float64Array(nx);
+
+  const record = (): void => {
+    while (obs < nobs && input.times[obs]! <= t) {
+      recordObservation(model, input, obs, t, y, result, options.sensitivities);
+      obs++;
+    }
+  };
+
+  for (const stop of stops) {
+    if (stop > t) {
+      if (h === 0) h = initialStep(f, t, y, stop - t, options);
+      // Integrate to exactly `stop`.
+      while (t < stop) {
+        const remaining = stop - t;
+        const last = h >= remaining * (1 - 1e-12);
+        const hStep = last ? remaining : h;
+        stepper.step(f, t, y, hStep, yNew, err);
+        const norm = controller.errorNorm(err, y, yNew);
+        if (!Number.isFinite(norm)) {
+          if (hStep < 1e-14 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.NonFinite);
+          h = hStep * 0.2;
+          result.rejectedSteps++;
+          continue;
+        }
+        if (norm <= 1) {
+          t = last ? stop : t + hStep;
+          [y, yNew] = [yNew, y];
+          stepper.accept();
+          result.acceptedSteps++;
+          if (!last || hStep === h) h = hStep * controller.factor(norm, true);
+        } else {
+          h = hStep * controller.factor(norm, false);
+          result.rejectedSteps++;
+        }
+        if (result.acceptedSteps + result.rejectedSteps > options.maxSteps) return fail(result, TrajectoryStatus.MaxSteps);
+        if (h < 1e-13 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.StepTooSmall);
+      }
+    }
+    record();
+    // Doses at this time, after the observations.
+    let dosed = false;
+    while (dose < doses.length && doses[dose]!.time <= t) {
+      applyBolus(model, input, doses[dose]!, t, y, fx, options.sensitivities);
+      dose++;
+      dosed = true;
+    }
+    // A dose or a breakpoint changes the RHS: the cached first stage is stale.
+    stepper.invalidate();
+    if (dosed && h > 0) h = Math.min(h, initialStep(f, t, y, Infinity, options));
+  }
+  record();
+  for (let i = 0; i < result.predictions.length; i++) if (!Number.isFinite(result.predictions[i]!)) return fail(result, TrajectoryStatus.NonFinite);
+  return result;
+}
+
+function fail(result: TrajectoryResult, status: TrajectoryStatus): TrajectoryResult {
+  result.status = status;
+  result.predictions.fill(NaN);
+  return result;
+}
+
+function recordObservation(model: CpuModel, input: TrajectoryInput, j: number, t: number, y: Float64Array, result: TrajectoryResult, sens: boolean): void {
+  const { nx, ns } = model.dims;
+  const x = y.subarray(0, nx);
+  const o = input.outputs[j]!;
+  const out = [0];
+  model.predict(o, t, x, input.p, input.c, out);
+  result.predictions[j] = out[0]!;
+  if (!sens) return;
+  const hx = new Float64Array(nx);
+  const hp = new Float64Array(ns);
+  model.predictDx(o, t, x, input.p, input.c, hx);
+  model.predictDp(o, t, x, input.p, input.c, hp);
+  // ∂h/∂p (total) = ∂h/∂x · S + ∂h/∂p (direct)
+  for (let k = 0; k < ns; k++) {
+    let acc = hp[k]!;
+    for (let i = 0; i < nx; i++) acc += hx[i]! * y[nx + i * ns + k]!;
+    result.gradients[j * ns + k] = acc;
+  }
+}
+
+function applyBolus(model: CpuModel, input: TrajectoryInput, d: Bolus, t: number, y: Float64Array, fx: Float64Array, sens: boolean): void {
+  const { nx, ns } = model.dims;
+  const before = sens && d.dTime ? new Float64Array(nx) : undefined;
+  if (before) model.rhs(t, y.subarray(0, nx), input.p, input.c, before);
+  y[d.target] = y[d.target]! + d.amount;
+  if (!sens) return;
+  if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
+  if (before && d.dTime) {
+    model.rhs(t, y.subarray(0, nx), input.p, input.c, fx);
+    for (let i = 0; i < nx; i++) {
+      const jump = before[i]! - fx[i]!;
+      for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * d.dTime[k]!;
+    }
+  }
+}
+
+/** Hairer's starting step: h = 0.01·‖y‖/‖f‖ in the tolerance-scaled norm, bounded by the span to integrate. */
+function initialStep(f: (t: number, y: Float64Array, out: Float64Array) => void, t: number, y: Float64Array, span: number, options: SolverOptions): number {
+  const f0 = new Float64Array(y.length);
+  f(t, y, f0);
+  let d0 = 0;
+  let d1 = 0;
+  for (let i = 0; i < y.length; i++) {
+    const scale = options.atol + options.rtol * Math.abs(y[i]!);
+    d0 += (y[i]! / scale) ** 2;
+    d1 += (f0[i]! / scale) ** 2;
+  }
+  d0 = Math.sqrt(d0 / y.length);
+  d1 = Math.sqrt(d1 / y.length);
+  const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
+  return Math.min(h0, span);
+}

@@ -1,0 +1,58 @@
+/**
+ * The PI step-size controller (Hairer & Wanner, DOPRI5's constants; Gustafsson's PI idea): the new step grows
+ * with err^-(1/q − 0.75β) and is damped by the previous error^β, which avoids the oscillating accept/reject
+ * pattern of a pure I controller near stability limits.
+ */
+
+export interface ControllerOptions {
+  readonly rtol: number;
+  readonly atol: number;
+  /** Order used in the exponent: min(order, embeddedOrder) + 1 for an embedded pair. */
+  readonly q: number;
+  readonly beta?: number;
+  readonly safety?: number;
+  readonly minFactor?: number;
+  readonly maxFactor?: number;
+}
+
+export class PiController {
+  private previousError = 1e-4;
+  private readonly alpha: number;
+  private readonly beta: number;
+  private readonly safety: number;
+  private readonly minFactor: number;
+  private readonly maxFactor: number;
+
+  constructor(readonly options: ControllerOptions) {
+    this.beta = options.beta ?? 0.04;
+    this.alpha = 1 / options.q - 0.75 * this.beta;
+    this.safety = options.safety ?? 0.9;
+    this.minFactor = options.minFactor ?? 0.2;
+    this.maxFactor = options.maxFactor ?? 10;
+  }
+
+  /**
+   * The scaled RMS norm of the error estimate: √(mean((err_i / (atol + rtol·max(|y0_i|, |y1_i|)))²)).
+   * A step is accepted when this is ≤ 1.
+   */
+  errorNorm(err: Float64Array, y0: Float64Array, y1: Float64Array): number {
+    const { rtol, atol } = this.options;
+    let sum = 0;
+    for (let i = 0; i < err.length; i++) {
+      const scale = atol + rtol * Math.max(Math.abs(y0[i]!), Math.abs(y1[i]!));
+      const r = err[i]! / scale;
+      sum += r * r;
+    }
+    return Math.sqrt(sum / err.length);
+  }
+
+  /** The factor to multiply h by after a step with scaled error `norm`; also records it when accepted. */
+  factor(norm: number, accepted: boolean): number {
+    if (!Number.isFinite(norm)) return this.minFactor;
+    if (norm === 0) return this.maxFactor;
+    const raw = this.safety * Math.pow(norm, -this.alpha) * (accepted ? Math.pow(this.previousError, this.beta) : 1);
+    if (accepted) this.previousError = Math.max(norm, 1e-4);
+    // After a rejection the step may only shrink.
+    return Math.min(accepted ? this.maxFactor : 1, Math.max(this.minFactor, raw));
+  }
+}

@@ -27,6 +27,8 @@ export interface ModelDerivatives {
   readonly differentiator: Differentiator;
   /** ∂f/∂x, nx × nx. */
   readonly dfdx: readonly (readonly NodeId[])[];
+  /** ∂f/∂t, nx (for Rosenbrock methods on non-autonomous models). */
+  readonly dfdt: readonly NodeId[];
   /** ∂f/∂p, nx × ns. */
   readonly dfdp: readonly (readonly NodeId[])[];
   /** ∂x0/∂p, nx × ns. */
@@ -59,6 +61,7 @@ export function differentiateModel(ir: ModelIR): ModelDerivatives {
   return {
     differentiator: D,
     dfdx: D.jacobian(ir.rhs, 'x', range(nx)),
+    dfdt: ir.rhs.map((f) => D.d(f, 't', 0)),
     dfdp: D.jacobian(ir.rhs, 'p', s),
     dx0dp: D.jacobian(ir.initial, 'p', s),
     dhdx: D.jacobian(ir.outputs.map((o) => o.prediction), 'x', range(nx)),

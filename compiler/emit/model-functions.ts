@@ -90,6 +90,7 @@ export function modelFunctions(ir: ModelIR, d: ModelDerivatives): ModelFunction[
     single('initialDp', '∂x0/∂p, nx × ns.', ['p', 'c'], d.dx0dp.flat()),
     single('rhs', 'Right-hand side f(t, x, p, c).', ['t', 'x', 'p', 'c'], ir.rhs),
     single('rhsDx', 'Jacobian ∂f/∂x, nx × nx.', ['t', 'x', 'p', 'c'], d.dfdx.flat()),
+    single('rhsDt', '∂f/∂t, nx.', ['t', 'x', 'p', 'c'], d.dfdt),
     single('rhsDp', '∂f/∂p, nx × ns.', ['t', 'x', 'p', 'c'], d.dfdp.flat()),
     indexed('predict', 'Prediction h_o(t, x, p, c) of output o.', ['t', 'x', 'p', 'c'], ir.outputs.map((o) => [o.prediction]), 1),
     indexed('predictDx', '∂h_o/∂x, nx.', ['t', 'x', 'p', 'c'], d.dhdx, ir.states.length),

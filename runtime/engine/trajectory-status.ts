@@ -7,6 +7,8 @@ export enum TrajectoryStatus {
   MaxSteps = 1,
   StepTooSmall = 2,
   NonFinite = 3,
+  /** The data ask for something the engine does not do yet (e.g. a zero-order infusion on the GPU). */
+  Unsupported = 4,
 }
 
 export function statusMessage(status: TrajectoryStatus, maxSteps: number): string {
@@ -17,6 +19,8 @@ export function statusMessage(status: TrajectoryStatus, maxSteps: number): strin
       return `the solver needed more than ${maxSteps} steps: the model may be stiff (use the Rosenbrock method) or the tolerances too tight`;
     case TrajectoryStatus.StepTooSmall:
       return 'the step size fell below its minimum: the solution changes too fast here (stiffness or a singularity); try the Rosenbrock method or check the parameters';
+    case TrajectoryStatus.Unsupported:
+      return 'this subject has a dose the engine cannot apply yet (zero-order infusions are not implemented)';
     case TrajectoryStatus.NonFinite:
       return 'the state became NaN or infinite: check the parameters (division by zero, log of a negative number, overflow)';
   }

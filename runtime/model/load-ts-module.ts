@@ -65,6 +65,8 @@ export interface TsModelModule {
   readonly rhs: StateFn;
   /** ∂f/∂x; nx × nx. */
   readonly rhsDx: StateFn;
+  /** ∂f/∂t; nx (for Rosenbrock methods on non-autonomous models). */
+  readonly rhsDt: StateFn;
   /** ∂f/∂p; nx × ns. */
   readonly rhsDp: StateFn;
   /** h_o(t, x, p, c); 1. */

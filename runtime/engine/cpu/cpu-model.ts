@@ -11,6 +11,11 @@ export interface CpuModel {
   initialDp(p: Vec, c: Vec, out: Out): void;
   rhs(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   rhsDx(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  /**
+   * ∂f/∂t, nx: the Rosenbrock stepper's non-autonomous term. Optional: the emitted module has it, and without it
+   * the stepper uses 0, which its W-method allows (runtime/engine/cpu/rosenbrock.ts).
+   */
+  rhsDt?(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   rhsDp(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   predict(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   predictDx(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;

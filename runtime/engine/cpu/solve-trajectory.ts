@@ -7,11 +7,14 @@
  *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
+import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import type { CpuModel } from './cpu-model.js';
-import { ExplicitRkStepper } from './explicit-rk.js';
+import type { Derivative } from './explicit-rk.js';
+import { modelJacobian, RosenbrockStepper, sensitivityLayout } from './rosenbrock.js';
 import { SensitivitySystem } from './sensitivity-system.js';
 import { PiController } from './step-controller.js';
+import { ExplicitStepper, type Stepper } from './stepper.js';
 
 export interface Bolus {
   readonly time: number;
@@ -40,8 +43,15 @@ export interface SolverOptions {
   readonly atol: number;
   readonly maxSteps: number;
   readonly sensitivities: boolean;
+  /** 'explicit' (default): an explicit Runge–Kutta method, `tableau`. 'rosenbrock': the linearly implicit method for stiff models, `rosenbrockTableau`. */
+  readonly method?: SolverMethod;
+  /** The explicit method; Dormand–Prince 5(4) by default. */
   readonly tableau?: ButcherTableau;
+  /** The Rosenbrock-W method; ROS34PW2 by default. */
+  readonly rosenbrockTableau?: RosenbrockTableau;
 }
+
+export type SolverMethod = 'explicit' | 'rosenbrock';
 
 export const defaultSolverOptions: SolverOptions = { rtol: 1e-8, atol: 1e-10, maxSteps: 100_000, sensitivities: true };
 
@@ -64,9 +74,8 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
   const system = new SensitivitySystem(model, options.sensitivities);
   const n = system.size;
   const f = system.derivative(input.p, input.c);
-  const tableau = options.tableau ?? dormandPrince5;
-  const stepper = new ExplicitRkStepper(tableau, n);
-  const controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(tableau.order, tableau.embeddedOrder) + 1 });
+  const stepper = createStepper(model, input, options, f, n);
+  const controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(stepper.order, stepper.embeddedOrder) + 1 });
   let y = new Float64Array(n);
   let yNew = new Float64Array(n);
   const err = new Float64Array(n);
@@ -95,7 +104,7 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
         const remaining = stop - t;
         const last = h >= remaining * (1 - 1e-12);
         const hStep = last ? remaining : h;
-        stepper.step(f, t, y, hStep, yNew, err);
+        stepper.step(t, y, hStep, yNew, err);
         const norm = controller.errorNorm(err, y, yNew);
         if (!Number.isFinite(norm)) {
           if (hStep < 1e-14 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.NonFinite);
@@ -132,6 +141,15 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
   record();
   for (let i = 0; i < result.predictions.length; i++) if (!Number.isFinite(result.predictions[i]!)) return fail(result, TrajectoryStatus.NonFinite);
   return result;
+}
+
+/** The one-step method of `options.method` for the system y = [x; S] (its size n) with derivative f. */
+export function createStepper(model: CpuModel, input: Pick<TrajectoryInput, 'p' | 'c'>, options: SolverOptions, f: Derivative, n: number): Stepper {
+  if ((options.method ?? 'explicit') === 'explicit') return new ExplicitStepper(options.tableau ?? dormandPrince5, n, f);
+  const { nx, ns } = model.dims;
+  const stepper = new RosenbrockStepper(options.rosenbrockTableau ?? ros34pw2, sensitivityLayout(nx, ns, options.sensitivities), f, modelJacobian(model, input.p, input.c));
+  if (stepper.n !== n) throw new Error(`createStepper: the block layout covers ${stepper.n} entries, the system has ${n}`);
+  return stepper;
 }
 
 function fail(result: TrajectoryResult, status: TrajectoryStatus): TrajectoryResult {

@@ -1,0 +1,358 @@
+/**
+ * The integrator kernel: one invocation per (subject, Monte-Carlo sample) row, DiffEqGPU style. Generated from the
+ * model's dimensions and a Butcher tableau: the explicit stages are unrolled from the tableau record, the model
+ * pieces are the `nlm_` functions of emit-wgsl.ts, so nothing model-specific is written by hand.
+ *
+ * Contract (all sizes static, everything padded):
+ *   rows      f32[nrows × (1 + NP)]          subject index, then the row's individual parameters p
+ *   obs       f32[nsubjects × maxObs × 3]     time, value (already transformed), output index
+ *   doses     f32[nsubjects × maxDoses × 4]   time, amount, input index, rate (0 = bolus)
+ *   subjects  f32[nsubjects × (2 + NC)]       number of observations, number of doses, covariates
+ *   errp      f32[max(1, NE)]                 residual-error parameters
+ *   results   mode 0 (simulate): f32[nrows × maxObs × (1 + NS)]  prediction, ∂prediction/∂p
+ *             mode 1 (likelihood): f32[nrows × (1 + NS + NE)]    log p(Y|p), ∂/∂p, ∂/∂e
+ *   status    u32[nrows]                      TrajectoryStatus
+ * Integration stops exactly at observation times, dose times (data times + lag) and breakpoints; an observation
+ * at a dose time sees the pre-dose state. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ */
+import type { ButcherTableau } from '../solvers/butcher-tableau.js';
+import type { ModelDimensions } from '../emit/model-functions.js';
+
+export interface KernelLayout {
+  readonly workgroupSize: number;
+  /** Floats per row in `rows`. */
+  readonly rowStride: number;
+  readonly obsStride: number;
+  readonly doseStride: number;
+  readonly subjectStride: number;
+  readonly likelihoodStride: number;
+  readonly simulateStride: number;
+}
+
+export function kernelLayout(dims: ModelDimensions): KernelLayout {
+  return {
+    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 3, doseStride: 4, subjectStride: 2 + dims.nc,
+    likelihoodStride: 1 + dims.ns + dims.ne, simulateStride: 1 + dims.ns,
+  };
+}
+
+const lit = (v: number): string => {
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+};
+
+/** Unrolled stage code: k_i = F(t + c_i h, y + h Σ a_ij k_j), then the solution and the error estimate. */
+function stages(t: ButcherTableau): string {
+  const out: string[] = [];
+  for (let i = 1; i < t.c.length; i++) {
+    const terms = t.a[i]!.map((a, j) => (a === 0 ? '' : `${lit(a)} * k${j}[m]`)).filter(Boolean);
+    out.push(`      for (var m = 0u; m < N; m++) { ys[m] = y[m] + h * (${terms.join(' + ') || '0.0'}); }`);
+    out.push(`      k${i} = aug_rhs(min(t + ${lit(t.c[i]!)} * h, tleft), ys, p, c);`);
+  }
+  const sol = t.b.map((b, i) => (b === 0 ? '' : `${lit(b)} * k${i}[m]`)).filter(Boolean).join(' + ');
+  const err = t.b.map((b, i) => (b - t.bHat[i]! === 0 ? '' : `${lit(b - t.bHat[i]!)} * k${i}[m]`)).filter(Boolean).join(' + ');
+  out.push(`      for (var m = 0u; m < N; m++) { yn[m] = y[m] + h * (${sol}); en[m] = h * (${err}); }`);
+  return out.join('\n');
+}
+
+/** Static facts of the model the kernel needs besides its dimensions. */
+export interface KernelModelFacts {
+  /** Values per case of each model function (1 means it returns a scalar). */
+  readonly functionLengths: ReadonlyMap<string, number>;
+  /** Target state of each input and of each model-declared dose event. */
+  readonly inputTargets: readonly number[];
+  readonly doseTargets: readonly number[];
+}
+
+export function emitKernel(dims: ModelDimensions, tableau: ButcherTableau, facts: KernelModelFacts): string {
+  const functionLengths = facts.functionLengths;
+  const targets = (name: string, v: readonly number[]): string => `var<private> ${name}: array<u32, ${Math.max(1, v.length)}> = array<u32, ${Math.max(1, v.length)}>(${(v.length ? v : [0]).map((x) => `${x}u`).join(', ')});`;
+  const L = kernelLayout(dims);
+  const a = (n: number): number => Math.max(1, n);
+  const N = dims.nx + dims.nx * dims.ns;
+  /** Calls a model function and always yields an array (length-1 functions return a scalar). */
+  const arr = (name: string, args: string): string => ((functionLengths.get(name) ?? 2) === 1 ? `array<f32, 1>(nlm_${name}(${args}))` : `nlm_${name}(${args})`);
+  const kDecls = tableau.c.map((_, i) => `  var k${i}: array<f32, N>;`).join('\n');
+  return `
+const N: u32 = ${N}u;
+const NX: u32 = ${dims.nx}u;
+const NS: u32 = ${dims.ns}u;
+const NP: u32 = ${dims.np}u;
+const NC: u32 = ${dims.nc}u;
+const NE: u32 = ${dims.ne}u;
+const NINPUTS: u32 = ${dims.ninputs}u;
+const NDOSES: u32 = ${dims.ndoses}u;
+const NBP: u32 = ${dims.nbreakpoints}u;
+const INF: f32 = 3.0e38;
+${targets('INPUT_TARGET', facts.inputTargets)}
+${targets('DOSE_TARGET', facts.doseTargets)}
+
+struct Params {
+  nrows: u32,
+  maxObs: u32,
+  maxDoses: u32,
+  maxSteps: u32,
+  rtol: f32,
+  atol: f32,
+  mode: u32,
+  nsubjects: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> rows: array<f32>;
+@group(0) @binding(2) var<storage, read> obs: array<f32>;
+@group(0) @binding(3) var<storage, read> doses: array<f32>;
+@group(0) @binding(4) var<storage, read> subjects: array<f32>;
+@group(0) @binding(5) var<storage, read> errp: array<f32>;
+@group(0) @binding(6) var<storage, read_write> results: array<f32>;
+@group(0) @binding(7) var<storage, read_write> status: array<u32>;
+
+// dy/dt for y = [x; S]: f(t, x, p, c) and dS/dt = (∂f/∂x) S + ∂f/∂p.
+fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> array<f32, N> {
+  var x: array<f32, ${a(dims.nx)}>;
+  for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
+  var out: array<f32, N>;
+  let f = ${arr('rhs', 't, x, p, c')};
+  for (var i = 0u; i < NX; i++) { out[i] = f[i]; }
+  if (NS > 0u) {
+    let jx = ${arr('rhsDx', 't, x, p, c')};
+    let jp = ${arr('rhsDp', 't, x, p, c')};
+    for (var i = 0u; i < NX; i++) {
+      for (var k = 0u; k < NS; k++) {
+        var acc = jp[i * NS + k];
+        for (var j = 0u; j < NX; j++) { acc = acc + jx[i * NX + j] * y[NX + j * NS + k]; }
+        out[NX + i * NS + k] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
+  var s = 0.0;
+  for (var m = 0u; m < N; m++) {
+    let sc = params.atol + params.rtol * max(abs(y0[m]), abs(y1[m]));
+    let r = e[m] / sc;
+    s = s + r * r;
+  }
+  return sqrt(s / f32(N));
+}
+
+@compute @workgroup_size(${L.workgroupSize})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.x;
+  if (row >= params.nrows) { return; }
+  let rbase = row * ${L.rowStride}u;
+  let subj = u32(rows[rbase]);
+  var p: array<f32, ${a(dims.np)}>;
+  for (var i = 0u; i < NP; i++) { p[i] = rows[rbase + 1u + i]; }
+  let sbase = subj * ${L.subjectStride}u;
+  let nobs = u32(subjects[sbase]);
+  let ndoses = u32(subjects[sbase + 1u]);
+  var c: array<f32, ${a(dims.nc)}>;
+  for (var i = 0u; i < NC; i++) { c[i] = subjects[sbase + 2u + i]; }
+  var e: array<f32, ${a(dims.ne)}>;
+  for (var i = 0u; i < NE; i++) { e[i] = errp[i]; }
+
+  // Subject-level quantities: input lags and bioavailabilities, model dose events, breakpoints.
+  var lag: array<f32, ${a(dims.ninputs)}>;
+  var bio: array<f32, ${a(dims.ninputs)}>;
+  var dlag: array<f32, ${a(dims.ninputs * dims.ns)}>;
+  var dbio: array<f32, ${a(dims.ninputs * dims.ns)}>;
+  for (var i = 0u; i < NINPUTS; i++) {
+    lag[i] = nlm_inputLag(i, p, c);
+    bio[i] = nlm_inputBioavailability(i, p, c);
+    let gl = ${arr('inputLagDp', 'i, p, c')};
+    let gb = ${arr('inputBioavailabilityDp', 'i, p, c')};
+    for (var k = 0u; k < NS; k++) { dlag[i * NS + k] = gl[k]; dbio[i * NS + k] = gb[k]; }
+  }
+  var mdTime: array<f32, ${a(dims.ndoses)}>;
+  var mdDone: array<bool, ${a(dims.ndoses)}>;
+  for (var k = 0u; k < NDOSES; k++) { mdTime[k] = nlm_doseTime(k, p, c); mdDone[k] = false; }
+  var bp: array<f32, ${a(dims.nbreakpoints)}>;
+  ${dims.nbreakpoints > 0 ? `let bps = ${arr('breakpoints', 'p, c')};\n  for (var k = 0u; k < NBP; k++) { bp[k] = bps[k]; }` : ''}
+  // Next unapplied data dose of each input (doses of one input stay in time order after the lag shift).
+  var dptr: array<u32, ${a(dims.ninputs)}>;
+  for (var i = 0u; i < NINPUTS; i++) { dptr[i] = 0u; }
+
+  var y: array<f32, N>;
+  {
+    let x0 = ${arr('initial', 'p, c')};
+    for (var i = 0u; i < NX; i++) { y[i] = x0[i]; }
+    if (NS > 0u) {
+      let s0 = ${arr('initialDp', 'p, c')};
+      for (var m = 0u; m < NX * NS; m++) { y[NX + m] = s0[m]; }
+    }
+  }
+  var ys: array<f32, N>;
+  var yn: array<f32, N>;
+  var en: array<f32, N>;
+${kDecls}
+  var t = 0.0;
+  var h = 0.0;
+  var steps = 0u;
+  var errPrev = 1.0e-4;
+  var st = 0u;
+  var j = 0u;
+  var ll = 0.0;
+  var gp: array<f32, ${a(dims.ns)}>;
+  var ge: array<f32, ${a(dims.ne)}>;
+  let obase = subj * params.maxObs * 3u;
+  let dbase = subj * params.maxDoses * 4u;
+
+  loop {
+    // The next stop: observation, data dose (shifted by its input's lag), model dose, or breakpoint.
+    var tnext = INF;
+    if (j < nobs) { tnext = obs[obase + j * 3u]; }
+    for (var i = 0u; i < NINPUTS; i++) {
+      var q = dptr[i];
+      loop {
+        if (q >= ndoses) { break; }
+        if (u32(doses[dbase + q * 4u + 2u]) == i) { break; }
+        q = q + 1u;
+      }
+      dptr[i] = q;
+      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * 4u] + lag[i]); }
+    }
+    for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
+    for (var k = 0u; k < NBP; k++) { if (bp[k] > t) { tnext = min(tnext, bp[k]); } }
+    if (tnext >= INF) { break; }
+    tnext = max(tnext, t);
+
+    // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
+    if (tnext > t) {
+      if (h == 0.0) { h = 0.01 * (tnext - t); }
+      k0 = aug_rhs(t, y, p, c);
+      // Stages that reach the stop are evaluated just before it: at a breakpoint the RHS jumps, and the step
+      // that ends there must see the left limit, or its error estimate never passes.
+      let tleft = bitcast<f32>(bitcast<u32>(tnext) - 1u);
+      loop {
+        if (t >= tnext) { break; }
+        let remaining = tnext - t;
+        let last = h >= remaining * (1.0 - 1.0e-6);
+        let hs = select(h, remaining, last);
+${stages(tableau).replace(/\bh\b/g, 'hs')}
+        let nrm = error_norm(en, y, yn);
+        steps = steps + 1u;
+        if (nrm != nrm || nrm > 3.0e38) {
+          h = hs * 0.2;
+          if (h < 1.0e-7 * max(1.0, abs(t))) { st = 3u; break; }
+          continue;
+        }
+        if (nrm <= 1.0) {
+          t = select(t + hs, tnext, last);
+          y = yn;
+          ${tableau.fsal ? `k0 = k${tableau.c.length - 1};` : 'k0 = aug_rhs(t, y, p, c);'}
+          let fac = 0.9 * pow(max(nrm, 1.0e-10), -${lit(1 / (Math.min(tableau.order, tableau.embeddedOrder) + 1) - 0.75 * 0.04)}) * pow(errPrev, 0.04);
+          errPrev = max(nrm, 1.0e-4);
+          if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
+        } else {
+          let fac = 0.9 * pow(nrm, -${lit(1 / (Math.min(tableau.order, tableau.embeddedOrder) + 1) - 0.75 * 0.04)});
+          h = hs * clamp(fac, 0.2, 1.0);
+        }
+        if (steps > params.maxSteps) { st = 1u; break; }
+        if (h < 1.0e-7 * max(1.0, abs(t))) { st = 2u; break; }
+      }
+      if (st != 0u) { break; }
+    }
+
+    // Observations at this time see the pre-dose state.
+    loop {
+      if (j >= nobs) { break; }
+      if (obs[obase + j * 3u] > t) { break; }
+      let o = u32(obs[obase + j * 3u + 2u]);
+      var x: array<f32, ${a(dims.nx)}>;
+      for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
+      let f = nlm_predict(o, t, x, p, c);
+      var dfdp: array<f32, ${a(dims.ns)}>;
+      if (NS > 0u) {
+        let hx = ${arr('predictDx', 'o, t, x, p, c')};
+        let hp = ${arr('predictDp', 'o, t, x, p, c')};
+        for (var k = 0u; k < NS; k++) {
+          var acc = hp[k];
+          for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
+          dfdp[k] = acc;
+        }
+      }
+      if (f != f) { st = 3u; }
+      if (params.mode == 0u) {
+        let rb = (row * params.maxObs + j) * ${L.simulateStride}u;
+        results[rb] = f;
+        for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
+      } else {
+        // Gaussian log-likelihood of the residual r = y − f with sd(f, e), and its derivatives.
+        let yv = obs[obase + j * 3u + 1u];
+        let sd = nlm_errorSd(o, f, e);
+        let r = yv - f;
+        let z = r / sd;
+        ll = ll - 0.91893853320467274 - log(sd) - 0.5 * z * z;
+        let dll_dsd = (z * z - 1.0) / sd;
+        let dll_df = z / sd + dll_dsd * nlm_errorSdDf(o, f, e);
+        for (var k = 0u; k < NS; k++) { gp[k] = gp[k] + dll_df * dfdp[k]; }
+        let dsde = ${arr('errorSdDe', 'o, f, e')};
+        for (var m = 0u; m < NE; m++) { ge[m] = ge[m] + dll_dsd * dsde[m]; }
+      }
+      j = j + 1u;
+    }
+    if (st != 0u) { break; }
+
+    // Doses at this time: S⁺ = S⁻ + e_k ∂A/∂p + (f(t, x⁻) − f(t, x⁺)) ∂τ/∂p.
+    var dosed = false;
+    for (var i = 0u; i < NINPUTS; i++) {
+      loop {
+        let q = dptr[i];
+        if (q >= ndoses) { break; }
+        if (u32(doses[dbase + q * 4u + 2u]) != i) { dptr[i] = q + 1u; continue; }
+        if (doses[dbase + q * 4u] + lag[i] > t) { break; }
+        if (doses[dbase + q * 4u + 3u] != 0.0) { st = 4u; break; }
+        let amt = doses[dbase + q * 4u + 1u];
+        let tgt = INPUT_TARGET[i];
+        var fb: array<f32, N>;
+        if (NS > 0u) { fb = aug_rhs(t, y, p, c); }
+        y[tgt] = y[tgt] + amt * bio[i];
+        if (NS > 0u) {
+          let fa = aug_rhs(t, y, p, c);
+          for (var k = 0u; k < NS; k++) {
+            y[NX + tgt * NS + k] = y[NX + tgt * NS + k] + amt * dbio[i * NS + k];
+            for (var r = 0u; r < NX; r++) { y[NX + r * NS + k] = y[NX + r * NS + k] + (fb[r] - fa[r]) * dlag[i * NS + k]; }
+          }
+        }
+        dptr[i] = q + 1u;
+        dosed = true;
+      }
+    }
+    for (var k = 0u; k < NDOSES; k++) {
+      if (mdDone[k] || mdTime[k] > t) { continue; }
+      if (nlm_doseDuration(k, p, c) != 0.0) { st = 4u; break; }
+      let tgt = DOSE_TARGET[k];
+      let amt = nlm_doseAmount(k, p, c);
+      var fb: array<f32, N>;
+      if (NS > 0u) { fb = aug_rhs(t, y, p, c); }
+      y[tgt] = y[tgt] + amt;
+      if (NS > 0u) {
+        let fa = aug_rhs(t, y, p, c);
+        let da = ${arr('doseAmountDp', 'k, p, c')};
+        let dt = ${arr('doseTimeDp', 'k, p, c')};
+        for (var q = 0u; q < NS; q++) {
+          y[NX + tgt * NS + q] = y[NX + tgt * NS + q] + da[q];
+          for (var r = 0u; r < NX; r++) { y[NX + r * NS + q] = y[NX + r * NS + q] + (fb[r] - fa[r]) * dt[q]; }
+        }
+      }
+      mdDone[k] = true;
+      dosed = true;
+    }
+    if (st != 0u) { break; }
+    if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
+  }
+
+  // The host marks rows with a non-zero status as failed; their results are not read.
+  status[row] = st;
+  if (params.mode == 1u) {
+    let rb = row * ${L.likelihoodStride}u;
+    results[rb] = ll;
+    for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = gp[k]; }
+    for (var m = 0u; m < NE; m++) { results[rb + 1u + NS + m] = ge[m]; }
+  }
+}
+`;
+}

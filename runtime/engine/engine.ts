@@ -1,0 +1,49 @@
+/**
+ * The Engine: given the dataset (kept by the engine) and a batch of rows — each a subject and a vector of
+ * individual parameters p — it returns predictions at the observation times with ∂/∂p, or, in the fused mode used
+ * for training, each row's Gaussian log-likelihood log p(Y_i | p) with its gradient in p and in the residual-error
+ * parameters e. Two back ends implement it: WebGPU (f32, one GPU thread per row) and CPU (f64).
+ */
+import type { TrajectoryStatus } from './trajectory-status.js';
+
+export interface Rows {
+  /** Subject index of each row. */
+  readonly subject: Int32Array;
+  /** nrows × np individual parameters, natural scale. */
+  readonly p: Float64Array;
+}
+
+export interface SimulateResult {
+  readonly status: Int32Array;
+  /** nrows × maxObs; NaN for padding and for failed rows. */
+  readonly predictions: Float64Array;
+  /** nrows × maxObs × ns. */
+  readonly gradients: Float64Array;
+}
+
+export interface LikelihoodResult {
+  readonly status: Int32Array;
+  /** log p(Y_i | p) per row; NaN for failed rows. */
+  readonly logLik: Float64Array;
+  /** nrows × ns: ∂ log p / ∂p over the sensitivity parameters. */
+  readonly dLogLikDp: Float64Array;
+  /** nrows × ne: ∂ log p / ∂e. */
+  readonly dLogLikDe: Float64Array;
+}
+
+export interface SolverSettings {
+  readonly rtol: number;
+  readonly atol: number;
+  readonly maxSteps: number;
+}
+
+export interface Engine {
+  readonly backend: 'cpu' | 'webgpu';
+  /** What runs it, e.g. the adapter's name. */
+  readonly description: string;
+  simulate(rows: Rows): Promise<SimulateResult>;
+  logLikelihood(rows: Rows, errorParameters: Float64Array): Promise<LikelihoodResult>;
+  dispose(): void;
+}
+
+export type { TrajectoryStatus };

@@ -1,0 +1,41 @@
+/**
+ * A compiled model ready for the engines: the f64 TS module (loaded), the full shader (model functions plus the
+ * generated integrator kernel), and the static facts both back ends need.
+ */
+import { dormandPrince5 } from '../../compiler/solvers/butcher-tableau.js';
+import { emitKernel, kernelLayout, type KernelLayout } from '../../compiler/emit-wgsl/kernel.js';
+import { dimensions, doseEvents, modelFunctions, type ModelDimensions } from '../../compiler/emit/model-functions.js';
+import type { CompileResult } from '../../compiler/pipeline.js';
+import { loadTsModel, type TsModelModule } from '../model/load-ts-module.js';
+
+export interface PreparedModel {
+  readonly name: string;
+  readonly dims: ModelDimensions;
+  readonly ts: TsModelModule;
+  readonly shader: string;
+  readonly layout: KernelLayout;
+  readonly inputTargets: readonly number[];
+  readonly doseTargets: readonly number[];
+  /** Natural-scale initial value of every parameter, in index order. */
+  readonly initialParameters: Float64Array;
+  readonly initialErrorParameters: Float64Array;
+}
+
+/** Needs a compile result with IR, derivatives and both artifacts (compile with the default emit targets). */
+export async function prepareModel(result: CompileResult): Promise<PreparedModel> {
+  const { ir, derivatives } = result;
+  if (!ir || !derivatives || result.artifacts.ts === undefined || result.artifacts.wgsl === undefined) {
+    throw new Error('prepareModel needs a model that compiled without errors, with TS and WGSL emitted');
+  }
+  const events = doseEvents(ir, derivatives);
+  const dims = dimensions(ir, events);
+  const functionLengths = new Map(modelFunctions(ir, derivatives).map((f) => [f.name, f.length]));
+  const inputTargets = ir.inputs.map((i) => i.target);
+  const doseTargets = events.map((e) => e.target);
+  const kernel = emitKernel(dims, dormandPrince5, { functionLengths, inputTargets, doseTargets });
+  return {
+    name: ir.name, dims, ts: await loadTsModel(result.artifacts.ts), shader: `${result.artifacts.wgsl}\n${kernel}`, layout: kernelLayout(dims),
+    inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
+    initialErrorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
+  };
+}

@@ -74,6 +74,7 @@ export class RosenbrockStepper implements Stepper {
     const covered = new Uint8Array(this.n);
     for (const b of blocks) for (let i = 0; i < nx * b.width; i++) covered[b.offset + i]! += 1;
     if (!covered.every((v) => v === 1)) throw new Error('RosenbrockStepper: the blocks must cover the system vector exactly once');
+    if (coupling === 'lower' && (blocks[0]?.offset !== 0 || blocks[0].width !== 1)) throw new Error("RosenbrockStepper: 'lower' coupling needs the state block (offset 0, width 1) first");
     const n = this.n;
     this.k = tableau.b.map(() => new Float64Array(n));
     this.stage = new Float64Array(n);
@@ -146,13 +147,15 @@ export class RosenbrockStepper implements Stepper {
         fi = this.fStage;
       }
       const ki = k[i]!;
+      // u = Σ_{j<i} γ_ij k_j; right-hand side h (F_i + W u) + h² γ_i w.
+      this.u.fill(0);
+      for (let j = 0; j < i; j++) {
+        const g = gRow[j]!;
+        if (g === 0) continue;
+        const kj = k[j]!;
+        for (let m = 0; m < n; m++) this.u[m] = this.u[m]! + g * kj[m]!;
+      }
       if (i > 0) {
-        // u = Σ_{j<i} γ_ij k_j, then k_i ← h (F_i + W u).
-        for (let m = 0; m < n; m++) {
-          let acc = 0;
-          for (let j = 0; j < i; j++) acc += gRow[j]! * k[j]![m]!;
-          this.u[m] = acc;
-        }
         this.applyW(this.u, this.wu);
         for (let m = 0; m < n; m++) ki[m] = h * (fi[m]! + this.wu[m]!);
       } else {
@@ -160,7 +163,15 @@ export class RosenbrockStepper implements Stepper {
       }
       const ht = h * h * gammaSum[i]!;
       if (ht !== 0) for (let m = 0; m < n; m++) ki[m] = ki[m]! + ht * this.dfdt[m]!;
-      for (const blk of this.layout.blocks) this.lu.solve(ki, blk.offset, blk.width, this.luWork);
+      const [first, ...rest] = this.layout.blocks;
+      this.lu.solve(ki, first!.offset, first!.width, this.luWork);
+      if (rest.length === 0) continue;
+      if (this.coupling === 'lower') {
+        // With W = [[J, 0], [H, J]], the rest sees H (u_x + γ k_x,i): the W u term and the implicit term.
+        for (let m = 0; m < nx; m++) this.dir[m] = this.u[m]! + gamma * ki[m]!;
+        this.addCoupling(t, y, h, ki);
+      }
+      for (const blk of rest) this.lu.solve(ki, blk.offset, blk.width, this.luWork);
     }
     for (let m = 0; m < n; m++) {
       let sol = 0;
@@ -173,6 +184,28 @@ export class RosenbrockStepper implements Stepper {
       yNew[m] = y[m]! + sol;
       err[m] = e;
     }
+  }
+
+  /**
+   * out[nx…n) += h · H · dir, H = ∂F_rest/∂x at the step's start point, by a forward difference along dir:
+   * (F(t, y + ε[dir; 0]) − F(t, y)) / ε. Its O(ε) error only changes W, which a W-method tolerates.
+   */
+  private addCoupling(t: number, y: Float64Array, h: number, out: Float64Array): void {
+    const { nx } = this.layout;
+    const n = this.n;
+    let vmax = 0;
+    let xmax = 0;
+    for (let m = 0; m < nx; m++) {
+      vmax = Math.max(vmax, Math.abs(this.dir[m]!));
+      xmax = Math.max(xmax, Math.abs(y[m]!));
+    }
+    if (!(vmax > 0) || !Number.isFinite(vmax)) return;
+    const eps = (Math.sqrt(Number.EPSILON) * Math.max(1, xmax)) / vmax;
+    this.yPert.set(y);
+    for (let m = 0; m < nx; m++) this.yPert[m] = y[m]! + eps * this.dir[m]!;
+    this.f(t, this.yPert, this.fPert);
+    const scale = h / eps;
+    for (let m = nx; m < n; m++) out[m] = out[m]! + scale * (this.fPert[m]! - this.f0[m]!);
   }
 
   /** out = diag(J, …, J) · v, block by block. */
@@ -190,6 +223,15 @@ export class RosenbrockStepper implements Stepper {
     }
   }
 }
+
+/**
+ * How W couples the blocks after the first (the sensitivity columns) to the first (the state):
+ * - 'diagonal': W = diag(J, …, J), nothing more per stage;
+ * - 'lower': W = [[J, 0], [H, J]] with H = ∂(J S + ∂f/∂p)/∂x, the exact block of the sensitivity system's
+ *   Jacobian, applied by a directional finite difference (one more F evaluation per stage). The solve stays one
+ *   nx × nx LU per step (block forward substitution). Needs the first block to be the state (offset 0, width 1).
+ */
+export type Coupling = 'diagonal' | 'lower';
 
 /** The block layout of y = [x; S] (S row-major nx × ns): the state block, then the sensitivity columns as one block. */
 export function sensitivityLayout(nx: number, ns: number, withSensitivities: boolean): BlockLayout {

@@ -11,7 +11,7 @@ import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rose
 import { TrajectoryStatus } from '../trajectory-status.js';
 import type { CpuModel } from './cpu-model.js';
 import type { Derivative } from './explicit-rk.js';
-import { modelJacobian, RosenbrockStepper, sensitivityLayout } from './rosenbrock.js';
+import { modelJacobian, RosenbrockStepper, sensitivityLayout, type Coupling } from './rosenbrock.js';
 import { SensitivitySystem } from './sensitivity-system.js';
 import { PiController } from './step-controller.js';
 import { ExplicitStepper, type Stepper } from './stepper.js';
@@ -49,6 +49,8 @@ export interface SolverOptions {
   readonly tableau?: ButcherTableau;
   /** The Rosenbrock-W method; ROS34PW2 by default. */
   readonly rosenbrockTableau?: RosenbrockTableau;
+  /** How the Rosenbrock matrix W couples the sensitivities to the state (rosenbrock.ts, `Coupling`). */
+  readonly rosenbrockCoupling?: Coupling;
 }
 
 export type SolverMethod = 'explicit' | 'rosenbrock';
@@ -147,7 +149,7 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
 export function createStepper(model: CpuModel, input: Pick<TrajectoryInput, 'p' | 'c'>, options: SolverOptions, f: Derivative, n: number): Stepper {
   if ((options.method ?? 'explicit') === 'explicit') return new ExplicitStepper(options.tableau ?? dormandPrince5, n, f);
   const { nx, ns } = model.dims;
-  const stepper = new RosenbrockStepper(options.rosenbrockTableau ?? ros34pw2, sensitivityLayout(nx, ns, options.sensitivities), f, modelJacobian(model, input.p, input.c));
+  const stepper = new RosenbrockStepper(options.rosenbrockTableau ?? ros34pw2, sensitivityLayout(nx, ns, options.sensitivities), f, modelJacobian(model, input.p, input.c), options.rosenbrockCoupling ?? 'diagonal');
   if (stepper.n !== n) throw new Error(`createStepper: the block layout covers ${stepper.n} entries, the system has ${n}`);
   return stepper;
 }

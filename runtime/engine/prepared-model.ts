@@ -19,6 +19,8 @@ export interface PreparedModel {
   /** Natural-scale initial value of every parameter, in index order. */
   readonly initialParameters: Float64Array;
   readonly initialErrorParameters: Float64Array;
+  /** Indices (into p) of the estimated parameters: the columns of every gradient. */
+  readonly sensitivityParameters: readonly number[];
 }
 
 /** Needs a compile result with IR, derivatives and both artifacts (compile with the default emit targets). */
@@ -37,5 +39,6 @@ export async function prepareModel(result: CompileResult): Promise<PreparedModel
     name: ir.name, dims, ts: await loadTsModel(result.artifacts.ts), shader: `${result.artifacts.wgsl}\n${kernel}`, layout: kernelLayout(dims),
     inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
     initialErrorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
+    sensitivityParameters: ir.sensitivityParameters,
   };
 }

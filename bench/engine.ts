@@ -1,0 +1,88 @@
+/**
+ * Engine throughput: trajectories per second with sensitivities, on each back end, for every example model, and
+ * the largest relative difference between the back ends' predictions. Run with `npm run bench:engine [rows]`.
+ * Figures only; nothing is asserted. The same script runs unchanged on a real GPU and prints the adapter.
+ */
+import { readFileSync } from 'node:fs';
+import { compile } from '../compiler/pipeline.js';
+import { createCpuEngine } from '../runtime/engine/cpu/cpu-engine.js';
+import { packSubjects, type EngineSubject } from '../runtime/engine/engine-data.js';
+import { prepareModel } from '../runtime/engine/prepared-model.js';
+import { acquireGpu } from '../runtime/engine/webgpu/device.js';
+import { createWebGpuEngine } from '../runtime/engine/webgpu/webgpu-engine.js';
+
+const gpuRows = Number(process.argv[2] ?? 100_000);
+const cpuRows = Math.min(gpuRows, Number(process.argv[3] ?? 2_000));
+
+/** Designs of shared/design/BENCHMARKS.md (without jitter: the timing does not depend on it). */
+const designs: Record<string, { file: string; subject: (i: number) => EngineSubject; nc: number; tol: [number, number]; spread: number }> = {
+  pk: { file: 'examples/pk/pk.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.3, subject: () => s([0, 0.2, 0.7, 2.5, 5, 10]) },
+  antibody: { file: 'examples/antibody/antibody.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.3, subject: () => s(Array.from({ length: 15 }, (_, i) => (400 * i) / 14)) },
+  // tgfb is bistable: below kp ≈ 1 active TGF-β collapses to 1e-30 and log10 a is noise at any atol; the spread is
+  // its ω (0.05), as in the paper's simulations.
+  tgfb: { file: 'examples/tgfb/tgfb.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.05, subject: () => s(Array.from({ length: 20 }, (_, i) => (400 * i) / 19)) },
+  theophylline: {
+    file: 'examples/theophylline/theophylline.nlm', nc: 1, tol: [1e-6, 1e-8], spread: 0.3,
+    subject: (i) => s([0.25, 0.5, 1, 2, 3.5, 5, 7, 9, 12, 24], { doses: [{ time: 0, amount: 320, input: 0, rate: 0 }], covariates: [60 + (i % 30)] }),
+  },
+};
+
+function s(times: number[], extra: Partial<EngineSubject> = {}): EngineSubject {
+  return { obsTimes: times, obsValues: times.map(() => 0), obsOutputs: times.map(() => 0), doses: [], covariates: [], ...extra };
+}
+
+/** Rows with the estimated parameters spread log-normally (sd `spread`) around their initial values, deterministic. */
+function rowsFor(initial: Float64Array, estimated: readonly number[], spread: number, nSubjects: number, n: number): { subject: Int32Array; p: Float64Array } {
+  let seed = 12345;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const p = new Float64Array(n * initial.length);
+  const subject = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    subject[r] = r % nSubjects;
+    for (let k = 0; k < initial.length; k++) {
+      const z = Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+      p[r * initial.length + k] = initial[k]! * (estimated.includes(k) ? Math.exp(spread * z) : 1);
+    }
+  }
+  return { subject, p };
+}
+
+const gpu = await acquireGpu();
+console.log(`device: ${'device' in gpu ? gpu.adapterInfo : `none (${gpu.unavailable})`}`);
+console.log(`rows: ${gpuRows} on WebGPU, ${cpuRows} on the CPU (rates are per second, so the ratio compares like with like)`);
+console.log('model         | cpu traj/s (f64) | webgpu traj/s (f32) | webgpu/cpu | max |Δ| / max(|pred|, 1)');
+for (const [name, d] of Object.entries(designs)) {
+  const model = await prepareModel(compile(readFileSync(d.file, 'utf8')));
+  const nSubjects = 100;
+  const data = packSubjects(Array.from({ length: nSubjects }, (_, i) => d.subject(i)), d.nc);
+  const settings = { rtol: d.tol[0], atol: d.tol[1], maxSteps: 100_000 };
+  const cpu = createCpuEngine(model, data, settings);
+  const cpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, cpuRows);
+  let t0 = performance.now();
+  const cpuRes = await cpu.simulate(cpuRowsSet);
+  const cpuRate = cpuRows / ((performance.now() - t0) / 1000);
+  let line = `${name.padEnd(13)} | ${cpuRate.toFixed(0).padStart(16)} |`;
+  if ('device' in gpu) {
+    const engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);
+    await engine.simulate(rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, 256)); // warm-up: pipeline and buffers
+    const gpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, gpuRows);
+    t0 = performance.now();
+    const gpuRes = await engine.simulate(gpuRowsSet);
+    const gpuRate = gpuRows / ((performance.now() - t0) / 1000);
+    // The first cpuRows rows of both sets are the same draws.
+    let worst = 0;
+    for (let i = 0; i < cpuRows * data.maxObs; i++) {
+      const a = cpuRes.predictions[i]!;
+      const b = gpuRes.predictions[i]!;
+      if (Number.isFinite(a) && Number.isFinite(b)) worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(a), 1));
+    }
+    const failed = gpuRes.status.filter((x) => x !== 0).length;
+    line += ` ${gpuRate.toFixed(0).padStart(19)} | ${(gpuRate / cpuRate).toFixed(1).padStart(10)} | ${worst.toExponential(2)}${failed ? ` (${failed} rows failed)` : ''}`;
+    engine.dispose();
+  } else {
+    line += ' (no adapter)';
+  }
+  console.log(line);
+}
+if ('device' in gpu) gpu.device.destroy();
+process.exit(0);

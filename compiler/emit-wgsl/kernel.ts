@@ -113,19 +113,85 @@ fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c: array<f32,
   for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
   var out: array<f32, N>;
   let f = ${arr('rhs', 't, x, p, c')};
-  for (var i = 0u; i < NX; i++) { out[i] = f[i]; }
+  for (var i = 0u; i < NX; i++) { out[i] = f[i] + inf_rate[i]; }
   if (NS > 0u) {
     let jx = ${arr('rhsDx', 't, x, p, c')};
     let jp = ${arr('rhsDp', 't, x, p, c')};
     for (var i = 0u; i < NX; i++) {
       for (var k = 0u; k < NS; k++) {
-        var acc = jp[i * NS + k];
+        var acc = jp[i * NS + k] + inf_drate[i * NS + k];
         for (var j = 0u; j < NX; j++) { acc = acc + jx[i * NX + j] * y[NX + j * NS + k]; }
         out[NX + i * NS + k] = acc;
       }
     }
   }
   return out;
+}
+
+// Zero-order inputs running now: their rates enter f, and ∂rate/∂p enters dS/dt. At most MAXINF at once per row.
+const MAXINF: u32 = 8u;
+var<private> inf_rate: array<f32, ${a(dims.nx)}>;
+var<private> inf_drate: array<f32, ${a(dims.nx * dims.ns)}>;
+var<private> inf_end: array<f32, MAXINF>;
+var<private> inf_tgt: array<u32, MAXINF>;
+var<private> inf_R: array<f32, MAXINF>;
+var<private> inf_dR: array<f32, ${a(8 * dims.ns)}>;
+var<private> inf_dend: array<f32, ${a(8 * dims.ns)}>;
+
+// The total input rate of each state, summed afresh from the active infusions (no drift from += and −=).
+fn refresh_rates() {
+  for (var i = 0u; i < NX; i++) { inf_rate[i] = 0.0; for (var k = 0u; k < NS; k++) { inf_drate[i * NS + k] = 0.0; } }
+  for (var s = 0u; s < MAXINF; s++) {
+    if (inf_end[s] >= INF) { continue; }
+    let g = inf_tgt[s];
+    inf_rate[g] = inf_rate[g] + inf_R[s];
+    for (var k = 0u; k < NS; k++) { inf_drate[g * NS + k] = inf_drate[g * NS + k] + inf_dR[s * NS + k]; }
+  }
+}
+
+// A bolus of amt into tgt at t: S⁺ = S⁻ + e_tgt ∂amt/∂p + (f(t, x⁻) − f(t, x⁺)) ∂t/∂p.
+fn apply_bolus(y: ptr<function, array<f32, N>>, t: f32, tgt: u32, amt: f32, damt: array<f32, ${a(dims.ns)}>, dtime: array<f32, ${a(dims.ns)}>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) {
+  var fb: array<f32, N>;
+  if (NS > 0u) { fb = aug_rhs(t, *y, p, c); }
+  (*y)[tgt] = (*y)[tgt] + amt;
+  if (NS > 0u) {
+    let fa = aug_rhs(t, *y, p, c);
+    for (var k = 0u; k < NS; k++) {
+      (*y)[NX + tgt * NS + k] = (*y)[NX + tgt * NS + k] + damt[k];
+      for (var r = 0u; r < NX; r++) { (*y)[NX + r * NS + k] = (*y)[NX + r * NS + k] + (fb[r] - fa[r]) * dtime[k]; }
+    }
+  }
+}
+
+// Starts a zero-order input of rate R into tgt until tend; f jumps by +R e_tgt, so S_tgt jumps by −R ∂start/∂p.
+fn start_infusion(y: ptr<function, array<f32, N>>, tgt: u32, R: f32, dR: array<f32, ${a(dims.ns)}>, dstart: array<f32, ${a(dims.ns)}>, tend: f32, dend: array<f32, ${a(dims.ns)}>) -> bool {
+  var slot = MAXINF;
+  for (var s = 0u; s < MAXINF; s++) { if (inf_end[s] >= INF) { slot = s; break; } }
+  if (slot == MAXINF) { return false; }
+  inf_end[slot] = tend;
+  inf_tgt[slot] = tgt;
+  inf_R[slot] = R;
+  for (var k = 0u; k < NS; k++) {
+    inf_dR[slot * NS + k] = dR[k];
+    inf_dend[slot * NS + k] = dend[k];
+    (*y)[NX + tgt * NS + k] = (*y)[NX + tgt * NS + k] - R * dstart[k];
+  }
+  refresh_rates();
+  return true;
+}
+
+// Ends the infusions due by t; f jumps by −R e_tgt, so S_tgt jumps by +R ∂end/∂p.
+fn end_infusions(y: ptr<function, array<f32, N>>, t: f32) -> bool {
+  var ended = false;
+  for (var s = 0u; s < MAXINF; s++) {
+    if (inf_end[s] >= INF || inf_end[s] > t) { continue; }
+    let g = inf_tgt[s];
+    for (var k = 0u; k < NS; k++) { (*y)[NX + g * NS + k] = (*y)[NX + g * NS + k] + inf_R[s] * inf_dend[s * NS + k]; }
+    inf_end[s] = INF;
+    ended = true;
+  }
+  if (ended) { refresh_rates(); }
+  return ended;
 }
 
 fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
@@ -166,6 +232,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let gb = ${arr('inputBioavailabilityDp', 'i, p, c')};
     for (var k = 0u; k < NS; k++) { dlag[i * NS + k] = gl[k]; dbio[i * NS + k] = gb[k]; }
   }
+  var idur: array<f32, ${a(dims.ninputs)}>;
+  var irate: array<f32, ${a(dims.ninputs)}>;
+  var didur: array<f32, ${a(dims.ninputs * dims.ns)}>;
+  var dirate: array<f32, ${a(dims.ninputs * dims.ns)}>;
+  for (var i = 0u; i < NINPUTS; i++) {
+    idur[i] = nlm_inputDuration(i, p, c);
+    irate[i] = nlm_inputRate(i, p, c);
+    let gd = ${arr('inputDurationDp', 'i, p, c')};
+    let gr = ${arr('inputRateDp', 'i, p, c')};
+    for (var k = 0u; k < NS; k++) { didur[i * NS + k] = gd[k]; dirate[i * NS + k] = gr[k]; }
+  }
+  for (var s = 0u; s < MAXINF; s++) { inf_end[s] = INF; }
+  refresh_rates();
   var mdTime: array<f32, ${a(dims.ndoses)}>;
   var mdDone: array<bool, ${a(dims.ndoses)}>;
   for (var k = 0u; k < NDOSES; k++) { mdTime[k] = nlm_doseTime(k, p, c); mdDone[k] = false; }
@@ -216,6 +295,7 @@ ${kDecls}
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (bp[k] > t) { tnext = min(tnext, bp[k]); } }
+    for (var q = 0u; q < MAXINF; q++) { tnext = min(tnext, inf_end[q]); }
     if (tnext >= INF) { break; }
     tnext = max(tnext, t);
 
@@ -296,26 +376,44 @@ ${stages(tableau).replace(/\bh\b/g, 'hs')}
     }
     if (st != 0u) { break; }
 
-    // Doses at this time: S⁺ = S⁻ + e_k ∂A/∂p + (f(t, x⁻) − f(t, x⁺)) ∂τ/∂p.
-    var dosed = false;
+    // Infusions that end now, then doses given now (data doses of each input, then model-declared ones).
+    var dosed = end_infusions(&y, t);
     for (var i = 0u; i < NINPUTS; i++) {
       loop {
         let q = dptr[i];
         if (q >= ndoses) { break; }
         if (u32(doses[dbase + q * 4u + 2u]) != i) { dptr[i] = q + 1u; continue; }
         if (doses[dbase + q * 4u] + lag[i] > t) { break; }
-        if (doses[dbase + q * 4u + 3u] != 0.0) { st = 4u; break; }
         let amt = doses[dbase + q * 4u + 1u];
+        let drate = doses[dbase + q * 4u + 3u];
         let tgt = INPUT_TARGET[i];
-        var fb: array<f32, N>;
-        if (NS > 0u) { fb = aug_rhs(t, y, p, c); }
-        y[tgt] = y[tgt] + amt * bio[i];
-        if (NS > 0u) {
-          let fa = aug_rhs(t, y, p, c);
-          for (var k = 0u; k < NS; k++) {
-            y[NX + tgt * NS + k] = y[NX + tgt * NS + k] + amt * dbio[i * NS + k];
-            for (var r = 0u; r < NX; r++) { y[NX + r * NS + k] = y[NX + r * NS + k] + (fb[r] - fa[r]) * dlag[i * NS + k]; }
+        var damt: array<f32, ${a(dims.ns)}>;
+        var dlg: array<f32, ${a(dims.ns)}>;
+        for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[i * NS + k]; dlg[k] = dlag[i * NS + k]; }
+        let F = amt * bio[i];
+        // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
+        let useDur = drate == -2.0 || (drate == 0.0 && idur[i] > 0.0);
+        let useRate = drate == -1.0 || (drate == 0.0 && irate[i] > 0.0);
+        if (drate > 0.0 || useDur || useRate) {
+          var R = drate;
+          var dR: array<f32, ${a(dims.ns)}>;
+          var dD: array<f32, ${a(dims.ns)}>;
+          var D = 0.0;
+          if (useDur) {
+            D = idur[i];
+            R = F / D;
+            for (var k = 0u; k < NS; k++) { dD[k] = didur[i * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
+          } else {
+            if (useRate) { R = irate[i]; for (var k = 0u; k < NS; k++) { dR[k] = dirate[i * NS + k]; } }
+            D = F / R;
+            for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
           }
+          if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
+          var dend: array<f32, ${a(dims.ns)}>;
+          for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
+          if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
+        } else {
+          apply_bolus(&y, t, tgt, F, damt, dlg, p, c);
         }
         dptr[i] = q + 1u;
         dosed = true;
@@ -323,20 +421,22 @@ ${stages(tableau).replace(/\bh\b/g, 'hs')}
     }
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
-      if (nlm_doseDuration(k, p, c) != 0.0) { st = 4u; break; }
       let tgt = DOSE_TARGET[k];
       let amt = nlm_doseAmount(k, p, c);
-      var fb: array<f32, N>;
-      if (NS > 0u) { fb = aug_rhs(t, y, p, c); }
-      y[tgt] = y[tgt] + amt;
-      if (NS > 0u) {
-        let fa = aug_rhs(t, y, p, c);
-        let da = ${arr('doseAmountDp', 'k, p, c')};
-        let dt = ${arr('doseTimeDp', 'k, p, c')};
-        for (var q = 0u; q < NS; q++) {
-          y[NX + tgt * NS + q] = y[NX + tgt * NS + q] + da[q];
-          for (var r = 0u; r < NX; r++) { y[NX + r * NS + q] = y[NX + r * NS + q] + (fb[r] - fa[r]) * dt[q]; }
-        }
+      let D = nlm_doseDuration(k, p, c);
+      let da = ${arr('doseAmountDp', 'k, p, c')};
+      let dt = ${arr('doseTimeDp', 'k, p, c')};
+      var damt: array<f32, ${a(dims.ns)}>;
+      var dtm: array<f32, ${a(dims.ns)}>;
+      for (var q = 0u; q < NS; q++) { damt[q] = da[q]; dtm[q] = dt[q]; }
+      if (D > 0.0) {
+        let dd = ${arr('doseDurationDp', 'k, p, c')};
+        var dR: array<f32, ${a(dims.ns)}>;
+        var dend: array<f32, ${a(dims.ns)}>;
+        for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
+        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = 4u; break; }
+      } else {
+        apply_bolus(&y, t, tgt, amt, damt, dtm, p, c);
       }
       mdDone[k] = true;
       dosed = true;

@@ -57,7 +57,7 @@ const sum = (v: readonly number[]): number => v.reduce((x, y) => x + y, 0);
  *   2: Σ b_i α_i = 1/2,                 Σ b_i γ_i = 0
  *   3: Σ b_i α_i² = 1/3,                Σ b_i α_ij α_j = 1/6,
  *      Σ b_i α_ij γ_j = 0,             Σ b_i Γ_ij α_j = 0,       Σ b_i Γ_ij γ_j = 0      (Γ incl. its diagonal)
- * With W = ∂f/∂y the f'- and W-trees merge and only the sums survive (Hairer & Wanner's Table IV.7.1):
+ * With W = ∂f/∂y the f'- and W-trees merge and only the sums survive (Hairer & Wanner II, §IV.7, with β = α + Γ):
  *   2: Σ b_i (α_i + γ_i) = 1/2,   3: Σ b_i α_i² = 1/3,   Σ b_i B_ij (α_j + γ_j) = 1/6,  B = α + Γ.
  * Returns the residual of each condition up to `order` (at most 3: higher orders are not checked).
  */

@@ -81,7 +81,6 @@ const layout3 = { nx: 3, blocks: [{ offset: 0, width: 1 }] };
 
 function orderOf(makeStepper: () => Stepper, Ns: readonly number[], solution: Float64Array, yStart: Float64Array, span: number): { order: number; errors: number[] } {
   const errors = Ns.map((N) => maxAbsDiff(fixedSteps(makeStepper(), yStart, span, N), solution));
-  console.log(Ns, errors, empiricalOrder(Ns.map((N) => span / N), errors));
   return { order: empiricalOrder(Ns.map((N) => span / N), errors), errors };
 }
 
@@ -100,7 +99,8 @@ describe('empirical order of convergence (fixed steps)', () => {
   });
 
   it('ROS34PW2 keeps order 3 with a wrong Jacobian and ∂f/∂t = 0 (W-method)', () => {
-    const { order } = orderOf(() => new RosenbrockStepper(ros34pw2, layout3, f, wrongJacobian), [16, 32, 64, 128], exact, y0, T);
+    // Pre-asymptotic at coarse steps (the local slope falls from 4 to 3 between N = 16 and 128): start at N = 64.
+    const { order } = orderOf(() => new RosenbrockStepper(ros34pw2, layout3, f, wrongJacobian), [64, 128, 256, 512], exact, y0, T);
     expect(order).toBeGreaterThan(2.75);
     expect(order).toBeLessThan(3.4);
   });

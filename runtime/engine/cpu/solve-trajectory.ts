@@ -149,7 +149,7 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
 export function createStepper(model: CpuModel, input: Pick<TrajectoryInput, 'p' | 'c'>, options: SolverOptions, f: Derivative, n: number): Stepper {
   if ((options.method ?? 'explicit') === 'explicit') return new ExplicitStepper(options.tableau ?? dormandPrince5, n, f);
   const { nx, ns } = model.dims;
-  const stepper = new RosenbrockStepper(options.rosenbrockTableau ?? ros34pw2, sensitivityLayout(nx, ns, options.sensitivities), f, modelJacobian(model, input.p, input.c), options.rosenbrockCoupling ?? 'diagonal');
+  const stepper = new RosenbrockStepper(options.rosenbrockTableau ?? ros34pw2, sensitivityLayout(nx, ns, options.sensitivities), f, modelJacobian(model, input.p, input.c), options.rosenbrockCoupling ?? 'lower');
   if (stepper.n !== n) throw new Error(`createStepper: the block layout covers ${stepper.n} entries, the system has ${n}`);
   return stepper;
 }

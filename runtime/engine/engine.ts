@@ -35,6 +35,8 @@ export interface SolverSettings {
   readonly rtol: number;
   readonly atol: number;
   readonly maxSteps: number;
+  /** 'explicit' (Dormand–Prince 5(4), default) or 'rosenbrock' (ROS34PW2, for stiff models; CPU back end only so far). */
+  readonly method?: 'explicit' | 'rosenbrock';
 }
 
 export interface Engine {

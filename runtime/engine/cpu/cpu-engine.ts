@@ -7,7 +7,7 @@ import type { Engine, LikelihoodResult, Rows, SimulateResult, SolverSettings } f
 import { gaussianTerm } from '../gaussian-likelihood.js';
 import type { PreparedModel } from '../prepared-model.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
-import { solveTrajectory, type Bolus, type TrajectoryInput, type TrajectoryResult } from './solve-trajectory.js';
+import { solveTrajectory, type Bolus, type Infusion, type TrajectoryInput, type TrajectoryResult } from './solve-trajectory.js';
 
 export function createCpuEngine(model: PreparedModel, data: EngineData, settings: SolverSettings): Engine {
   const { np, ns, ne } = model.dims;
@@ -26,45 +26,79 @@ export function createCpuEngine(model: PreparedModel, data: EngineData, settings
       outputs.push(data.obs[(subject * data.maxObs + j) * 3 + 2]!);
     }
     const doses: Bolus[] = [];
+    const infusions: Infusion[] = [];
     const one = [0];
+    const value = (fn: (i: number, p: Float64Array, c: Float64Array, out: number[]) => void, i: number): number => {
+      fn(i, p, c, one);
+      return one[0]!;
+    };
+    const gradient = (fn: (i: number, p: Float64Array, c: Float64Array, out: Float64Array) => void, i: number): Float64Array => {
+      const g = new Float64Array(ns);
+      fn(i, p, c, g);
+      return g;
+    };
     for (let k = 0; k < ndoses; k++) {
       const base = (subject * data.maxDoses + k) * 4;
       const input = data.doses[base + 2]!;
-      if (data.doses[base + 3] !== 0) return TrajectoryStatus.Unsupported;
       const amount = data.doses[base + 1]!;
-      m.inputLag(input, p, c, one);
-      const lag = one[0]!;
-      m.inputBioavailability(input, p, c, one);
-      const bio = one[0]!;
-      const dTime = new Float64Array(ns);
-      const dF = new Float64Array(ns);
-      m.inputLagDp(input, p, c, dTime);
-      m.inputBioavailabilityDp(input, p, c, dF);
-      doses.push({ time: data.doses[base]! + lag, amount: amount * bio, target: model.inputTargets[input]!, dTime, dAmount: dF.map((v) => v * amount) });
+      const dataRate = data.doses[base + 3]!;
+      const lag = value(m.inputLag, input);
+      const F = amount * value(m.inputBioavailability, input);
+      const dLag = gradient(m.inputLagDp, input);
+      const dF = gradient(m.inputBioavailabilityDp, input).map((v) => v * amount);
+      const start = data.doses[base]! + lag;
+      const target = model.inputTargets[input]!;
+      const modelDuration = value(m.inputDuration, input);
+      const modelRate = value(m.inputRate, input);
+      // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
+      const useDuration = dataRate === -2 || (dataRate === 0 && modelDuration > 0);
+      const useRate = dataRate === -1 || (dataRate === 0 && modelRate > 0);
+      if (dataRate > 0 || useDuration || useRate) {
+        let R: number;
+        let D: number;
+        let dR: Float64Array;
+        let dD: Float64Array;
+        if (useDuration) {
+          D = modelDuration;
+          R = F / D;
+          dD = gradient(m.inputDurationDp, input);
+          dR = dF.map((v, q) => v / D - (F * dD[q]!) / (D * D));
+        } else {
+          R = useRate ? modelRate : dataRate;
+          dR = useRate ? gradient(m.inputRateDp, input) : new Float64Array(ns);
+          D = F / R;
+          dD = dF.map((v, q) => v / R - (F * dR[q]!) / (R * R));
+        }
+        if (!(R > 0) || !(D > 0)) return TrajectoryStatus.NonFinite;
+        infusions.push({ start, end: start + D, target, rate: R, dRate: dR, dStart: dLag, dEnd: dLag.map((v, q) => v + dD[q]!) });
+      } else {
+        doses.push({ time: start, amount: F, target, dTime: dLag, dAmount: dF });
+      }
     }
     for (let k = 0; k < model.doseTargets.length; k++) {
-      m.doseDuration(k, p, c, one);
-      if (one[0] !== 0) return TrajectoryStatus.Unsupported;
-      m.doseTime(k, p, c, one);
-      const time = one[0]!;
-      m.doseAmount(k, p, c, one);
-      const amount = one[0]!;
-      const dTime = new Float64Array(ns);
-      const dAmount = new Float64Array(ns);
-      m.doseTimeDp(k, p, c, dTime);
-      m.doseAmountDp(k, p, c, dAmount);
-      doses.push({ time, amount, target: model.doseTargets[k]!, dTime, dAmount });
+      const time = value(m.doseTime, k);
+      const amount = value(m.doseAmount, k);
+      const D = value(m.doseDuration, k);
+      const dTime = gradient(m.doseTimeDp, k);
+      const dAmount = gradient(m.doseAmountDp, k);
+      const target = model.doseTargets[k]!;
+      if (D > 0) {
+        const dD = gradient(m.doseDurationDp, k);
+        infusions.push({ start: time, end: time + D, target, rate: amount / D, dRate: dAmount.map((v, q) => v / D - (amount * dD[q]!) / (D * D)), dStart: dTime, dEnd: dTime.map((v, q) => v + dD[q]!) });
+      } else {
+        doses.push({ time, amount, target, dTime, dAmount });
+      }
     }
     const bp = new Float64Array(model.dims.nbreakpoints);
     m.breakpoints(p, c, bp);
-    return { p, c: Float64Array.from(c), times, outputs, doses, breakpoints: Array.from(bp) };
+    return { p, c: Float64Array.from(c), times, outputs, doses, infusions, breakpoints: Array.from(bp) };
   };
 
   const solveRow = (rows: Rows, r: number): { input?: TrajectoryInput; result?: TrajectoryResult; status: TrajectoryStatus } => {
     const p = rows.p.slice(r * np, (r + 1) * np);
     const input = trajectoryInput(rows.subject[r]!, p);
     if (typeof input === 'number') return { status: input };
-    const result = solveTrajectory(m, input, { ...settings, sensitivities: true });
+    const result = solveTrajectory(m, input, { ...settings, sensitivities: true, method: settings.method ?? 'explicit' });
     return { input, result, status: result.status };
   };
 

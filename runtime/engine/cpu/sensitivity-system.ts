@@ -8,6 +8,10 @@ import type { Derivative } from './explicit-rk.js';
 
 export class SensitivitySystem {
   readonly size: number;
+  /** Zero-order input rate into each state, added to f (infusions running now). */
+  readonly inputRate: Float64Array;
+  /** ∂(input rate)/∂p, nx × ns, added to dS/dt. */
+  readonly inputRateDp: Float64Array;
   private readonly jx: Float64Array;
   private readonly jp: Float64Array;
 
@@ -16,6 +20,8 @@ export class SensitivitySystem {
     this.size = withSensitivities ? nx + nx * ns : nx;
     this.jx = new Float64Array(nx * nx);
     this.jp = new Float64Array(nx * ns);
+    this.inputRate = new Float64Array(nx);
+    this.inputRateDp = new Float64Array(nx * ns);
   }
 
   /** The derivative of the augmented state for one subject's parameters and covariates. */
@@ -27,13 +33,13 @@ export class SensitivitySystem {
     return (t, y, out) => {
       for (let i = 0; i < nx; i++) x[i] = y[i]!;
       m.rhs(t, x, p, c, fx);
-      for (let i = 0; i < nx; i++) out[i] = fx[i]!;
+      for (let i = 0; i < nx; i++) out[i] = fx[i]! + this.inputRate[i]!;
       if (!this.withSensitivities) return;
       m.rhsDx(t, x, p, c, this.jx);
       m.rhsDp(t, x, p, c, this.jp);
       for (let i = 0; i < nx; i++) {
         for (let k = 0; k < ns; k++) {
-          let acc = this.jp[i * ns + k]!;
+          let acc = this.jp[i * ns + k]! + this.inputRateDp[i * ns + k]!;
           for (let j = 0; j < nx; j++) acc += this.jx[i * nx + j]! * y[nx + j * ns + k]!;
           out[nx + i * ns + k] = acc;
         }

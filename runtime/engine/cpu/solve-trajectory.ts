@@ -5,6 +5,11 @@
  * At a time with both an observation and a dose the observation sees the pre-dose state (NONMEM's convention).
  * A bolus of amount A(p) at time τ(p) into state k changes the sensitivities by
  *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
+ * A zero-order input of rate R(p) into state k from τ₀(p) to τ₁(p) adds R to f_k and ∂R/∂p to dS_k/dt while it
+ * runs; f jumps by ±R e_k at its ends, so S_k jumps by −R ∂τ₀/∂p at the start and +R ∂τ₁/∂p at the end.
+ * At one time the order is: observations, infusions ending, doses (and infusions starting).
+ * Stages that reach a stop are evaluated just before it (the left limit): at a breakpoint the RHS jumps, and the
+ * step that ends there must not see the new branch, or its error estimate never passes.
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
@@ -26,6 +31,16 @@ export interface Bolus {
   readonly dTime?: ArrayLike<number>;
 }
 
+export interface Infusion {
+  readonly start: number;
+  readonly end: number;
+  readonly target: number;
+  readonly rate: number;
+  readonly dRate?: ArrayLike<number>;
+  readonly dStart?: ArrayLike<number>;
+  readonly dEnd?: ArrayLike<number>;
+}
+
 export interface TrajectoryInput {
   readonly p: Float64Array;
   readonly c: Float64Array;
@@ -34,6 +49,8 @@ export interface TrajectoryInput {
   /** Output index of each observation. */
   readonly outputs: ArrayLike<number>;
   readonly doses: readonly Bolus[];
+  /** Zero-order inputs; none when absent. */
+  readonly infusions?: readonly Infusion[];
   /** Times where the RHS is discontinuous. */
   readonly breakpoints: readonly number[];
 }
@@ -75,7 +92,9 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
   };
   const system = new SensitivitySystem(model, options.sensitivities);
   const n = system.size;
-  const f = system.derivative(input.p, input.c);
+  const fExact = system.derivative(input.p, input.c);
+  let tLeft = Infinity;
+  const f: Derivative = (tt, yy, out) => fExact(tt < tLeft ? tt : tLeft, yy, out);
   const stepper = createStepper(model, input, options, f, n);
   const controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(stepper.order, stepper.embeddedOrder) + 1 });
   let y = new Float64Array(n);
@@ -83,7 +102,12 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
   const err = new Float64Array(n);
   system.initialState(input.p, input.c, y);
 
-  const stops = [...new Set([...Array.from(input.times), ...input.doses.map((d) => d.time), ...input.breakpoints])].filter((s) => s >= 0).sort((a, b) => a - b);
+  const infusions = input.infusions ?? [];
+  const stops = [...new Set([...Array.from(input.times), ...input.doses.map((d) => d.time), ...infusions.flatMap((i) => [i.start, i.end]), ...input.breakpoints])]
+    .filter((s) => s >= 0)
+    .sort((a, b) => a - b);
+  const started = new Array<boolean>(infusions.length).fill(false);
+  const ended = new Array<boolean>(infusions.length).fill(false);
   let t = 0;
   let h = 0;
   let obs = 0;
@@ -100,6 +124,7 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
 
   for (const stop of stops) {
     if (stop > t) {
+      tLeft = stop * (1 - Number.EPSILON);
       if (h === 0) h = initialStep(f, t, y, stop - t, options);
       // Integrate to exactly `stop`.
       while (t < stop) {
@@ -128,9 +153,26 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
         if (h < 1e-13 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.StepTooSmall);
       }
     }
+    tLeft = Infinity;
     record();
-    // Doses at this time, after the observations.
     let dosed = false;
+    // Infusions ending now, then doses and infusions starting now.
+    infusions.forEach((inf, k) => {
+      if (started[k] && !ended[k] && inf.end <= t) {
+        ended[k] = true;
+        dosed = true;
+        if (options.sensitivities && inf.dEnd) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + inf.rate * inf.dEnd[q]!;
+        refreshRates(system, infusions, started, ended, ns);
+      }
+    });
+    infusions.forEach((inf, k) => {
+      if (!started[k] && inf.start <= t) {
+        started[k] = true;
+        dosed = true;
+        if (options.sensitivities && inf.dStart) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! - inf.rate * inf.dStart[q]!;
+        refreshRates(system, infusions, started, ended, ns);
+      }
+    });
     while (dose < doses.length && doses[dose]!.time <= t) {
       applyBolus(model, input, doses[dose]!, t, y, fx, options.sensitivities);
       dose++;
@@ -143,6 +185,17 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
   record();
   for (let i = 0; i < result.predictions.length; i++) if (!Number.isFinite(result.predictions[i]!)) return fail(result, TrajectoryStatus.NonFinite);
   return result;
+}
+
+/** The total input rate of each state and its ∂/∂p, summed afresh from the running infusions. */
+function refreshRates(system: SensitivitySystem, infusions: readonly Infusion[], started: readonly boolean[], ended: readonly boolean[], ns: number): void {
+  system.inputRate.fill(0);
+  system.inputRateDp.fill(0);
+  infusions.forEach((inf, k) => {
+    if (!started[k] || ended[k]) return;
+    system.inputRate[inf.target] = system.inputRate[inf.target]! + inf.rate;
+    if (inf.dRate) for (let q = 0; q < ns; q++) system.inputRateDp[inf.target * ns + q] = system.inputRateDp[inf.target * ns + q]! + inf.dRate[q]!;
+  });
 }
 
 /** The one-step method of `options.method` for the system y = [x; S] (its size n) with derivative f. */

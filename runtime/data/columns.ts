@@ -44,8 +44,9 @@ export function columnLabel(header: readonly string[], index: number): string {
   return name === undefined || name === '' ? `column ${index + 1}` : name;
 }
 
+/** Maps the header (on file row `row`) to slots, reporting what is missing or ambiguous. */
 export function mapColumns(
-  rawHeader: readonly string[], requirements: DataRequirements, overrides: Readonly<Record<string, string>>, issues: IssueList,
+  rawHeader: readonly string[], row: number, requirements: DataRequirements, overrides: Readonly<Record<string, string>>, issues: IssueList,
 ): ColumnMap {
   const header = rawHeader.map((h, i) => (i === 0 ? h.trim().replace(/^#\s*/, '') : h.trim()));
   const upper = header.map((h) => h.toUpperCase());
@@ -55,7 +56,7 @@ export function mapColumns(
   const overridden = new Uint8Array(slotNames.length);
   const columnList = header.map((_, i) => columnLabel(header, i)).join(', ');
 
-  // Column for a header name: exact spelling first, then any case (unique).
+  // Columns for a header name: those spelled exactly so, else those equal in any case (callers report several).
   const findColumn = (name: string): number[] => {
     const exact = header.flatMap((h, i) => (h === name ? [i] : []));
     return exact.length > 0 ? exact : upper.flatMap((h, i) => (h === name.toUpperCase() ? [i] : []));
@@ -64,16 +65,16 @@ export function mapColumns(
   for (const [name, column] of Object.entries(overrides)) {
     const slot = slotForMapKey(name, covariates);
     if (slot === undefined) {
-      issues.add('D105', 1, `--map ${name}=${column}: ${name} is neither a covariate of the model (${covariates.join(', ') || 'it has none'}) nor a data column (${ROLES.join(', ')})`);
+      issues.add('D105', row, `--map ${name}=${column}: ${name} is neither a covariate of the model (${covariates.join(', ') || 'it has none'}) nor a standard column (${ROLES.join(', ')})`);
       continue;
     }
     const found = findColumn(column);
     if (found.length === 0) {
-      issues.add('D105', 1, `--map ${name}=${column}: there is no column ${column} (columns: ${columnList})`);
+      issues.add('D105', row, `--map ${name}=${column}: there is no column ${column} (columns: ${columnList})`);
       continue;
     }
     if (found.length > 1) {
-      issues.add('D103', 1, `--map ${name}=${column}: columns ${found.map((i) => i + 1).join(' and ')} are all called ${column}`);
+      issues.add('D103', row, `--map ${name}=${column}: columns ${found.map((i) => i + 1).join(' and ')} are all called ${column}`);
     }
     slotColumn[slot] = found[0]!;
     overridden[slot] = 1;
@@ -83,31 +84,35 @@ export function mapColumns(
     if (overridden[slot]) return;
     const found = upper.flatMap((h, i) => (ROLE_ALIASES[role].includes(h) ? [i] : []));
     if (found.length > 1) {
-      issues.add('D103', 1, `columns ${found.map((i) => `${i + 1} (${header[i]})`).join(' and ')} all give ${role}; remove one or choose with --map ${role}=COLUMN`);
+      issues.add('D103', row, `columns ${found.map((i) => `${i + 1} (${header[i]})`).join(' and ')} ${found.length === 2 ? 'both' : 'all'} give ${role}; remove one or choose with --map ${role}=COLUMN`);
     }
     if (found.length > 0) slotColumn[slot] = found[0]!;
   });
+
+  if (header.length === 1 && /\s/.test(header[0]!)) {
+    // One column whose name has spaces: a space-separated file. Every column would be reported missing.
+    issues.add('D102', row, `the header is one column, "${header[0]}": columns seem to be separated by spaces, but only commas, semicolons and tabs separate columns`);
+    return { header, slotColumn: slotColumn.fill(-1), slotNames, ignoredColumns: [] };
+  }
+  for (const role of REQUIRED) {
+    if (slotColumn[ROLES.indexOf(role)] !== -1) continue;
+    issues.add('D102', row, `no ${role} column: every data file needs ID, TIME and DV (columns: ${columnList}); if it has another name, use --map ${role}=COLUMN`);
+  }
 
   covariates.forEach((name, c) => {
     const slot = FIRST_COVARIATE_SLOT + c;
     if (overridden[slot]) return;
     const found = findColumn(name);
     if (found.length > 1) {
-      issues.add('D103', 1, `columns ${found.map((i) => `${i + 1} (${header[i]})`).join(' and ')} could all be covariate ${name}; choose one with --map ${name}=COLUMN`);
+      issues.add('D103', row, `columns ${found.map((i) => `${i + 1} (${header[i]})`).join(' and ')} could ${found.length === 2 ? 'both' : 'all'} be covariate ${name}; choose one with --map ${name}=COLUMN`);
     }
     if (found.length > 0) slotColumn[slot] = found[0]!;
-    else issues.add('D106', 1, `the model uses covariate ${name} but the data has no ${name} column (columns: ${columnList}); name the column that holds it with --map ${name}=COLUMN`);
+    else issues.add('D106', row, `the model uses covariate ${name} but the data has no ${name} column (columns: ${columnList}); name the column that holds it with --map ${name}=COLUMN`);
   });
 
-  for (const role of REQUIRED) {
-    if (slotColumn[ROLES.indexOf(role)] !== -1) continue;
-    const spaced = header.length === 1 && /\s/.test(header[0] ?? '');
-    const hint = spaced ? '; the header seems to be separated by spaces, but only commas, semicolons and tabs separate columns' : '';
-    issues.add('D102', 1, `no ${role} column: every data file needs ID, TIME and DV (columns: ${columnList})${hint}`);
-  }
   if (slotColumn[Slot.DVID] === -1 && requirements.outputs.length > 1) {
     const outputs = requirements.outputs.map((o) => `${o.name} DVID ${o.dvid}`).join(', ');
-    issues.add('D102', 1, `no DVID (or YTYPE) column: the model has ${requirements.outputs.length} outputs (${outputs}), so each observation must say which it is`);
+    issues.add('D102', row, `no DVID (or YTYPE) column: the model has ${requirements.outputs.length} outputs (${outputs}), so each observation must say which it is`);
   }
 
   const used = new Set(slotColumn);

@@ -14,7 +14,11 @@
 import type { IssueList } from './issues.js';
 import type { RowTable } from './row-table.js';
 
-export function fillCovariates(table: RowTable, names: readonly string[], columns: readonly number[], header: readonly string[], issues: IssueList): void {
+/** `reported(s, c)`: subject s has a non-numeric cell of covariate c, already an error: no second issue for it. */
+export function fillCovariates(
+  table: RowTable, names: readonly string[], columns: readonly number[], header: readonly string[], issues: IssueList,
+  reported: (subject: number, covariate: number) => boolean,
+): void {
   for (let c = 0; c < table.covariates.length; c++) {
     const values = table.covariates[c]!;
     const column = columns[c]!;
@@ -25,12 +29,12 @@ export function fillCovariates(table: RowTable, names: readonly string[], column
       let first = start;
       while (first < end && values[first] !== values[first]) first++;
       if (first === end) {
-        if (column >= 0) issues.add('D214', table.row[start]!, `covariate ${names[c]} has no value for ID ${table.ids[s]}`, where);
+        if (column >= 0 && !reported(s, c)) issues.add('D214', table.row[start]!, `covariate ${names[c]} has no value for ID ${table.ids[s]}`, where);
         continue;
       }
       const firstValue = values[first]!;
       if (first > start) {
-        issues.add('D302', table.row[start]!, `covariate ${names[c]} is missing on the first row of ID ${table.ids[s]}; using its first value, ${firstValue} (row ${table.row[first]}), from the start`, where);
+        if (!reported(s, c)) issues.add('D302', table.row[start]!, `covariate ${names[c]} is missing on the first row of ID ${table.ids[s]}; using its first value, ${firstValue} (row ${table.row[first]}), from the start`, where);
         values.fill(firstValue, start, first);
       }
       let last = firstValue;

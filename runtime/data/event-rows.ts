@@ -19,6 +19,7 @@
  *   declare the matching `censored(...)`. LIMIT (the other bound of the interval) is kept when present.
  */
 import { Slot, type ColumnMap } from './columns.js';
+import { cleanCell } from './csv-records.js';
 import type { IssueList } from './issues.js';
 import type { DataRequirements } from './requirements.js';
 import { RowKind, type RowTable } from './row-table.js';
@@ -164,7 +165,7 @@ export class RowClassifier {
       addl = 0;
     }
     const givenAddl = values[Slot.ADDL]!;
-    if (ii > 0 && (givenAddl === 0 || (givenAddl !== givenAddl && !(invalid & (1 << Slot.ADDL))))) {
+    if (ii > 0 && !(ss === ss && ss !== 0) && (givenAddl === 0 || (givenAddl !== givenAddl && !(invalid & (1 << Slot.ADDL))))) {
       this.issue('D305', row, Slot.II, fields, `II=${this.text(Slot.II, fields)} without ADDL has no effect (steady state is not supported); set ADDL to the number of additional doses`);
     }
     table.ii[index] = ii;
@@ -212,7 +213,7 @@ export class RowClassifier {
   /** The cell of `slot` as written (for messages); `.` when the column is absent. */
   private text(slot: number, fields: readonly string[]): string {
     const column = this.columns.slotColumn[slot]!;
-    return column >= 0 ? fields[column] ?? '' : '.';
+    return column >= 0 ? cleanCell(fields[column] ?? '') : '.';
   }
 
   private issue(code: Parameters<IssueList['add']>[0], row: number, slot: number, fields: readonly string[], message: string): void {
@@ -221,6 +222,6 @@ export class RowClassifier {
       this.issues.add(code, row, message);
       return;
     }
-    this.issues.add(code, row, message, { column: column + 1, columnName: this.columns.header[column] ?? this.columns.slotNames[slot] ?? '', value: fields[column] ?? '' });
+    this.issues.add(code, row, message, { column: column + 1, columnName: this.columns.header[column] ?? this.columns.slotNames[slot] ?? '', value: cleanCell(fields[column] ?? '') });
   }
 }

@@ -17,7 +17,3 @@ export function parseNumber(cell: string): number {
   return value;
 }
 
-/** True for a whole number (the value of EVID, CMT, ADDL, DVID, … must be one). */
-export function isWhole(value: number): boolean {
-  return Number.isInteger(value);
-}

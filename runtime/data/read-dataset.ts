@@ -7,17 +7,17 @@
  * Never throws on user input: every problem is a `DataIssue` in the result, and the dataset is returned only
  * when there are no errors (warnings do not stop it). The summary is returned either way.
  */
-import { FIRST_COVARIATE_SLOT } from './columns.js';
+import { doseEventCount } from './addl.js';
 import { buildDataset } from './build-dataset.js';
+import { FIRST_COVARIATE_SLOT, Slot } from './columns.js';
 import { fillCovariates } from './covariates.js';
 import { readCsvRecords } from './csv-records.js';
 import type { Dataset } from './dataset.js';
 import { IssueList, type DataIssue } from './issues.js';
 import { RowReader } from './read-rows.js';
 import type { DataRequirements } from './requirements.js';
-import { RowKind } from './row-table.js';
+import { RowKind, type RowTable } from './row-table.js';
 import { formatSummary, type DataSummary } from './summary.js';
-import { doseEventCount } from './addl.js';
 
 export interface ReadDatasetOptions {
   /** `--map name=COLUMN`: model covariate names or column roles (ID, TIME, …) → the header names holding them. */
@@ -47,19 +47,14 @@ export function readDataset(text: string, fileName: string, requirements: DataRe
 
   let doseEvents = 0;
   if (table && reader.columns) {
-    const columns = requirements.covariates.map((_, c) => reader.columns!.slotColumn[FIRST_COVARIATE_SLOT + c]!);
-    fillCovariates(table, requirements.covariates.map((c) => c.name), columns, reader.columns.header, issues);
-    for (let s = 0; s < table.subjectCount; s++) {
-      const start = table.subjectStart[s]!;
-      const end = table.subjectEnd(s);
-      doseEvents += doseEventCount(table, start, end);
-      let observed = false;
-      for (let r = start; r < end && !observed; r++) observed = table.kind[r] === RowKind.observation;
-      if (!observed) {
-        const idColumn = reader.columns.slotColumn[0]!;
-        issues.add('D300', table.row[start]!, `ID ${table.ids[s]} has no observations; it is kept, but contributes nothing to the fit`, { column: idColumn + 1, columnName: reader.columns.header[idColumn] ?? 'ID', value: table.ids[s]! });
-      }
-    }
+    const columns = reader.columns;
+    const C = requirements.covariates.length;
+    const covariateColumns = requirements.covariates.map((_, c) => columns.slotColumn[FIRST_COVARIATE_SLOT + c]!);
+    fillCovariates(table, requirements.covariates.map((c) => c.name), covariateColumns, columns.header, issues, (s, c) => reader.invalidCovariates.has(s * C + c));
+    // A subject that lost rows (a rejected row, or the file stopped early) may have had observations there.
+    const unsure = (s: number): boolean => !complete || reader.idsWithRejectedRows.has(table.ids[s]!);
+    warnSubjectsWithoutObservations(table, columns.slotColumn[Slot.ID]!, columns.header, unsure, issues);
+    for (let s = 0; s < table.subjectCount; s++) doseEvents += doseEventCount(table, table.subjectStart[s]!, table.subjectEnd(s));
   }
 
   const counts = reader.counts;
@@ -69,6 +64,21 @@ export function readDataset(text: string, fileName: string, requirements: DataRe
   };
   const dataset = table && issues.errors === 0 && complete ? buildDataset(table, requirements) : undefined;
   return { ...(dataset ? { dataset } : {}), issues: issues.finish(), summary, summaryLine: `${fileName}: ${formatSummary(summary)}` };
+}
+
+/** Subjects without observations are kept (nothing is dropped), but are worth a warning: usually a filter gone wrong. */
+function warnSubjectsWithoutObservations(
+  table: RowTable, idColumn: number, header: readonly string[], unsure: (s: number) => boolean, issues: IssueList,
+): void {
+  for (let s = 0; s < table.subjectCount; s++) {
+    const end = table.subjectEnd(s);
+    let observed = false;
+    for (let r = table.subjectStart[s]!; r < end && !observed; r++) observed = table.kind[r] === RowKind.observation;
+    if (observed || unsure(s)) continue;
+    issues.add('D300', table.row[table.subjectStart[s]!]!, `ID ${table.ids[s]} has no observations; it is kept, but contributes nothing to the fit`, {
+      column: idColumn + 1, columnName: header[idColumn] ?? 'ID', value: table.ids[s]!,
+    });
+  }
 }
 
 /** Newlines + 1: the row table's first capacity, so a typical file never regrows it. */

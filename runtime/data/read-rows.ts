@@ -8,7 +8,7 @@
  * what csv-parse hands over.
  */
 import { columnLabel, FIRST_COVARIATE_SLOT, mapColumns, Slot, type ColumnMap } from './columns.js';
-import type { CsvRecordHandler } from './csv-records.js';
+import { cleanCell, type CsvRecordHandler } from './csv-records.js';
 import { RowClassifier } from './event-rows.js';
 import type { IssueList } from './issues.js';
 import { isMissing } from './missing-values.js';
@@ -26,11 +26,18 @@ export interface RowCounts {
   rejected: number;
 }
 
+/** Bit of `invalid` for "some covariate cell of this row is not a number" (roles have bits 0–13). */
+const SOME_COVARIATE = 1 << 30;
+
 export class RowReader implements CsvRecordHandler {
   columns: ColumnMap | undefined;
   table: RowTable | undefined;
   headerRow = 1;
   readonly counts: RowCounts = { rows: 0, observations: 0, doses: 0, missingDv: 0, other: 0, rejected: 0 };
+  /** subject · C + covariate for each covariate with a non-numeric cell in that subject (already reported). */
+  readonly invalidCovariates = new Set<number>();
+  /** IDs with a rejected row (it may have been an observation: no "no observations" warning for them). */
+  readonly idsWithRejectedRows = new Set<string>();
 
   private classifier: RowClassifier | undefined;
   /** Slots that have a column, and that column. */
@@ -60,7 +67,7 @@ export class RowReader implements CsvRecordHandler {
 
   onHeader(fields: string[], row: number): void {
     this.headerRow = row;
-    const columns = mapColumns(fields, this.requirements, this.overrides, this.issues);
+    const columns = mapColumns(fields, row, this.requirements, this.overrides, this.issues);
     this.columns = columns;
     this.covariateCount = this.requirements.covariates.length;
     this.categorical = this.requirements.covariates.map((c) => c.categorical);
@@ -83,8 +90,9 @@ export class RowReader implements CsvRecordHandler {
     const header = columns.header;
     this.counts.rows++;
 
-    if (fields.length !== header.length) {
+    if (fields.length !== header.length && !onlyEmptyBeyond(fields, header.length)) {
       this.ragged(fields, row);
+      if (this.idColumn >= 0 && this.idColumn < fields.length) this.idsWithRejectedRows.add(cleanCell(fields[this.idColumn]!));
       return;
     }
     if (this.idColumn < 0 || this.timeColumn < 0) {
@@ -100,19 +108,19 @@ export class RowReader implements CsvRecordHandler {
     const usedColumns = this.usedColumns;
     for (let k = 0; k < usedSlots.length; k++) {
       const column = usedColumns[k]!;
-      const cell = fields[column]!;
+      const cell = cleanCell(fields[column]!);
       if (isMissing(cell)) continue;
       const value = parseNumber(cell);
       const slot = usedSlots[k]!;
       if (value !== value) {
-        if (slot < 31) invalid |= 1 << slot;
+        invalid |= slot < FIRST_COVARIATE_SLOT ? 1 << slot : SOME_COVARIATE;
         this.notANumber(slot, column, cell, row);
         continue;
       }
       values[slot] = value;
     }
 
-    const id = fields[this.idColumn]!;
+    const id = cleanCell(fields[this.idColumn]!);
     if (isMissing(id)) {
       this.issues.add('D201', row, 'ID is missing; every row needs an ID and a TIME', this.cell(this.idColumn, id));
       this.counts.rejected++;
@@ -121,24 +129,27 @@ export class RowReader implements CsvRecordHandler {
     const time = values[Slot.TIME]!;
     if (time !== time) {
       if (!(invalid & (1 << Slot.TIME))) {
-        this.issues.add('D201', row, 'TIME is missing; every row needs an ID and a TIME', this.cell(this.timeColumn, fields[this.timeColumn]!));
+        this.issues.add('D201', row, 'TIME is missing; every row needs an ID and a TIME', this.cell(this.timeColumn, cleanCell(fields[this.timeColumn]!)));
       }
       this.counts.rejected++;
+      this.idsWithRejectedRows.add(id);
       return;
     }
 
     const index = table.append();
+    const subject = this.subjectOf(id, row, index);
     table.row[index] = row;
     table.time[index] = time;
-    table.subject[index] = this.subjectOf(id, row, index);
+    table.subject[index] = subject;
     this.checkOrder(fields, time, row);
 
     for (let c = 0; c < this.covariateCount; c++) {
       const value = values[FIRST_COVARIATE_SLOT + c]!;
       table.covariates[c]![index] = value;
+      if (invalid & SOME_COVARIATE && value !== value && this.isInvalidCell(fields, FIRST_COVARIATE_SLOT + c)) this.invalidCovariates.add(subject * this.covariateCount + c);
       if (this.categorical[c] && value === value && !Number.isInteger(value)) {
         const column = columns.slotColumn[FIRST_COVARIATE_SLOT + c]!;
-        this.issues.add('D211', row, `categorical covariate ${columns.slotNames[FIRST_COVARIATE_SLOT + c]} must be coded as a whole number, found ${fields[column]}`, this.cell(column, fields[column]!));
+        this.issues.add('D211', row, `categorical covariate ${columns.slotNames[FIRST_COVARIATE_SLOT + c]} must be coded as a whole number, found ${cleanCell(fields[column]!)}`, this.cell(column, cleanCell(fields[column]!)));
       }
     }
 
@@ -147,7 +158,16 @@ export class RowReader implements CsvRecordHandler {
     else if (kind === RowKind.dose) this.counts.doses++;
     else if (kind === RowKind.missingDv) this.counts.missingDv++;
     else if (kind === RowKind.other) this.counts.other++;
-    else this.counts.rejected++;
+    else {
+      this.counts.rejected++;
+      this.idsWithRejectedRows.add(id);
+    }
+  }
+
+  /** Whether the cell of `slot` holds text that is neither missing nor a number (reported as D200). */
+  private isInvalidCell(fields: readonly string[], slot: number): boolean {
+    const cell = cleanCell(fields[this.columns!.slotColumn[slot]!] ?? '');
+    return !isMissing(cell) && parseNumber(cell) !== parseNumber(cell);
   }
 
   private subjectOf(id: string, row: number, index: number): number {
@@ -171,7 +191,7 @@ export class RowReader implements CsvRecordHandler {
   private checkOrder(fields: string[], time: number, row: number): void {
     if (time < this.lastTime) {
       const id = this.currentId;
-      this.issues.add('D202', row, `TIME ${fields[this.timeColumn]} is earlier than ${this.lastTime} on row ${this.lastTimeRow} (ID ${id}); sort each subject's rows by TIME`, this.cell(this.timeColumn, fields[this.timeColumn]!));
+      this.issues.add('D202', row, `TIME ${cleanCell(fields[this.timeColumn]!)} is earlier than ${this.lastTime} on row ${this.lastTimeRow} (ID ${id}); sort each subject's rows by TIME`, this.cell(this.timeColumn, cleanCell(fields[this.timeColumn]!)));
     }
     this.lastTime = time;
     this.lastTimeRow = row;
@@ -198,8 +218,8 @@ export class RowReader implements CsvRecordHandler {
     if (fields.length < header.length) {
       this.issues.add('D104', row, `${counted} (${columnLabel(header, fields.length)} and after are missing)`, { column: fields.length + 1, columnName: columnLabel(header, fields.length) });
     } else {
-      const extra = fields[header.length]!;
-      const hint = /^\d+$/.test(extra) && /\d$/.test(fields[header.length - 1] ?? '') ? ' (a decimal comma? write decimals with a point, or separate columns with semicolons)' : '';
+      const extra = cleanCell(fields[header.length]!);
+      const hint = /^\d+$/.test(extra) && /\d$/.test(cleanCell(fields[header.length - 1] ?? '')) ? ' (a decimal comma? write decimals with a point, or separate columns with semicolons)' : '';
       this.issues.add('D104', row, `${counted}${hint}`, { column: header.length + 1, value: extra });
     }
   }
@@ -209,13 +229,21 @@ export class RowReader implements CsvRecordHandler {
     const categorical = slot >= FIRST_COVARIATE_SLOT && this.categorical[slot - FIRST_COVARIATE_SLOT];
     const hint = /^(na|nan|n\/a|null|none|-|\?)$/i.test(cell)
       ? ' (missing values are written ., NA or left empty)'
-      : categorical ? ' (categorical covariates must be coded as numbers)' : '';
+      : /^[+-]?\d*,\d+$/.test(cell) ? ' (write decimals with a point, not a comma)'
+        : categorical ? ' (categorical covariates must be coded as numbers)' : '';
     this.issues.add('D200', row, `${name} must be a number, found "${cell}"${hint}`, this.cell(column, cell));
   }
 
   private cell(column: number, value: string): { column: number; columnName: string; value: string } {
     return { column: column + 1, columnName: columnLabel(this.columns!.header, column), value };
   }
+}
+
+/** Extra fields that are all empty (a trailing comma some exports write on some rows) lose nothing: accepted. */
+function onlyEmptyBeyond(fields: readonly string[], length: number): boolean {
+  if (fields.length < length) return false;
+  for (let i = length; i < fields.length; i++) if (cleanCell(fields[i]!) !== '') return false;
+  return true;
 }
 
 function sameFields(a: readonly string[], b: readonly string[]): boolean {

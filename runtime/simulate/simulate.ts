@@ -1,0 +1,115 @@
+/**
+ * Simulating data from a model with known values: for each subject draw η ~ N(0, Ω), compute the individual
+ * parameters p = g(φ, η, c), solve on the f64 CPU back end, and add residual error on each output's scale,
+ * y = f + sd(f, e)·ε, returned on the data's scale (the inverse of a declared data transform).
+ */
+import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import { toEstimationScale } from '../../compiler/lower/lower.js';
+import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
+import { packSubjects, type EngineSubject } from '../engine/engine-data.js';
+import type { PreparedModel } from '../engine/prepared-model.js';
+import { TrajectoryStatus, statusMessage } from '../engine/trajectory-status.js';
+import type { Random } from './random.js';
+
+/** A subject to simulate: where it is observed, how it is dosed, its covariates. Values are ignored. */
+export interface SimulationSubject {
+  readonly id: string;
+  readonly obsTimes: readonly number[];
+  readonly obsOutputs: readonly number[];
+  readonly doses: EngineSubject['doses'];
+  readonly covariates: readonly number[];
+}
+
+export interface TrueValues {
+  /** Natural-scale population value of each parameter, in IR order. */
+  readonly parameters: Float64Array;
+  /** ω of each random effect. */
+  readonly omegas: Float64Array;
+  readonly errorParameters: Float64Array;
+}
+
+export interface SimulatedSubject {
+  readonly subject: SimulationSubject;
+  readonly eta: Float64Array;
+  /** Individual parameters (natural scale). */
+  readonly p: Float64Array;
+  /** Simulated DV per observation, on the data's scale. */
+  readonly dv: Float64Array;
+}
+
+export function modelValues(ir: ModelIR): TrueValues {
+  return {
+    parameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
+    omegas: Float64Array.from(ir.randomEffects.map((r) => r.omegaInitial)),
+    errorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
+  };
+}
+
+/**
+ * Overrides from a JSON object: a parameter's or error parameter's name sets its value, `omega_<parameter>` its
+ * ω. Unknown names are errors (a typo must not silently simulate the default).
+ */
+export function applyOverrides(ir: ModelIR, base: TrueValues, overrides: Record<string, unknown>): { values?: TrueValues; errors: string[] } {
+  const values = { parameters: Float64Array.from(base.parameters), omegas: Float64Array.from(base.omegas), errorParameters: Float64Array.from(base.errorParameters) };
+  const errors: string[] = [];
+  for (const [key, v] of Object.entries(overrides)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      errors.push(`"${key}": expected a number`);
+      continue;
+    }
+    const k = ir.parameters.findIndex((p) => p.name === key);
+    const e = ir.errorParameters.findIndex((p) => p.name === key);
+    const r = ir.randomEffects.findIndex((x) => `omega_${ir.parameters[x.parameter]!.name}` === key);
+    if (k >= 0) values.parameters[k] = v;
+    else if (e >= 0) values.errorParameters[e] = v;
+    else if (r >= 0) values.omegas[r] = v;
+    else {
+      const known = [...ir.parameters.map((p) => p.name), ...ir.errorParameters.map((x) => x.name), ...ir.randomEffects.map((x) => `omega_${ir.parameters[x.parameter]!.name}`)];
+      errors.push(`"${key}" is not a parameter of the model: expected one of ${known.join(', ')}`);
+    }
+  }
+  return errors.length > 0 ? { errors } : { values, errors };
+}
+
+const inverse = { log: Math.exp, log10: (v: number) => Math.pow(10, v), logit: (v: number) => 1 / (1 + Math.exp(-v)) } as const;
+
+/** Simulates every subject; throws an Error naming the subject when a trajectory fails. */
+export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjects: readonly SimulationSubject[], values: TrueValues, random: Random): Promise<SimulatedSubject[]> {
+  const { np, neta, ne } = model.dims;
+  const ts = model.ts;
+  const phi = Float64Array.from(ir.parameters.map((p, k) => toEstimationScale(p.transform, values.parameters[k]!)));
+  const etas = subjects.map(() => {
+    const eta = new Float64Array(neta);
+    for (let r = 0; r < neta; r++) eta[r] = values.omegas[r]! * random.normal();
+    return eta;
+  });
+  const ps = subjects.map((s, i) => {
+    const p = new Float64Array(np);
+    ts.individual(phi, etas[i]!, Float64Array.from(s.covariates), p);
+    return p;
+  });
+  const data = packSubjects(subjects.map((s) => ({ obsTimes: s.obsTimes, obsValues: s.obsTimes.map(() => 0), obsOutputs: s.obsOutputs, doses: s.doses, covariates: s.covariates })), ir.covariates.length);
+  const engine = createCpuEngine(model, data, { rtol: 1e-10, atol: 1e-12, maxSteps: 1_000_000 });
+  const rows = { subject: Int32Array.from(subjects.map((_, i) => i)), p: new Float64Array(subjects.length * np) };
+  ps.forEach((p, i) => rows.p.set(p, i * np));
+  const result = await engine.simulate(rows);
+  const e = values.errorParameters.subarray(0, ne);
+  const sd = [0];
+  return subjects.map((s, i) => {
+    if (result.status[i] !== TrajectoryStatus.Ok) {
+      throw new Error(`subject ${s.id}: ${statusMessage(result.status[i]!, 1_000_000)} (individual parameters ${ir.parameters.map((q, k) => `${q.name} = ${ps[i]![k]!.toPrecision(4)}`).join(', ')})`);
+    }
+    // The packed data sorted each subject's observations by time (stably): walk them in that order.
+    const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || a - b);
+    const dv = new Float64Array(s.obsTimes.length);
+    order.forEach((j, slot) => {
+      const f = result.predictions[i * data.maxObs + slot]!;
+      const o = s.obsOutputs[j]!;
+      ts.errorSd(o, f, e, sd);
+      const y = f + sd[0]! * random.normal();
+      const transform = ir.outputs[o]!.dataTransform;
+      dv[j] = transform ? inverse[transform](y) : y;
+    });
+    return { subject: s, eta: etas[i]!, p: ps[i]!, dv };
+  });
+}

@@ -1,0 +1,75 @@
+/** The ELBO's gradients (population vector, μ, log σ) against central finite differences, on the f64 CPU back end. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/pipeline.js';
+import { createCpuEngine } from '../../runtime/engine/cpu/cpu-engine.js';
+import { packSubjects } from '../../runtime/engine/engine-data.js';
+import { prepareModel } from '../../runtime/engine/prepared-model.js';
+import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
+import { initialVector, populationLayout } from '../../runtime/infer/population.js';
+
+async function setup(file: string, subjects: Parameters<typeof packSubjects>[0]) {
+  const compiled = compile(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'));
+  const model = await prepareModel(compiled);
+  const data = packSubjects(subjects, compiled.ir!.covariates.length);
+  const engine = createCpuEngine(model, data, { rtol: 1e-11, atol: 1e-13, maxSteps: 1_000_000 });
+  return { ir: compiled.ir!, model, engine, layout: populationLayout(compiled.ir!) };
+}
+
+/** Checks every gradient entry of the ELBO by central differences. */
+async function checkGradients(s: Awaited<ReturnType<typeof setup>>, batch: ElboBatch, population: Float64Array): Promise<void> {
+  const base = await evaluateElbo(s.model, s.engine, s.layout, population, batch);
+  expect(Number.isFinite(base.elbo)).toBe(true);
+  const h = 1e-5;
+  const check = (analytic: number, plus: number, minus: number): void => {
+    const fd = (plus - minus) / (2 * h);
+    expect(Math.abs(analytic - fd)).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
+  };
+  for (let n = 0; n < population.length; n++) {
+    const up = Float64Array.from(population);
+    const down = Float64Array.from(population);
+    up[n] = up[n]! + h;
+    down[n] = down[n]! - h;
+    check(base.dPopulation[n]!, (await evaluateElbo(s.model, s.engine, s.layout, up, batch)).elbo, (await evaluateElbo(s.model, s.engine, s.layout, down, batch)).elbo);
+  }
+  for (const key of ['mu', 'logSigma'] as const) {
+    const grad = key === 'mu' ? base.dMu : base.dLogSigma;
+    for (let n = 0; n < batch[key].length; n++) {
+      const up = Float64Array.from(batch[key]);
+      const down = Float64Array.from(batch[key]);
+      up[n] = up[n]! + h;
+      down[n] = down[n]! - h;
+      check(grad[n]!, (await evaluateElbo(s.model, s.engine, s.layout, population, { ...batch, [key]: up })).elbo, (await evaluateElbo(s.model, s.engine, s.layout, population, { ...batch, [key]: down })).elbo);
+    }
+  }
+}
+
+describe('ELBO gradients', () => {
+  it('pk: φ, log ω, log σ, μ and log σ_q', async () => {
+    const times = [0, 0.2, 0.7, 2.5, 5, 10];
+    const s = await setup('pk/pk.nlm', [
+      { obsTimes: times, obsValues: [2.1, 2.6, 3.0, 1.6, 0.5, 0.1], obsOutputs: times.map(() => 0), doses: [], covariates: [] },
+      { obsTimes: times, obsValues: [1.9, 2.8, 3.2, 1.8, 0.4, 0.0], obsOutputs: times.map(() => 0), doses: [], covariates: [] },
+    ]);
+    const population = initialVector(s.layout).map((v) => v + 0.1);
+    const batch: ElboBatch = {
+      subjects: [0, 1], covariates: [new Float64Array(0), new Float64Array(0)], samples: 3,
+      mu: Float64Array.from([0.2, -0.3]), logSigma: Float64Array.from([-1.2, -0.8]), eps: Float64Array.from([0.3, -1.1, 0.7, 1.4, -0.2, 0.5]),
+    };
+    expect(s.layout.entries.map((e) => e.name)).toEqual(['theta1', 'theta2', 'omega_theta1', 'sigma']);
+    await checkGradients(s, batch, population);
+  });
+
+  it('theophylline: covariates in the prediction, doses, three random effects, combined error', async () => {
+    const times = [0.25, 1, 2, 5, 9, 24];
+    const s = await setup('theophylline/theophylline.nlm', [
+      { obsTimes: times, obsValues: [2.8, 7.5, 8.1, 6.4, 4.9, 1.2], obsOutputs: times.map(() => 0), doses: [{ time: 0, amount: 320, input: 0, rate: 0 }], covariates: [79.6] },
+    ]);
+    const population = initialVector(s.layout);
+    const batch: ElboBatch = {
+      subjects: [0], covariates: [Float64Array.from([79.6])], samples: 2,
+      mu: Float64Array.from([0.1, -0.05, 0.02]), logSigma: Float64Array.from([-1, -1.5, -2]), eps: Float64Array.from([0.4, -0.6, 1.2, -0.9, 0.3, -0.1]),
+    };
+    await checkGradients(s, batch, population);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * What the encoder sees of each subject: the observation sequence as a padded batch of feature vectors, plus
+ * static features. Scales are fixed from the training data once (and saved with the fitted encoder), so a new
+ * subject given to `nlmc predict` is scaled exactly like the ones the encoder learned from.
+ *
+ * Per observation step: (y − mean_o)/sd_o of its output, t / T, Δt / T (since the previous observation), and a
+ * one-hot output indicator when the model has several outputs. Static per subject: standardized covariates and
+ * log(1 + total dose) standardized.
+ */
+import type { EngineData } from '../engine/engine-data.js';
+
+export interface EncoderScaling {
+  readonly outputMean: readonly number[];
+  readonly outputSd: readonly number[];
+  /** T: the largest observation time in the training data. */
+  readonly timeScale: number;
+  readonly covariateMean: readonly number[];
+  readonly covariateSd: readonly number[];
+  readonly doseMean: number;
+  readonly doseSd: number;
+}
+
+export interface EncoderInputs {
+  readonly subjects: number;
+  /** Longest sequence (T). */
+  readonly steps: number;
+  /** Features per step (F). */
+  readonly stepFeatures: number;
+  /** subjects × steps × F, zero in padding. */
+  readonly sequence: Float64Array;
+  /** subjects × steps: 1 for a real observation. */
+  readonly mask: Float64Array;
+  readonly lengths: Int32Array;
+  readonly staticFeatures: number;
+  /** subjects × staticFeatures. */
+  readonly statics: Float64Array;
+  /** Whether every subject is observed at the same times (a regular design: a convolutional encoder fits). */
+  readonly regular: boolean;
+}
+
+const sdOr1 = (v: number): number => (v > 1e-12 && Number.isFinite(v) ? v : 1);
+
+function totalDose(data: EngineData, s: number): number {
+  const n = data.subjects[s * (2 + data.nCovariates) + 1]!;
+  let total = 0;
+  for (let k = 0; k < n; k++) total += data.doses[(s * data.maxDoses + k) * 4 + 1]!;
+  return Math.log1p(Math.max(0, total));
+}
+
+export function fitScaling(data: EngineData, nOutputs: number): EncoderScaling {
+  const sums = new Array<number>(nOutputs).fill(0);
+  const squares = new Array<number>(nOutputs).fill(0);
+  const counts = new Array<number>(nOutputs).fill(0);
+  let tmax = 0;
+  const C = data.nCovariates;
+  const cs = new Array<number>(C).fill(0);
+  const cq = new Array<number>(C).fill(0);
+  const doses: number[] = [];
+  for (let s = 0; s < data.nSubjects; s++) {
+    const n = data.subjects[s * (2 + C)]!;
+    for (let j = 0; j < n; j++) {
+      const base = (s * data.maxObs + j) * 3;
+      const o = data.obs[base + 2]!;
+      const y = data.obs[base + 1]!;
+      sums[o] = sums[o]! + y;
+      squares[o] = squares[o]! + y * y;
+      counts[o] = counts[o]! + 1;
+      tmax = Math.max(tmax, data.obs[base]!);
+    }
+    for (let c = 0; c < C; c++) {
+      const v = data.subjects[s * (2 + C) + 2 + c]!;
+      cs[c] = cs[c]! + v;
+      cq[c] = cq[c]! + v * v;
+    }
+    doses.push(totalDose(data, s));
+  }
+  const mean = (sum: number, n: number): number => (n > 0 ? sum / n : 0);
+  const sd = (sum: number, sq: number, n: number): number => sdOr1(n > 1 ? Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) : 1);
+  const N = data.nSubjects;
+  const dMean = doses.reduce((a, b) => a + b, 0) / Math.max(1, N);
+  const dSd = sdOr1(Math.sqrt(doses.reduce((a, b) => a + (b - dMean) ** 2, 0) / Math.max(1, N)));
+  return {
+    outputMean: sums.map((v, o) => mean(v, counts[o]!)),
+    outputSd: sums.map((v, o) => sd(v, squares[o]!, counts[o]!)),
+    timeScale: tmax > 0 ? tmax : 1,
+    covariateMean: cs.map((v) => mean(v, N)),
+    covariateSd: cs.map((v, c) => sd(v, cq[c]!, N)),
+    doseMean: dMean,
+    doseSd: dSd,
+  };
+}
+
+export function encoderInputs(data: EngineData, nOutputs: number, scaling: EncoderScaling): EncoderInputs {
+  const C = data.nCovariates;
+  const F = 3 + (nOutputs > 1 ? nOutputs : 0);
+  const T = data.maxObs;
+  const S = data.nSubjects;
+  const sequence = new Float64Array(S * T * F);
+  const mask = new Float64Array(S * T);
+  const lengths = new Int32Array(S);
+  const staticFeatures = C + 1;
+  const statics = new Float64Array(S * staticFeatures);
+  let firstTimes: string | undefined;
+  let regular = true;
+  for (let s = 0; s < S; s++) {
+    const n = data.subjects[s * (2 + C)]!;
+    lengths[s] = n;
+    let previous = 0;
+    const times: number[] = [];
+    for (let j = 0; j < n; j++) {
+      const base = (s * T + j) * 3;
+      const t = data.obs[base]!;
+      const y = data.obs[base + 1]!;
+      const o = data.obs[base + 2]!;
+      const f = (s * T + j) * F;
+      sequence[f] = (y - scaling.outputMean[o]!) / scaling.outputSd[o]!;
+      sequence[f + 1] = t / scaling.timeScale;
+      sequence[f + 2] = (t - previous) / scaling.timeScale;
+      if (nOutputs > 1) sequence[f + 3 + o] = 1;
+      mask[s * T + j] = 1;
+      previous = t;
+      times.push(t);
+    }
+    const key = times.join(',');
+    if (firstTimes === undefined) firstTimes = key;
+    else if (key !== firstTimes) regular = false;
+    for (let c = 0; c < C; c++) statics[s * staticFeatures + c] = (data.subjects[s * (2 + C) + 2 + c]! - scaling.covariateMean[c]!) / scaling.covariateSd[c]!;
+    statics[s * staticFeatures + C] = (totalDose(data, s) - scaling.doseMean) / scaling.doseSd;
+  }
+  return { subjects: S, steps: T, stepFeatures: F, sequence, mask, lengths, staticFeatures, statics, regular };
+}

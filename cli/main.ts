@@ -5,6 +5,23 @@ import { hideBin } from 'yargs/helpers';
 import type { EmitTarget } from '../compiler/pipeline.js';
 import { runBuild } from './commands/build.js';
 import { runSimulate } from './commands/simulate.js';
+import { runFit } from './commands/fit.js';
+import { runPredict } from './commands/predict.js';
+
+/** `--map name=COLUMN` pairs, or undefined after reporting a malformed one. */
+function parseMap(pairs: readonly (string | number)[]): Record<string, string> | undefined {
+  const map: Record<string, string> = {};
+  for (const m of pairs) {
+    const [k, v] = String(m).split('=');
+    if (!k || !v) {
+      process.stderr.write(`nlmc: --map takes name=COLUMN, found '${m}'\n`);
+      process.exitCode = 1;
+      return undefined;
+    }
+    map[k] = v;
+  }
+  return map;
+}
 
 const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
 
@@ -39,20 +56,69 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'output CSV (default: <model>.sim.csv); true values go to <out>.truth.csv' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN: read a model name or role from another column' }),
     async (argv) => {
-      const map: Record<string, string> = {};
-      for (const m of argv.map) {
-        const [k, v] = String(m).split('=');
-        if (!k || !v) {
-          process.stderr.write(`nlmc simulate: --map takes name=COLUMN, found '${m}'\n`);
-          process.exitCode = 1;
-          return;
-        }
-        map[k] = v;
-      }
+      const map = parseMap(argv.map);
+      if (!map) return;
       process.exitCode = await runSimulate(
         { model: argv.model, design: argv.design, data: argv.data, seed: argv.seed, params: argv.params, out: argv.out, map, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
+    },
+  )
+  .command(
+    'fit <model>',
+    'Fit the model to a dataset by amortized variational inference',
+    (y) =>
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'the .nlm file' })
+        .option('data', { type: 'string', demandOption: true, describe: 'NONMEM-style CSV' })
+        .option('out', { type: 'string', describe: 'run folder (default: model.nlm → model.fit/)' })
+        .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'where trajectories are integrated' })
+        .option('encoder', { choices: ['conv', 'gru', 'attention', 'transformer'] as const, describe: 'encoder architecture (default: conv for regular designs, gru otherwise)' })
+        .option('seed', { type: 'number', default: 1 })
+        .option('epochs', { type: 'number', default: 2000, describe: 'maximum number of epochs' })
+        .option('samples', { type: 'number', default: 8, describe: 'Monte-Carlo samples per subject and step' })
+        .option('lr', { type: 'number', default: 0.05, describe: 'initial learning rate (Adam)' })
+        .option('validation', { type: 'number', default: 0, describe: 'fraction of subjects held out for early stopping (0: none)' })
+        .option('patience', { type: 'number', default: 100, describe: 'epochs without improvement before stopping' })
+        .option('resume', { type: 'boolean', default: false, describe: 'continue from the run folder’s fit.json' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' })
+        .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout' })
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
+    async (argv) => {
+      const map = parseMap(argv.map);
+      if (!map) return;
+      let stop = false;
+      const onSigint = (): void => {
+        if (stop) process.exit(130);
+        stop = true;
+        process.stderr.write('\nnlmc fit: stopping after this step (Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSigint);
+      process.exitCode = await runFit(
+        {
+          model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
+          learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
+          color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
+        },
+        { ...io, isTty: Boolean(process.stderr.isTTY) },
+        () => stop,
+      );
+      process.off('SIGINT', onSigint);
+    },
+  )
+  .command(
+    'predict <fit>',
+    'Posteriors and predictions for new subjects from a fitted model (no refitting)',
+    (y) =>
+      y
+        .positional('fit', { type: 'string', demandOption: true, describe: 'a run folder (model.fit/) or its fit.json' })
+        .option('data', { type: 'string', demandOption: true, describe: 'NONMEM-style CSV of the new subjects' })
+        .option('out', { type: 'string', describe: 'output folder (default: <fit>/predict/)' })
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
+    async (argv) => {
+      const map = parseMap(argv.map);
+      if (!map) return;
+      process.exitCode = await runPredict({ fit: argv.fit, data: argv.data, out: argv.out, map }, io);
     },
   )
   .demandCommand(1, 'name a command: nlmc build model.nlm')

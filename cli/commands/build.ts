@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { compile, type EmitTarget } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
-import { writeFileAtomic } from '../write-atomic.js';
+import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
 
 export interface BuildArgs {
   readonly model: string;

@@ -1,0 +1,158 @@
+/** `nlmc fit model.nlm --data data.csv [...]`: orchestration and terminal output only. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile } from '../../compiler/pipeline.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { renderDiagnostics } from '../../diagnostics/render.js';
+import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { selectEngine, type BackendChoice } from '../../runtime/engine/select-engine.js';
+import type { EncoderKind } from '../../runtime/infer/encoder.js';
+import { fitContext } from '../../runtime/infer/fit-context.js';
+import { fitFile, parseFitFile } from '../../runtime/infer/fit-file.js';
+import { initialVector } from '../../runtime/infer/population.js';
+import { posteriors } from '../../runtime/infer/posterior.js';
+import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
+import { estimateRows } from '../../runtime/report/estimates.js';
+import { writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+
+export interface FitArgs {
+  readonly model: string;
+  readonly data: string;
+  readonly out?: string;
+  readonly backend: BackendChoice;
+  readonly encoder?: EncoderKind;
+  readonly seed: number;
+  readonly epochs: number;
+  readonly samples: number;
+  readonly learningRate: number;
+  readonly validation: number;
+  readonly patience: number;
+  readonly resume: boolean;
+  readonly progress: 'bar' | 'quiet' | 'json';
+  readonly map: Record<string, string>;
+  readonly color: boolean;
+}
+
+type Io = { stdout: (s: string) => void; stderr: (s: string) => void; isTty: boolean };
+
+function readText(path: string, io: Io): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    io.stderr(`nlmc: cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+/** Exit code: 0 complete, 1 bad input (nothing written), 2 unreadable file, 3 stopped early (outputs marked incomplete). */
+export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean): Promise<number> {
+  const source = readText(args.model, io);
+  if (source === undefined) return 2;
+  const compiled = compile(source);
+  const report = renderDiagnostics(compiled.diagnostics, args.model, source, { color: args.color });
+  if (report) io.stderr(report);
+  if (hasErrors(compiled.diagnostics) || !compiled.ir) return 1;
+  const ir = compiled.ir;
+  const dataText = readText(args.data, io);
+  if (dataText === undefined) return 2;
+  const read = readDataset(dataText, args.data, requirementsFromIr(ir), { map: args.map });
+  for (const issue of read.issues) io.stderr(`${formatIssue(issue, args.data)}\n`);
+  if (!read.dataset || hasDataErrors(read.issues)) return 1;
+  if (args.progress !== 'json') io.stderr(`${read.summaryLine}\n`);
+  const outDir = args.out ?? args.model.replace(/\.nlm$/, '') + '.fit';
+
+  let resume: TrainState | undefined;
+  let previousFit;
+  if (args.resume) {
+    const path = join(outDir, 'fit.json');
+    if (!existsSync(path)) {
+      io.stderr(`nlmc fit --resume: no ${path} to resume from\n`);
+      return 1;
+    }
+    try {
+      previousFit = parseFitFile(readFileSync(path, 'utf8'), path);
+    } catch (e) {
+      io.stderr(`nlmc fit --resume: ${(e as Error).message}\n`);
+      return 1;
+    }
+    if (previousFit.model.source !== source) {
+      io.stderr(`nlmc fit --resume: ${args.model} changed since ${path} was written; fit it afresh\n`);
+      return 1;
+    }
+  }
+
+  let ctx;
+  try {
+    ctx = await fitContext(compiled, read.dataset, previousFit?.scaling);
+  } catch (e) {
+    io.stderr(`nlmc fit: ${(e as Error).message}\n`);
+    return 1;
+  }
+  let selected;
+  try {
+    selected = await selectEngine(ctx.model, ctx.data, { rtol: 1e-6, atol: 1e-8, maxSteps: 100_000 }, args.backend);
+  } catch (e) {
+    io.stderr(`nlmc fit: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const kind: EncoderKind = previousFit?.encoderConfig.kind ?? args.encoder ?? (ctx.inputs.regular ? 'conv' : 'gru');
+  const say = (s: string): void => {
+    if (args.progress !== 'json') io.stderr(`${s}\n`);
+  };
+  say(selected.note);
+  say(`encoder: ${kind}${args.encoder || previousFit ? '' : ` (chosen: the subjects are observed ${ctx.inputs.regular ? 'at the same times' : 'at different times'}; --encoder to change)`}`);
+
+  const options: TrainOptions = {
+    ...defaultTrainOptions, seed: args.seed, maxEpochs: args.epochs, samples: args.samples, learningRate: args.learningRate,
+    validationFraction: args.validation, patience: args.patience,
+  };
+  if (previousFit) {
+    resume = {
+      encoderConfig: previousFit.encoderConfig, encoder: previousFit.encoder, population: [...previousFit.population.values], epoch: previousFit.state.epoch,
+      learningRate: previousFit.state.learningRate, validationSubjects: [...previousFit.state.validationSubjects],
+      trace: previousFit.trace.map((r) => ({ ...r, population: Float64Array.from(r.population), failedRows: 0 })),
+    };
+  }
+  const started = performance.now();
+  const names = ctx.layout.entries.map((e) => e.name);
+  const onEpoch = (r: EpochReport): void => {
+    const rows = estimateRows(ir, ctx.layout, r.population);
+    const values = names.map((n) => rows.find((x) => x.name === n)!.estimate);
+    if (args.progress === 'json') {
+      io.stdout(`${JSON.stringify({ epoch: r.epoch, elbo: r.elbo, validationElbo: r.validationElbo, gradientNorm: r.gradientNorm, learningRate: r.learningRate, estimates: Object.fromEntries(names.map((n, i) => [n, values[i]])) })}\n`);
+    } else if (args.progress === 'bar' && io.isTty) {
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = (elapsed / Math.max(1, r.epoch - (resume?.epoch ?? 0))) * (args.epochs - r.epoch);
+      const shown = names.slice(0, 5).map((n, i) => `${n}=${values[i]!.toPrecision(3)}`).join(' ');
+      io.stderr(`\r\u001b[2Kepoch ${r.epoch}/${args.epochs}  ELBO ${(r.elbo).toFixed(3)}  ${shown}  ${elapsed.toFixed(0)}s (≤${eta.toFixed(0)}s left)`);
+    }
+  };
+  const result = await train(ctx.model, selected.engine, ctx.inputs, ctx.covariates, ctx.layout, {
+    kind, stepFeatures: ctx.inputs.stepFeatures, staticFeatures: ctx.inputs.staticFeatures, randomEffects: ctx.model.dims.neta, hidden: 16, seed: args.seed,
+  }, initialVector(ctx.layout), options, { onEpoch, shouldStop: stopRequested }, resume);
+  selected.close();
+  if (args.progress === 'bar' && io.isTty) io.stderr('\n');
+  const complete = result.stop !== 'interrupted' && result.stop !== 'diverged';
+  const fit = fitFile({
+    complete, stop: result.stop, message: result.message, modelName: ir.name, source, dataFile: args.data, dataText, backend: selected.note,
+    options, state: result.state, scaling: ctx.scaling, names,
+  });
+  const population = Float64Array.from(result.state.population);
+  const post = await posteriors(ctx, result.encoder, population);
+  const written = writeRunOutputs(outDir, { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: post.subjects, predictions: post.predictions });
+  const seconds = (performance.now() - started) / 1000;
+  say(`${complete ? 'done' : 'stopped early'}: ${result.message} (${result.state.epoch} epochs, ${seconds.toFixed(1)} s)`);
+  if (args.progress !== 'json') {
+    const rows = estimateRows(ir, ctx.layout, population);
+    io.stdout(`\n${'parameter'.padEnd(16)} ${'estimate'.padStart(12)}  ${'initial'.padStart(10)}\n`);
+    for (const r of rows) io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)}  ${r.initial.toPrecision(4).padStart(10)}${r.fixed ? '  fixed' : ''}\n`);
+    io.stdout(`\nwrote ${written.join(', ')}\n`);
+  } else {
+    io.stdout(`${JSON.stringify({ done: complete, stop: result.stop, message: result.message, outputs: written })}\n`);
+  }
+  if (!complete) {
+    io.stderr(`nlmc fit: ${result.message}; the outputs in ${outDir} are marked incomplete${result.stop === 'interrupted' ? ' (continue with --resume)' : ''}\n`);
+    return 3;
+  }
+  return 0;
+}

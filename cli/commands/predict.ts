@@ -1,0 +1,69 @@
+/** `nlmc predict model.fit --data new.csv`: the fitted encoder on new subjects — posteriors and predictions, no refit. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile } from '../../compiler/pipeline.js';
+import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { Encoder } from '../../runtime/infer/encoder.js';
+import { fitContext } from '../../runtime/infer/fit-context.js';
+import { parseFitFile } from '../../runtime/infer/fit-file.js';
+import { posteriors } from '../../runtime/infer/posterior.js';
+import { loadParameters } from '../../runtime/nn/index.js';
+import { individualCsv, predictionsCsv } from '../../runtime/report/fit-outputs.js';
+import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { mkdirSync } from 'node:fs';
+
+export interface PredictArgs {
+  readonly fit: string;
+  readonly data: string;
+  readonly out?: string;
+  readonly map: Record<string, string>;
+}
+
+type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+export async function runPredict(args: PredictArgs, io: Io): Promise<number> {
+  const path = existsSync(args.fit) && statSync(args.fit).isDirectory() ? join(args.fit, 'fit.json') : args.fit;
+  let fit;
+  try {
+    fit = parseFitFile(readFileSync(path, 'utf8'), path);
+  } catch (e) {
+    io.stderr(`nlmc predict: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `cannot read ${path}: no such file` : (e as Error).message}\n`);
+    return 2;
+  }
+  if (!fit.complete) io.stderr(`nlmc predict: warning: ${path} is from a fit that did not complete (${fit.message})\n`);
+  const compiled = compile(fit.model.source);
+  if (!compiled.ir) {
+    io.stderr(`nlmc predict: the model stored in ${path} no longer compiles with this nlmc\n`);
+    return 1;
+  }
+  let dataText: string;
+  try {
+    dataText = readFileSync(args.data, 'utf8');
+  } catch {
+    io.stderr(`nlmc: cannot read ${args.data}: no such file\n`);
+    return 2;
+  }
+  const read = readDataset(dataText, args.data, requirementsFromIr(compiled.ir), { map: args.map });
+  for (const issue of read.issues) io.stderr(`${formatIssue(issue, args.data)}\n`);
+  if (!read.dataset || hasDataErrors(read.issues)) return 1;
+  let ctx;
+  try {
+    ctx = await fitContext(compiled, read.dataset, fit.scaling);
+  } catch (e) {
+    io.stderr(`nlmc predict: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (ctx.inputs.stepFeatures !== fit.encoderConfig.stepFeatures || ctx.inputs.staticFeatures !== fit.encoderConfig.staticFeatures) {
+    io.stderr('nlmc predict: the new data do not have the shape the encoder was trained on (outputs or covariates differ)\n');
+    return 1;
+  }
+  const encoder = new Encoder(fit.encoderConfig, ctx.layout.omega0);
+  loadParameters(encoder, fit.encoder);
+  const post = await posteriors(ctx, encoder, Float64Array.from(fit.population.values));
+  const outDir = args.out ?? join(path.replace(/fit\.json$/, ''), 'predict');
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(join(outDir, 'individual.csv'), individualCsv(ctx.ir, read.dataset, post.subjects));
+  writeFileAtomic(join(outDir, 'predictions.csv'), predictionsCsv(ctx.ir, read.dataset, post.predictions));
+  io.stdout(`${read.summaryLine}\nwrote ${join(outDir, 'individual.csv')}, ${join(outDir, 'predictions.csv')}\n`);
+  return 0;
+}

@@ -1,0 +1,92 @@
+/**
+ * The amortized encoder ψ: a subject's data Y_i → (μ_i, log σ_i) of q(b_i | Y_i) = N(μ_i, diag σ_i²)
+ * (seed 001 section 2.2, supplementary 5; seed 000 for the transformer). Architectures:
+ *
+ *   conv         regular designs: Conv1d(k=3) → GELU → masked attention pooling
+ *   gru          irregular designs: GRU over (y, t, Δt) → last valid state
+ *   attention    variable length: Conv1d(k=1) → GELU → masked attention pooling (supplementary 5.4)
+ *   transformer  Linear → transformer block (masked self-attention) → masked attention pooling
+ *
+ * then [pooled, static features] → Linear → GELU → Linear(2·neta). The last layer starts with weights of sd 1e-3
+ * (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2): the fit starts near the prior mean with moderate spread
+ * rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample absurd individual parameters.
+ */
+import { Conv1d, Gru, Linear, AttentionPooling, TransformerBlock, Module, Rng, Tensor, concat, gelu, type ParameterState } from '../nn/index.js';
+import type { EncoderInputs } from './encoder-inputs.js';
+
+export type EncoderKind = 'conv' | 'gru' | 'attention' | 'transformer';
+
+export interface EncoderConfig {
+  readonly kind: EncoderKind;
+  readonly stepFeatures: number;
+  readonly staticFeatures: number;
+  readonly randomEffects: number;
+  readonly hidden: number;
+  readonly seed: number;
+}
+
+export class Encoder extends Module {
+  private readonly conv?: Conv1d;
+  private readonly gru?: Gru;
+  private readonly project?: Linear;
+  private readonly block?: TransformerBlock;
+  private readonly pool?: AttentionPooling;
+  private readonly dense: Linear;
+  readonly head: Linear;
+
+  constructor(readonly config: EncoderConfig, initialOmega: ArrayLike<number>) {
+    super();
+    const rng = new Rng(config.seed);
+    const { hidden: H, stepFeatures: F, staticFeatures: S, randomEffects: R } = config;
+    switch (config.kind) {
+      case 'conv':
+        this.conv = this.addModule('conv', new Conv1d({ inChannels: F, outChannels: H, kernelSize: 3 }, rng));
+        this.pool = this.addModule('pool', new AttentionPooling({ features: H }, rng));
+        break;
+      case 'attention':
+        this.conv = this.addModule('conv', new Conv1d({ inChannels: F, outChannels: H, kernelSize: 1 }, rng));
+        this.pool = this.addModule('pool', new AttentionPooling({ features: H }, rng));
+        break;
+      case 'gru':
+        this.gru = this.addModule('gru', new Gru({ inputSize: F, hiddenSize: H }, rng));
+        break;
+      case 'transformer':
+        this.project = this.addModule('project', new Linear({ inFeatures: F, outFeatures: H }, rng));
+        this.block = this.addModule('block', new TransformerBlock({ dModel: H, heads: H % 2 === 0 ? 2 : 1, ffHidden: 2 * H }, rng));
+        this.pool = this.addModule('pool', new AttentionPooling({ features: H }, rng));
+        break;
+    }
+    this.dense = this.addModule('dense', new Linear({ inFeatures: H + S, outFeatures: H }, rng));
+    this.head = this.addModule('head', new Linear({ inFeatures: H, outFeatures: 2 * R, init: { normalStd: 1e-3 } }, rng));
+    const bias = this.head.bias!.data;
+    for (let k = 0; k < R; k++) {
+      bias[k] = 0;
+      bias[R + k] = Math.log(Math.max(1e-3, initialOmega[k]! / 2));
+    }
+  }
+
+  /** [B, 2·neta]: μ then log σ, for the subjects listed (indices into `inputs`). */
+  forward(inputs: EncoderInputs, subjects: readonly number[]): Tensor {
+    const B = subjects.length;
+    const T = inputs.steps;
+    const F = inputs.stepFeatures;
+    const x = new Float64Array(B * T * F);
+    const m = new Float64Array(B * T);
+    const st = new Float64Array(B * inputs.staticFeatures);
+    subjects.forEach((s, b) => {
+      x.set(inputs.sequence.subarray(s * T * F, (s + 1) * T * F), b * T * F);
+      m.set(inputs.mask.subarray(s * T, (s + 1) * T), b * T);
+      st.set(inputs.statics.subarray(s * inputs.staticFeatures, (s + 1) * inputs.staticFeatures), b * inputs.staticFeatures);
+    });
+    const xs = new Tensor(x, [B, T, F]);
+    const mask = new Tensor(m, [B, T]);
+    let pooled: Tensor;
+    if (this.gru) pooled = this.gru.forward(xs, mask);
+    else if (this.block) pooled = this.pool!.forward(this.block.forward(this.project!.forward(xs), mask), mask);
+    else pooled = this.pool!.forward(gelu(this.conv!.forward(xs, mask)), mask);
+    const features = concat([pooled, new Tensor(st, [B, inputs.staticFeatures])], 1);
+    return this.head.forward(gelu(this.dense.forward(features)));
+  }
+}
+
+export type { ParameterState };

@@ -1,0 +1,36 @@
+/**
+ * Everything a fit works on, built once from a compiled model and a dataset: the prepared model, the engine's
+ * data, the encoder's inputs and scaling, the subjects' covariates, and the population layout.
+ */
+import type { CompileResult } from '../../compiler/pipeline.js';
+import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import type { Dataset } from '../data/dataset.js';
+import type { EngineData } from '../engine/engine-data.js';
+import { engineDataFromDataset } from '../engine/from-dataset.js';
+import { prepareModel, type PreparedModel } from '../engine/prepared-model.js';
+import { encoderInputs, fitScaling, type EncoderInputs, type EncoderScaling } from './encoder-inputs.js';
+import { populationLayout, type PopulationLayout } from './population.js';
+
+export interface FitContext {
+  readonly ir: ModelIR;
+  readonly model: PreparedModel;
+  readonly dataset: Dataset;
+  readonly data: EngineData;
+  readonly scaling: EncoderScaling;
+  readonly inputs: EncoderInputs;
+  readonly covariates: readonly Float64Array[];
+  readonly layout: PopulationLayout;
+}
+
+/** Throws an Error with a user-facing message when the data cannot be used with the model. */
+export async function fitContext(compiled: CompileResult, dataset: Dataset, scaling?: EncoderScaling): Promise<FitContext> {
+  const ir = compiled.ir!;
+  if (ir.randomEffects.length === 0) throw new Error(`the model '${ir.name}' has no random effects: give at least one parameter an omega, e.g. lognormal(omega = 0.3)`);
+  const converted = engineDataFromDataset(dataset, ir);
+  if (!converted.data) throw new Error(converted.problems.map((p) => p.message).join('\n'));
+  const data = converted.data;
+  const model = await prepareModel(compiled);
+  const s = scaling ?? fitScaling(data, ir.outputs.length);
+  const covariates = Array.from({ length: data.nSubjects }, (_, i) => data.subjects.slice(i * (2 + data.nCovariates) + 2, (i + 1) * (2 + data.nCovariates)));
+  return { ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s), covariates, layout: populationLayout(ir) };
+}

@@ -1,0 +1,69 @@
+/**
+ * After (or without) training: each subject's q(b_i | Y_i) from the encoder, the empirical Bayes estimate
+ * EBE = μ_ψ(Y_i), the individual parameters at the EBE, and predictions — PRED at η = 0, IPRED at η = EBE — with
+ * IWRES = (y − IPRED) / sd(IPRED), computed on the f64 CPU back end.
+ */
+import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
+import { noGrad } from '../nn/index.js';
+import type { Encoder } from './encoder.js';
+import type { FitContext } from './fit-context.js';
+import { unpack } from './population.js';
+
+export interface SubjectPosterior {
+  readonly mu: Float64Array;
+  readonly sd: Float64Array;
+  /** Individual parameters at η = μ. */
+  readonly p: Float64Array;
+}
+
+export interface ObservationPrediction {
+  readonly subject: number;
+  readonly time: number;
+  readonly output: number;
+  /** On the output's scale (transformed data when the model declares a transform). */
+  readonly dv: number;
+  readonly pred: number;
+  readonly ipred: number;
+  readonly iwres: number;
+}
+
+export async function posteriors(ctx: FitContext, encoder: Encoder, population: Float64Array): Promise<{ subjects: SubjectPosterior[]; predictions: ObservationPrediction[] }> {
+  const { np, neta } = ctx.model.dims;
+  const S = ctx.data.nSubjects;
+  const all = Array.from({ length: S }, (_, i) => i);
+  const out = noGrad(() => encoder.forward(ctx.inputs, all));
+  const { phi, error } = unpack(ctx.layout, population);
+  const subjects: SubjectPosterior[] = [];
+  const rows = { subject: new Int32Array(2 * S), p: new Float64Array(2 * S * np) };
+  for (let i = 0; i < S; i++) {
+    const mu = out.data.slice(i * 2 * neta, i * 2 * neta + neta);
+    const sd = out.data.slice(i * 2 * neta + neta, (i + 1) * 2 * neta).map(Math.exp);
+    const p = new Float64Array(np);
+    const p0 = new Float64Array(np);
+    ctx.model.ts.individual(phi, mu, ctx.covariates[i]!, p);
+    ctx.model.ts.individual(phi, new Float64Array(neta), ctx.covariates[i]!, p0);
+    subjects.push({ mu, sd, p });
+    rows.subject[2 * i] = i;
+    rows.subject[2 * i + 1] = i;
+    rows.p.set(p0, 2 * i * np);
+    rows.p.set(p, (2 * i + 1) * np);
+  }
+  const engine = createCpuEngine(ctx.model, ctx.data, { rtol: 1e-9, atol: 1e-11, maxSteps: 1_000_000 });
+  const sim = await engine.simulate(rows);
+  const predictions: ObservationPrediction[] = [];
+  const sd = [0];
+  const M = ctx.data.maxObs;
+  for (let i = 0; i < S; i++) {
+    const n = ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!;
+    for (let j = 0; j < n; j++) {
+      const base = (i * M + j) * 3;
+      const output = ctx.data.obs[base + 2]!;
+      const dv = ctx.data.obs[base + 1]!;
+      const pred = sim.predictions[2 * i * M + j]!;
+      const ipred = sim.predictions[(2 * i + 1) * M + j]!;
+      ctx.model.ts.errorSd(output, ipred, error, sd);
+      predictions.push({ subject: i, time: ctx.data.obs[base]!, output, dv, pred, ipred, iwres: (dv - ipred) / sd[0]! });
+    }
+  }
+  return { subjects, predictions };
+}

@@ -3,11 +3,13 @@
  * Each stage returns its value and its diagnostics; the pipeline stops before a stage whose input has errors,
  * and reports how long each stage took.
  */
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Range } from '../diagnostics/source-range.js';
 import type { ModelAst } from '../grammar/ast.js';
 import { parseModel } from '../grammar/parse.js';
 import type { CheckedModel } from './check/checked-model.js';
 import { checkModel } from './check/check.js';
+import { exprDepth, modelExpressions } from './check/walk.js';
 import { differentiateModel, type ModelDerivatives } from './diff/model-derivatives.js';
 import { emitTs } from './emit-ts/emit-ts.js';
 import { emitWgsl } from './emit-wgsl/emit-wgsl.js';
@@ -41,19 +43,55 @@ function timed<T>(timings: Record<string, number>, stage: string, run: () => T):
   return value;
 }
 
+/** Finishes a result with the diagnostics and timings gathered so far. */
+type Done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts'> & { artifacts?: CompileResult['artifacts'] }) => CompileResult;
+
+/** Whether `e` is the JavaScript engine running out of stack. */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof Error && /maximum call stack size exceeded/i.test(e.message);
+}
+
+/** The range of the model's most deeply nested expression, or of its name. */
+function deepestExpression(ast: ModelAst): Range {
+  let best: { depth: number; range: Range } = { depth: 0, range: ast.nameRange };
+  for (const e of modelExpressions(ast)) {
+    const depth = exprDepth(e);
+    if (depth > best.depth) best = { depth, range: e.range };
+  }
+  return best.range;
+}
+
+/**
+ * Never throws on user input. The stages recurse on expressions; the parser limits nesting, but an expression can
+ * still be too long for a later stage (a flat sum of thousands of terms is that deep a tree): that is reported as
+ * E101 at the deepest expression rather than thrown.
+ */
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
   const emit = options.emit ?? ['ir', 'wgsl', 'ts'];
   const timings: Record<string, number> = {};
   const diagnostics: Diagnostic[] = [];
-  const done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts'> & { artifacts?: CompileResult['artifacts'] }): CompileResult => ({
+  const done: Done = (rest) => ({
     artifacts: {}, ...rest, diagnostics: sortDiagnostics(diagnostics), timings,
   });
 
   const parsed = timed(timings, 'parse', () => parseModel(source));
   diagnostics.push(...parsed.diagnostics);
-  const checked = timed(timings, 'check', () => checkModel(parsed.ast));
+  try {
+    return compileChecked(parsed.ast, emit, timings, diagnostics, done);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    diagnostics.push(diagnostic('E101', deepestExpression(parsed.ast), 'this expression is too long or nests too deeply for the compiler: split it into definitions'));
+    return done({ ast: parsed.ast });
+  }
+}
+
+function compileChecked(
+  ast: ModelAst, emit: readonly EmitTarget[], timings: Record<string, number>, diagnostics: Diagnostic[],
+  done: Done,
+): CompileResult {
+  const checked = timed(timings, 'check', () => checkModel(ast));
   diagnostics.push(...checked.diagnostics);
-  if (hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: checked.model });
+  if (hasErrors(diagnostics)) return done({ ast, checked: checked.model });
 
   const lowered = timed(timings, 'lower', () => lowerModel(checked.model));
   diagnostics.push(...lowered.diagnostics);
@@ -63,10 +101,10 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const artifacts: Partial<Record<EmitTarget, string>> = {};
   if (emit.includes('ir')) artifacts.ir = timed(timings, 'emit-ir', () => printIr(ir));
   if (emit.includes('wgsl')) {
-    const wgsl = timed(timings, 'emit-wgsl', () => emitWgsl(ir, derivatives, parsed.ast.nameRange));
+    const wgsl = timed(timings, 'emit-wgsl', () => emitWgsl(ir, derivatives, ast.nameRange, lowered.sources));
     diagnostics.push(...wgsl.diagnostics);
     artifacts.wgsl = wgsl.code;
   }
   if (emit.includes('ts')) artifacts.ts = timed(timings, 'emit-ts', () => emitTs(ir, derivatives));
-  return done({ ast: parsed.ast, checked: checked.model, ir, derivatives, artifacts });
+  return done({ ast, checked: checked.model, ir, derivatives, artifacts });
 }

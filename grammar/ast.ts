@@ -159,4 +159,15 @@ export interface ModelAst {
   readonly dosing: readonly DosingStmt[];
   readonly observations: readonly ObservationStmt[];
   readonly range: Range;
+  /**
+   * True when the file had syntax errors: this AST holds what could be read, and parts of the model may be missing
+   * from it. The checker then reports nothing that is about something being absent or unused.
+   */
+  readonly recovered?: boolean;
+  /**
+   * With `recovered`: the names written in the parts of the file that were not read (a skipped block, the rest of a
+   * broken line, a statement recovery gave up on). They may be declared there, so the checker does not report
+   * them as unknown.
+   */
+  readonly unreadNames?: ReadonlySet<string>;
 }

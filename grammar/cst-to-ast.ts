@@ -2,11 +2,34 @@
  * CST → AST. The only code that reads tokens. Recovery can leave rules half-filled, so every child is treated
  * as possibly absent: a missing expression becomes a `missing` node (its syntax error is already reported),
  * a missing name becomes the empty string, and later stages skip what they cannot understand.
+ *
+ * What recovery made up never becomes part of the AST, so that one mistake is reported once:
+ * - a statement that starts after a syntax error on its own line is left out: statements need no separators, and
+ *   Chevrotain's resynchronisation reads the rest of a broken line as new statements (`k` and `X` in
+ *   `if a && b then -k * X else 0`) that the user never wrote;
+ * - an expression construct (a primary: number, name, call, parentheses, piecewise, sum, list; or an if) that recovery
+ *   touched — re-synchronised, a token inserted, or a token deleted inside it — becomes `missing`, so its remains
+ *   cause no type or arity errors;
+ * - an observation read no further than its name or distribution is left out (nothing refers to observations);
+ *   other declarations are kept with what could be read, so that their uses elsewhere still resolve.
+ *
+ * It also reports the mistakes the grammar accepts on purpose to recover well: chained comparisons, `X(1) = …`,
+ * names that start with a digit, and numbers too large for a double.
  */
 import type { CstNode, IToken } from 'chevrotain';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Range } from '../diagnostics/source-range.js';
 import type * as A from './ast.js';
 import type * as C from './cst.generated.js';
+import { InvalidName } from './tokens.js';
+
+/** Where a syntax error was found: the offending token, or for a lexer error the first bad character. */
+export interface ErrorPoint {
+  readonly offset: number;
+  readonly line: number;
+  /** Found by the parser, which may then have resynchronised; the lexer only drops characters. */
+  readonly parser: boolean;
+}
 
 /** The range of one token. Chevrotain columns are 1-based and its end offsets inclusive. */
 export function tokenRange(tok: IToken): Range {
@@ -33,13 +56,68 @@ function nodeRange(node: CstNode | undefined, fallback: Range): Range {
 }
 
 /** Carries the source text (for doc comments) and a fallback range for recovered nodes. */
+function isToken(x: CstNode | IToken): x is IToken {
+  return (x as IToken).image !== undefined;
+}
+
 class Builder {
   private lastRange: Range;
+  readonly diagnostics: Diagnostic[] = [];
+  /** Offsets [start, end] of the statements that made it into the AST: the rest of the file was not read. */
+  readonly read: [number, number][] = [];
   constructor(
     private readonly comments: readonly IToken[],
     private readonly lines: readonly string[],
+    private readonly errorPoints: readonly ErrorPoint[],
   ) {
     this.lastRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+  }
+
+  private report(code: 'E101' | 'E102', range: Range, message: string): void {
+    this.diagnostics.push(diagnostic(code, range, message));
+  }
+
+  /** Whether recovery touched `node`: re-synchronised it, inserted a token into it, or deleted one inside it. */
+  private damaged(node: CstNode): boolean {
+    if (node.recoveredNode) return true;
+    for (const list of Object.values(node.children)) {
+      for (const c of list) if (isToken(c) && c.isInsertedInRecovery) return true;
+    }
+    const loc = node.location;
+    if (!loc || !validNumber(loc.startOffset) || !validNumber(loc.endOffset)) return true;
+    return this.errorPoints.some((p) => p.offset >= loc.startOffset && p.offset <= loc.endOffset!);
+  }
+
+  /**
+   * Whether a statement is an artefact of recovery: it has no tokens, or it starts after a syntax error on the same
+   * line (resynchronisation read the rest of the broken line as new statements).
+   */
+  private invented(node: CstNode): boolean {
+    const loc = node.location;
+    if (!loc || !validNumber(loc.startOffset) || !validNumber(loc.startLine)) return true;
+    return this.errorPoints.some((p) => p.parser && p.line === loc.startLine && p.offset < loc.startOffset);
+  }
+
+  /** The statements of one kind that the user wrote (see `invented`). */
+  private real<N extends CstNode>(nodes: readonly N[] | undefined): N[] {
+    return (nodes ?? []).filter((n) => !this.invented(n));
+  }
+
+  /** `node`, recorded as read (see `read`). */
+  private kept<N extends CstNode>(node: N): N {
+    const loc = node.location;
+    if (loc && validNumber(loc.startOffset) && validNumber(loc.endOffset)) this.read.push([loc.startOffset, loc.endOffset]);
+    return node;
+  }
+
+  /** The value of a number token, or NaN (reported E102) when a double cannot hold it. */
+  private numberValue(tok: IToken): number {
+    const value = Number(tok.image);
+    if (!Number.isFinite(value)) {
+      this.report('E102', tokenRange(tok), `the number ${tok.image} is too large to represent`);
+      return NaN;
+    }
+    return value;
   }
 
   private tok(t: IToken | undefined): Range {
@@ -55,7 +133,9 @@ class Builder {
 
   private ident(t: IToken | undefined): { name: string; range: Range } {
     const ok = t && validNumber(t.startOffset) && !t.isInsertedInRecovery;
-    return { name: ok ? t.image : '', range: this.tok(t) };
+    const range = this.tok(t);
+    if (ok && t.tokenType === InvalidName) this.report('E101', range, `a name starts with a letter or '_', found '${t.image}'`);
+    return { name: ok ? t.image : '', range };
   }
 
   /**
@@ -91,48 +171,53 @@ class Builder {
       if (b.covariatesBlock) {
         const c = b.covariatesBlock[0]!;
         blocks.push({ kind: 'covariates', keywordRange: this.tok(c.children.Kw_covariates[0]), range: this.range(c) });
-        for (const d of c.children.covariateDecl ?? []) covariates.push(this.covariate(d));
+        for (const d of this.real(c.children.covariateDecl)) covariates.push(this.covariate(this.kept(d)));
       } else if (b.constantsBlock) {
         const c = b.constantsBlock[0]!;
         blocks.push({ kind: 'constants', keywordRange: this.tok(c.children.Kw_constants[0]), range: this.range(c) });
-        for (const d of c.children.definition ?? []) {
-          const def = this.definition(d);
+        for (const d of this.real(c.children.definition)) {
+          const def = this.definition(this.kept(d));
           constants.push({ name: def.name, nameRange: def.nameRange, value: def.value, range: def.range, ...(def.doc ? { doc: def.doc } : {}) });
         }
       } else if (b.parametersBlock) {
         const c = b.parametersBlock[0]!;
         blocks.push({ kind: 'parameters', keywordRange: this.tok(c.children.Kw_parameters[0]), range: this.range(c) });
-        for (const d of c.children.parameterDecl ?? []) parameters.push(this.parameter(d));
+        for (const d of this.real(c.children.parameterDecl)) parameters.push(this.parameter(this.kept(d)));
       } else if (b.errorBlock) {
         const c = b.errorBlock[0]!;
         blocks.push({ kind: 'error', keywordRange: this.tok(c.children.Kw_error[0]), range: this.range(c) });
-        for (const d of c.children.parameterDecl ?? []) errorParameters.push(this.parameter(d));
+        for (const d of this.real(c.children.parameterDecl)) errorParameters.push(this.parameter(this.kept(d)));
       } else if (b.statesBlock) {
         const c = b.statesBlock[0]!;
         blocks.push({ kind: 'states', keywordRange: this.tok(c.children.Kw_states[0]), range: this.range(c) });
-        for (const d of c.children.stateDecl ?? []) states.push(this.state(d));
+        for (const d of this.real(c.children.stateDecl)) states.push(this.state(this.kept(d)));
       } else if (b.odeBlock) {
         const c = b.odeBlock[0]!;
         blocks.push({ kind: 'ode', keywordRange: this.tok(c.children.Kw_ode[0]), range: this.range(c) });
         const stmts: { offset: number; stmt: A.OdeStmt }[] = [];
-        for (const d of c.children.derivative ?? []) {
-          const s = this.derivative(d);
+        for (const d of this.real(c.children.derivative)) {
+          const s = this.derivative(this.kept(d));
           stmts.push({ offset: s.range.start.offset, stmt: s });
         }
-        for (const d of c.children.definition ?? []) {
-          const s = this.definition(d);
+        for (const d of this.real(c.children.definition)) {
+          const s = this.definition(this.kept(d));
           stmts.push({ offset: s.range.start.offset, stmt: s });
         }
         ode.push(...stmts.sort((x, y) => x.offset - y.offset).map((s) => s.stmt));
       } else if (b.dosingBlock) {
         const c = b.dosingBlock[0]!;
         blocks.push({ kind: 'dosing', keywordRange: this.tok(c.children.Kw_dosing[0]), range: this.range(c) });
-        const stmts: A.DosingStmt[] = [...(c.children.inputDecl ?? []).map((d) => this.input(d)), ...(c.children.doseDecl ?? []).map((d) => this.dose(d))];
+        const stmts: A.DosingStmt[] = [...this.real(c.children.inputDecl).map((d) => this.input(this.kept(d))), ...this.real(c.children.doseDecl).map((d) => this.dose(this.kept(d)))];
         dosing.push(...stmts.sort((x, y) => x.range.start.offset - y.range.start.offset));
       } else if (b.observeBlock) {
         const c = b.observeBlock[0]!;
         blocks.push({ kind: 'observe', keywordRange: this.tok(c.children.Kw_observe[0]), range: this.range(c) });
-        for (const d of c.children.observation ?? []) observations.push(this.observation(d));
+        for (const d of this.real(c.children.observation)) {
+          const o = this.observation(d);
+          if (!o) continue;
+          this.kept(d);
+          observations.push(o);
+        }
       }
     }
     return {
@@ -164,7 +249,7 @@ class Builder {
 
   private signedNumber(n: C.SignedNumberCstNode): { value: number; range: Range } {
     const tok = n.children.NumberLiteral?.[0];
-    const value = tok && !tok.isInsertedInRecovery ? Number(tok.image) : NaN;
+    const value = tok && !tok.isInsertedInRecovery ? this.numberValue(tok) : NaN;
     return { value: n.children.Minus ? -value : value, range: this.range(n) };
   }
 
@@ -200,6 +285,10 @@ class Builder {
     const initialNode = d.children.initial?.[0];
     const unit = d.children.unit?.[0]?.image.slice(1, -1);
     const doc = this.docFor(range);
+    const zero = d.children.zero?.[0];
+    if (zero && !zero.isInsertedInRecovery && Number(zero.image) !== 0) {
+      this.report('E101', tokenRange(zero), "an initial condition is written 'X(0) = value'");
+    }
     return {
       name: name.name, nameRange: name.range, range,
       ...(initialNode || d.children.Equals ? { initial: this.expression(initialNode) } : {}),
@@ -238,12 +327,16 @@ class Builder {
     };
   }
 
-  private observation(d: C.ObservationCstNode): A.ObservationStmt {
+  /** Undefined when recovery left less than `name ~ distribution(`: its syntax error says what is wrong. */
+  private observation(d: C.ObservationCstNode): A.ObservationStmt | undefined {
+    const present = (t: IToken | undefined): boolean => t !== undefined && !t.isInsertedInRecovery && validNumber(t.startOffset);
+    const argList = d.children.argumentList?.[0];
+    if (!present(d.children.Tilde?.[0]) || !present(d.children.distribution?.[0]) || !argList || !present(argList.children.LParen?.[0])) return undefined;
     const outer = this.ident(d.children.name?.[0]);
     const innerTok = d.children.inner?.[0];
     const inner = innerTok ? this.ident(innerTok) : undefined;
     const dist = this.ident(d.children.distribution?.[0]);
-    const args = d.children.argumentList?.[0] ? this.argumentList(d.children.argumentList[0]) : [];
+    const args = this.argumentList(argList);
     const base = {
       distribution: dist.name, distributionRange: dist.range, args,
       modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range: this.range(d),
@@ -263,6 +356,7 @@ class Builder {
     if (!e) return this.missing(e);
     if (e.children.ifExpression) {
       const i = e.children.ifExpression[0]!;
+      if (this.damaged(i)) return this.missing(i);
       return {
         kind: 'if', condition: this.or(i.children.condition?.[0]), then: this.expression(i.children.then?.[0]),
         else: this.expression(i.children.else?.[0]), range: this.range(i),
@@ -304,8 +398,12 @@ class Builder {
 
   private comparison(e: C.ComparisonCstNode | undefined): A.Expr {
     if (!e) return this.missing(e);
-    const op = e.children.operator?.[0];
-    return this.chain(e.children.operands, op ? [op] : [], (n) => this.additive(n));
+    const ops = e.children.operator ?? [];
+    if (ops.length > 1) {
+      this.report('E101', tokenRange(ops[1]!), "comparisons do not chain: write 'a < b and b < c'");
+      return this.missing(e);
+    }
+    return this.chain(e.children.operands, ops, (n) => this.additive(n));
   }
 
   additive(e: C.AdditiveCstNode | undefined): A.Expr {
@@ -335,11 +433,20 @@ class Builder {
 
   private primary(e: C.PrimaryCstNode | undefined): A.Expr {
     if (!e) return this.missing(e);
+    if (this.damaged(e)) return this.missing(e);
     const c = e.children;
     const num = c.NumberLiteral?.[0];
     if (num) {
-      if (num.isInsertedInRecovery) return this.missing(e);
-      return { kind: 'number', value: Number(num.image), text: num.image, range: this.tok(num) };
+      const value = this.numberValue(num);
+      if (Number.isNaN(value)) return this.missing(e);
+      return { kind: 'number', value, text: num.image, range: this.tok(num) };
+    }
+    const invalid = c.name?.[0];
+    if (invalid?.tokenType === InvalidName) {
+      const split = /^((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(.+)$/.exec(invalid.image);
+      const hint = split ? `; to multiply, write '${split[1]} * ${split[2]}'` : '';
+      this.report('E101', this.tok(invalid), `a name starts with a letter or '_', found '${invalid.image}'${hint}`);
+      return this.missing(e);
     }
     if (c.piecewise) return this.piecewise(c.piecewise[0]!);
     if (c.sum) return this.sum(c.sum[0]!);
@@ -375,7 +482,15 @@ class Builder {
   }
 }
 
-/** Builds the AST from a (possibly recovered) CST; `comments` are the lexer's comment tokens. */
-export function cstToAst(cst: C.ModelCstNode, comments: readonly IToken[], source: string): A.ModelAst {
-  return new Builder(comments, source.split(/\r?\n/)).model(cst);
+/**
+ * Builds the AST from a (possibly recovered) CST; `comments` are the lexer's comment tokens and `errorPoints` where
+ * lexing and parsing found errors. The diagnostics are the syntax errors only the builder can see; `read` the offsets
+ * [start, end] of the statements that made it into the AST.
+ */
+export function cstToAst(
+  cst: C.ModelCstNode, comments: readonly IToken[], source: string, errorPoints: readonly ErrorPoint[] = [],
+): { ast: A.ModelAst; diagnostics: Diagnostic[]; read: readonly (readonly [number, number])[] } {
+  const builder = new Builder(comments, source.split(/\r?\n/), errorPoints);
+  const ast = builder.model(cst);
+  return { ast, diagnostics: builder.diagnostics, read: builder.read };
 }

@@ -310,10 +310,13 @@ export class NlmParser extends CstParser {
     ]);
   });
 
-  /** Comparisons do not chain: `a < b < c` is a syntax error, not a surprise. */
+  /**
+   * Comparisons do not chain: `a < b < c` is a syntax error, not a surprise. The grammar reads a chain anyway and the
+   * AST builder reports it, so that the rest of the statement parses normally and causes no follow-on errors.
+   */
   public comparison = this.RULE('comparison', () => {
     this.SUBRULE(this.additive, { LABEL: 'operands' });
-    this.OPTION(() => {
+    this.MANY(() => {
       this.OR([
         { ALT: () => this.CONSUME(T.Less, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.LessEq, { LABEL: 'operator' }) },

@@ -49,13 +49,23 @@ export function describeExpected(t: TokenType): string {
   }
 }
 
-/** A specific explanation for a known mistake, or undefined to use the generic "expected …, found …". */
+/** The block keywords, for "expected a block" messages. */
+export const blockList = 'covariates, constants, parameters, states, ode, dosing, observe or error';
+
+const arithmeticOperators = ['+', '-', '*', '/', '^'];
+
+/**
+ * A specific explanation for a known mistake, or undefined to use the generic "expected …, found …".
+ * (A file that does not start with `model <name>`, chained comparisons, `dX/dt`, `X(1) = …` and names starting with a
+ * digit are recognised before or after parsing, in parse.ts and cst-to-ast.ts.)
+ */
 export function specificMessage(ctx: SyntaxContext): string | undefined {
   const { rule, token, previous } = ctx;
   const found = describeToken(token);
   const inRule = (r: string): boolean => ctx.ruleStack.includes(r);
-  if (rule === 'model' && ctx.ruleStack.length <= 1 && token.tokenType.name !== 'Kw_model' && !previous) {
-    return `a model file starts with 'model <name>', found ${found}`;
+  const expects = (name: string): boolean => ctx.expected.some((t) => t.name === name);
+  if (rule === 'model' && previous?.tokenType.name === 'Kw_model' && expects('Identifier')) {
+    return `expected the model's name after 'model', found ${found}`;
   }
   if (token.image === '=' && previous?.tokenType.name === 'NumberLiteral' && inRule('stateDecl')) {
     return "an initial condition is written 'X(0) = value'";
@@ -63,20 +73,20 @@ export function specificMessage(ctx: SyntaxContext): string | undefined {
   if (inRule('parameterDecl') && rule === 'signedNumber') {
     return `a parameter's initial value must be a number, found ${found}; write derived quantities as definitions in the ode block`;
   }
+  if ((rule === 'parametersBlock' || rule === 'errorBlock') && arithmeticOperators.includes(token.image) && previous?.tokenType.name === 'NumberLiteral') {
+    return `a parameter's initial value must be a number, found ${found}; write derived quantities as definitions in the ode block`;
+  }
   if (inRule('definition') && token.image === '/' && previous && /^d[A-Za-z_]/.test(previous.image) && inRule('odeBlock')) {
     return `a derivative is written 'd/dt ${previous.image.slice(1)} = ...', found '${previous.image}/'`;
   }
   if (token.image === '==' && rule === 'definition') return "a definition uses '=', not '=='";
   if (inRule('observation') && rule === 'observation' && token.image === '=') return "an observation is written 'name ~ normal(prediction, sd = ...)': use '~', not '='";
-  if (inRule('stateDecl') && rule === 'stateDecl' && token.image === '=') return "an initial condition is written 'X(0) = value'";
-  if (rule === 'comparison' || (previous && ['<', '<=', '>', '>=', '==', '!='].includes(previous.image) && ['<', '<=', '>', '>='].includes(token.image))) {
-    return "comparisons do not chain: write 'a < b and b < c'";
-  }
+  if ((rule === 'stateDecl' || rule === 'statesBlock') && token.image === '=') return "an initial condition is written 'X(0) = value'";
   if (rule === 'argumentList' && (token.tokenType.name === 'Identifier' || token.tokenType.name === 'NumberLiteral')) {
     return `expected ',' or ')', found ${found}: arguments are separated by commas`;
   }
-  if (ctx.ruleStack.length === 1 && rule === 'model' && previous) {
-    return `expected a block (covariates, constants, parameters, states, ode, dosing, observe or error), found ${found}`;
+  if (ctx.ruleStack.length <= 1 && rule === 'model' && expects('Kw_parameters')) {
+    return `expected a block (${blockList}), found ${found}`;
   }
   if (rule === 'piecewise' && token.image === ',' && previous) return "each piecewise case is 'condition: value'; the last may be 'otherwise: value'";
   return undefined;

@@ -41,6 +41,29 @@ export const At = keyword('at');
 /** `d/dt` written without spaces introduces a state's derivative. */
 export const DDt = createToken({ name: 'DDt', pattern: /d\/dt(?![A-Za-z0-9_])/, label: "'d/dt'" });
 
+/**
+ * A number run into a name (`2k`): one token, so the mistake is reported once as a misnamed name instead of as a
+ * number followed by a stray name. It belongs to the Identifier category, so the parser reads it where a name goes
+ * and the AST builder reports it. The number is matched greedily first, so `1e5` stays a number.
+ */
+const numberPrefix = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const nameRest = /[A-Za-z_][A-Za-z0-9_]*/y;
+export const InvalidName = createToken({
+  name: 'InvalidName',
+  pattern: (text: string, offset: number) => {
+    numberPrefix.lastIndex = offset;
+    const n = numberPrefix.exec(text);
+    if (!n) return null;
+    nameRest.lastIndex = offset + n[0].length;
+    if (!nameRest.exec(text)) return null;
+    return [text.slice(offset, nameRest.lastIndex)] as unknown as RegExpExecArray;
+  },
+  line_breaks: false,
+  start_chars_hint: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.'],
+  categories: [Identifier],
+  label: 'a name',
+});
+
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
@@ -72,6 +95,23 @@ export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
 export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: "';'" });
 
+/**
+ * Mistakes other languages teach, each read as one token of the 'invalid' group (the parser never sees them) so that
+ * it is reported once, as a whole: a single-quoted string, a `%` comment, a string left open at the end of its line.
+ */
+export const SingleQuotedString = createToken({ name: 'SingleQuotedString', pattern: /'[^'\r\n]*'/, group: 'invalid' });
+export const PercentComment = createToken({ name: 'PercentComment', pattern: /%[^\r\n]*/, group: 'invalid' });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"[^"\r\n]*/, group: 'invalid' });
+
+/** A UTF-8 byte-order mark some editors write at the start of a file: not part of the model. */
+export const ByteOrderMark = createToken({
+  name: 'ByteOrderMark',
+  pattern: (text: string, offset: number) => (offset === 0 && text.charCodeAt(0) === 0xfeff ? (['\uFEFF'] as unknown as RegExpExecArray) : null),
+  line_breaks: false,
+  start_chars_hint: ['\uFEFF'],
+  group: Lexer.SKIPPED,
+});
+
 /** Comments are kept in their own group so that doc comments can be attached to declarations. */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
@@ -81,9 +121,13 @@ export const keywordTokens: readonly TokenType[] = [
   And, Or, Not, Piecewise, Otherwise, Sum, Input, Dose, At,
 ];
 
-/** Order matters: `d/dt` before identifiers, keywords before identifiers, two-character operators first. */
+/**
+ * Order matters: `d/dt` before identifiers, keywords before identifiers, a number run into a name before numbers,
+ * complete strings before unterminated ones, two-character operators first.
+ */
 export const allTokens: readonly TokenType[] = [
-  WhiteSpace, Comment, DDt, ...keywordTokens, Identifier, NumberLiteral, StringLiteral,
+  ByteOrderMark, WhiteSpace, Comment, DDt, ...keywordTokens, Identifier, InvalidName, NumberLiteral, StringLiteral, UnterminatedString,
+  SingleQuotedString, PercentComment,
   Arrow, LessEq, GreaterEq, EqEq, NotEq, Less, Greater, Equals, Tilde, Plus, Minus, Star, Slash, Caret,
   LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Semicolon,
 ];

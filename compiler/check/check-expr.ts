@@ -18,6 +18,8 @@ export interface ExprScope {
   readonly references: Reference[];
   /** Called for every resolved name, with the symbol it resolved to. */
   readonly onUse?: (symbol: SymbolInfo, range: Expr['range']) => void;
+  /** Names that may be declared in parts of the file that could not be read: not reported as unknown. */
+  readonly unread?: ReadonlySet<string>;
 }
 
 /** Activation functions an `mlp` may use. */
@@ -112,6 +114,7 @@ export class ExprChecker {
       return this.scope.constantLists.has(name) ? 'list' : 'number';
     }
     if (namedConstants.has(name)) return 'number';
+    if (this.scope.unread?.has(name)) return 'unknown';
     if (builtins.has(name) || macros.has(name)) {
       this.report('E201', range, `'${name}' is a function: call it, as in ${name}(x)`);
       return 'unknown';

@@ -4,9 +4,10 @@
  * of symbol may be used. All findings are diagnostics; the checked model is returned even when there are errors,
  * so the language server can still answer questions about the rest.
  */
-import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Range } from '../../diagnostics/source-range.js';
 import type { DefinitionStmt, Expr, ModelAst } from '../../grammar/ast.js';
+import { reservedWords } from '../../grammar/tokens.js';
 import { builtins, macros, namedConstants } from '../../stdlib/builtins.js';
 import type {
   CheckedCovariate, CheckedDose, CheckedErrorParameter, CheckedInput, CheckedModel, CheckedObservation, CheckedParameter, CheckedState,
@@ -31,6 +32,10 @@ export function checkModel(ast: ModelAst): CheckResult {
 
   const declare = (name: string, kind: SymbolKind, range: Range, extra: { doc?: string; unit?: string } = {}): boolean => {
     if (!name) return false;
+    if (reservedWords.has(name)) {
+      diagnostics.push(diagnostic('E202', range, `'${name}' is a keyword; choose another name`));
+      return false;
+    }
     if (reservedNames.has(name)) {
       diagnostics.push(diagnostic('E202', range, `'${name}' is reserved${name === 't' ? ' for time' : ''}; choose another name`));
       return false;
@@ -90,6 +95,13 @@ export function checkModel(ast: ModelAst): CheckResult {
 
   // ---- constants ----
   const constants = evaluateConstants(ast.constants, diagnostics);
+  // A constant used by another constant is used (it reaches the model through it, or the other one is reported).
+  for (const c of ast.constants) {
+    for (const n of namesIn(c.value)) {
+      if (n.name === c.name || symbols.get(n.name)?.kind !== 'constant') continue;
+      uses.set(n.name, (uses.get(n.name) ?? 0) + 1);
+    }
+  }
   const constantLists = new Map<string, readonly number[]>();
   for (const [name, v] of constants) if (typeof v !== 'number') constantLists.set(name, v);
 
@@ -98,8 +110,9 @@ export function checkModel(ast: ModelAst): CheckResult {
   /** Direct symbol uses of each definition, for ordering and reachability. */
   const usesOf = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
+  const unread = ast.unreadNames ?? new Set<string>();
   const checker = new ExprChecker({
-    symbols, constantLists, diagnostics, references,
+    symbols, constantLists, diagnostics, references, unread,
     onUse: (sym, range) => {
       uses.set(sym.name, (uses.get(sym.name) ?? 0) + 1);
       current?.add(sym.name);
@@ -118,6 +131,7 @@ export function checkModel(ast: ModelAst): CheckResult {
   };
   for (const op of errorUses) {
     const sym = symbols.get(op.name);
+    if (!sym && unread.has(op.name)) continue;
     if (!sym) {
       diagnostics.push(diagnostic('E201', op.range, `unknown error parameter '${op.name}': declare it in an error block, or write it inline as ${op.name} = 0.1`));
     } else if (sym.kind !== 'errorParameter') {
@@ -175,6 +189,12 @@ export function checkModel(ast: ModelAst): CheckResult {
   for (const stmt of ast.ode) {
     if (stmt.kind !== 'derivative' || !stmt.state) continue;
     const sym = symbols.get(stmt.state);
+    if ((!sym || sym.kind !== 'state') && (ast.states.some((s) => s.name === stmt.state) || (!sym && unread.has(stmt.state)))) {
+      // Written in the states block but its declaration was rejected (reported there), or maybe declared where the
+      // file could not be read: not a second mistake.
+      checkCollecting(stmt.value, 'number');
+      continue;
+    }
     if (!sym || sym.kind !== 'state') {
       const stateNames = ast.states.map((s) => s.name);
       diagnostics.push(diagnostic('E208', stmt.stateRange, sym ? `'${stmt.state}' is a ${describeKind(sym.kind)}, not a state` : `'${stmt.state}' is not a state${stateNames.length ? `: the states are ${stateNames.join(', ')}` : '; declare it in a states block'}`));
@@ -196,13 +216,15 @@ export function checkModel(ast: ModelAst): CheckResult {
     if (s.initial) forbid(checkCollecting(s.initial, 'number'), ['state', 'time'], s.initial.range, 'E224', `the initial condition of '${s.name}'`);
     const eq = derivatives.get(s.name);
     if (!eq) {
+      // After a syntax error the equation may be in what could not be read.
+      if (ast.recovered) continue;
       diagnostics.push(diagnostic('E207', s.nameRange, `the state '${s.name}' has no equation: add 'd/dt ${s.name} = ...' to the ode block`));
       continue;
     }
     states.push({ name: s.name, range: s.nameRange, derivative: eq.value, ...(s.initial ? { initial: s.initial } : {}) });
   }
-  if (ast.states.length === 0) diagnostics.push(diagnostic('E226', ast.nameRange, `the model '${ast.name}' has no states: declare them in a states block and give each an equation in an ode block`));
-  if (ast.observations.length === 0) diagnostics.push(diagnostic('E227', ast.nameRange, `the model '${ast.name}' has no observations: add an observe block, e.g. observe { y ~ normal(X, sd = sigma) }`));
+  if (ast.states.length === 0 && !ast.recovered) diagnostics.push(diagnostic('E226', ast.nameRange, `the model '${ast.name}' has no states: declare them in a states block and give each an equation in an ode block`));
+  if (ast.observations.length === 0 && !ast.recovered) diagnostics.push(diagnostic('E227', ast.nameRange, `the model '${ast.name}' has no observations: add an observe block, e.g. observe { y ~ normal(X, sd = sigma) }`));
 
   // Covariate effects.
   for (const p of parameters) {
@@ -214,6 +236,7 @@ export function checkModel(ast: ModelAst): CheckResult {
   const doses: CheckedDose[] = [];
   const stateIndex = (name: string, range: Range): number => {
     const i = ast.states.findIndex((s) => s.name === name);
+    if (i < 0 && (!name || (!symbols.has(name) && unread.has(name)))) return i; // the syntax error is reported
     if (i < 0) {
       const sym = symbols.get(name);
       diagnostics.push(diagnostic('E220', range, sym ? `doses go into states; '${name}' is a ${describeKind(sym.kind)}` : `unknown state '${name}' as a dose target`));
@@ -224,6 +247,14 @@ export function checkModel(ast: ModelAst): CheckResult {
   };
   const dosingExpr = (e: Expr | undefined, what: string): void => {
     if (e) forbid(checkCollecting(e, 'number'), ['state', 'time'], e.range, 'E225', what);
+  };
+  /** `at [0, 24]`, `at t2`, or `at dose_times` naming a constant list: one time per dose. */
+  const doseTimes = (e: Expr): readonly Expr[] => {
+    if (e.kind === 'list') return e.items;
+    const list = e.kind === 'name' ? constantLists.get(e.name) : undefined;
+    if (!list) return [e];
+    checker.check(e, 'list');
+    return list.map((value) => ({ kind: 'number', value, text: String(value), range: e.range }));
   };
   const inputNames = new Set<string>();
   for (const d of ast.dosing) {
@@ -247,7 +278,7 @@ export function checkModel(ast: ModelAst): CheckResult {
       const shape = checkDosingModifiers(d.modifiers, ['duration'], diagnostics);
       const target = stateIndex(d.target, d.targetRange);
       dosingExpr(d.amount, 'a dose amount');
-      const times = d.times.kind === 'list' ? d.times.items : [d.times];
+      const times = doseTimes(d.times);
       for (const t of times) dosingExpr(t, 'a dose time');
       dosingExpr(shape.duration, 'an infusion duration');
       if (target >= 0) doses.push({ range: d.range, amount: d.amount, target: d.target, times, ...(shape.duration ? { duration: shape.duration } : {}) });
@@ -288,8 +319,11 @@ export function checkModel(ast: ModelAst): CheckResult {
   }
 
   // ---- unused names ----
+  // Only for a model without errors: with a syntax error the use may be in what could not be read, and a name used
+  // only in a rejected expression (a misspelt call, a wrong modifier) is not unused, just not yet used correctly.
+  const quiet = ast.recovered === true || hasErrors(diagnostics);
   const warnUnused = (name: string, range: Range, code: 'W300' | 'W301' | 'W302' | 'W304' | 'W305', what: string): void => {
-    if (name && !uses.has(name)) diagnostics.push(diagnostic(code, range, `${what} '${name}' is never used`));
+    if (name && !uses.has(name) && !quiet) diagnostics.push(diagnostic(code, range, `${what} '${name}' is never used`));
   };
   for (const p of parameters) warnUnused(p.name, p.range, 'W300', 'the parameter');
   for (const c of covariates) warnUnused(c.name, c.range, 'W301', 'the covariate');

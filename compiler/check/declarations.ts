@@ -59,6 +59,7 @@ export function checkParameter(p: ParameterDecl, diagnostics: Diagnostic[]): Che
         diagnostics.push(diagnostic('E211', a.nameRange ?? a.range, `${m.word}(...) takes 'omega = value', the standard deviation of the random effect`));
         continue;
       }
+      if (a.value.kind === 'missing') continue;
       const v = literalNumber(a.value);
       if (v === undefined || !(v > 0)) {
         diagnostics.push(diagnostic('E215', a.value.range, 'omega must be a positive number (the standard deviation of the random effect)'));
@@ -67,7 +68,9 @@ export function checkParameter(p: ParameterDecl, diagnostics: Diagnostic[]): Che
       omega = { initial: v, fixed: a.fixed };
     }
   }
-  if (bounds) {
+  // NaN: the initial value or a bound could not be read, and its syntax error is reported; no more to say.
+  const readable = !Number.isNaN(p.initial) && !(bounds && (Number.isNaN(bounds.lower) || Number.isNaN(bounds.upper)));
+  if (bounds && readable) {
     if (!(bounds.lower < bounds.upper)) {
       diagnostics.push(diagnostic('E213', bounds.range, `the lower bound must be below the upper bound, found (${bounds.lower}, ${bounds.upper})`));
     } else if (!(p.initial > bounds.lower && p.initial < bounds.upper)) {
@@ -76,10 +79,10 @@ export function checkParameter(p: ParameterDecl, diagnostics: Diagnostic[]): Che
       diagnostics.push(diagnostic('E213', bounds.range, `bounds need a bounded distribution: write logitnormal or probitnormal after 'in (${bounds.lower}, ${bounds.upper})'`));
     }
   }
-  if (transform.kind === 'lognormal' && !(p.initial > 0)) {
+  if (readable && transform.kind === 'lognormal' && !(p.initial > 0)) {
     diagnostics.push(diagnostic('E214', p.initialRange, `a lognormal parameter must start positive, found ${p.initial}`));
   }
-  if ((transform.kind === 'logitnormal' || transform.kind === 'probitnormal') && !bounds && !(p.initial > 0 && p.initial < 1)) {
+  if (readable && (transform.kind === 'logitnormal' || transform.kind === 'probitnormal') && !bounds && !(p.initial > 0 && p.initial < 1)) {
     diagnostics.push(diagnostic('E214', p.initialRange, `a ${transform.kind} parameter lies in (0, 1) unless bounds are given with 'in (lower, upper)', found ${p.initial}`));
   }
   if (fixed && omega && transformSeen) {
@@ -97,7 +100,7 @@ export function checkErrorParameter(p: ParameterDecl, diagnostics: Diagnostic[])
     if (m.kind === 'fixed') continue;
     diagnostics.push(diagnostic('E210', m.range, "an error parameter takes only 'fixed'"));
   }
-  if (!(p.initial > 0)) {
+  if (!Number.isNaN(p.initial) && !(p.initial > 0)) {
     diagnostics.push(diagnostic('E214', p.initialRange, `an error parameter is a standard deviation and must start positive, found ${p.initial}`));
   }
   return p.modifiers.some((m) => m.kind === 'fixed');
@@ -143,6 +146,7 @@ function errorOperand(a: Argument | undefined, fallbackName: string, diagnostics
     diagnostics.push(diagnostic('E217', where, 'missing error-model argument'));
     return undefined;
   }
+  if (a.value.kind === 'missing') return undefined;
   if (a.name === undefined && a.value.kind === 'name') return { name: a.value.name, range: a.value.range };
   const v = literalNumber(a.value);
   if (v !== undefined) {
@@ -170,22 +174,26 @@ export function checkObservationShape(o: ObservationStmt, diagnostics: Diagnosti
   const positional = o.args.filter((a) => a.name === undefined);
   const prediction = positional[0]?.value;
   if (!prediction) diagnostics.push(diagnostic('E217', o.range, `'${o.name}' needs a prediction: ${o.name} ~ normal(prediction, sd = ...)`));
-  for (const extra of positional.slice(1)) diagnostics.push(diagnostic('E217', extra.range, "only the prediction is positional; name the others, as in 'sd = sigma'"));
+  const extras = positional.slice(1);
+  for (const extra of extras) diagnostics.push(diagnostic('E217', extra.range, "only the prediction is positional; name the others, as in 'sd = sigma'"));
+  const misnamed = o.args.filter((a) => a.name !== undefined && a.name !== 'sd');
   const operands: ErrorOperand[] = [];
   let errorModel: ErrorModel | undefined;
   const sdArg = o.args.find((a) => a.name === 'sd');
-  for (const a of o.args) {
-    if (a.name !== undefined && a.name !== 'sd') diagnostics.push(diagnostic('E217', a.nameRange ?? a.range, `normal(...) takes the prediction and 'sd = ...', found '${a.name}'`));
-  }
+  for (const a of misnamed) diagnostics.push(diagnostic('E217', a.nameRange ?? a.range, `normal(...) takes the prediction and 'sd = ...', found '${a.name}'`));
   if (!sdArg) {
-    if (prediction) diagnostics.push(diagnostic('E217', o.range, `'${o.name}' needs an error model: add 'sd = sigma', or sd = combined(a = 0.5, b = 0.1)`));
+    // An extra positional or misnamed argument is most likely the error model written wrongly: reported above.
+    if (prediction && extras.length === 0 && misnamed.length === 0) diagnostics.push(diagnostic('E217', o.range, `'${o.name}' needs an error model: add 'sd = sigma', or sd = combined(a = 0.5, b = 0.1)`));
   } else {
     const v = sdArg.value;
     if (v.kind === 'call' && errorModelWords.includes(v.callee)) {
       const need = v.callee === 'constant' || v.callee === 'proportional' ? 1 : 2;
-      if (v.args.length !== need) diagnostics.push(diagnostic('E204', v.range, `${v.callee}(...) takes ${need} argument${need === 1 ? '' : 's'}, found ${v.args.length}`));
-      const first = errorOperand(v.args[0], `${o.name}_${v.callee === 'proportional' ? 'b' : 'a'}`, diagnostics, v.range);
-      const second = need === 2 ? errorOperand(v.args[1], `${o.name}_b`, diagnostics, v.range) : undefined;
+      const arityOk = v.args.length === need;
+      if (!arityOk) diagnostics.push(diagnostic('E204', v.range, `${v.callee}(...) takes ${need} argument${need === 1 ? '' : 's'}, found ${v.args.length}`));
+      // A missing argument is the arity error just reported, not a second one.
+      const operand = (a: Argument | undefined, fallback: string): ErrorOperand | undefined => (a || arityOk ? errorOperand(a, fallback, diagnostics, v.range) : undefined);
+      const first = operand(v.args[0], `${o.name}_${v.callee === 'proportional' ? 'b' : 'a'}`);
+      const second = need === 2 ? operand(v.args[1], `${o.name}_b`) : undefined;
       if (first) operands.push(first);
       if (second) operands.push(second);
       if (first && (need === 1 || second)) {
@@ -211,6 +219,7 @@ export function checkObservationShape(o: ObservationStmt, diagnostics: Diagnosti
   for (const m of o.modifiers) {
     if (m.kind === 'word' && m.word === 'censored') {
       const arg = m.args?.[0]?.value;
+      if (arg?.kind === 'missing') continue;
       const kind = arg?.kind === 'name' ? arg.name : undefined;
       if (m.args?.length !== 1 || (kind !== 'left' && kind !== 'right' && kind !== 'interval')) {
         diagnostics.push(diagnostic('E232', m.range, 'censored(...) takes left (below LIMIT or LLOQ in DV), right or interval; rows are marked by the CENS column'));
@@ -218,6 +227,7 @@ export function checkObservationShape(o: ObservationStmt, diagnostics: Diagnosti
       continue;
     }
     if (m.kind === 'word' && m.word === 'dvid') {
+      if (m.args?.[0]?.value.kind === 'missing') continue;
       const n = m.args?.length === 1 ? literalNumber(m.args[0]!.value) : undefined;
       if (n === undefined || !Number.isInteger(n) || n < 1) diagnostics.push(diagnostic('E211', m.range, 'dvid(n) takes a whole number ≥ 1, the DVID/YTYPE value of this output'));
       else dvid = n;
@@ -266,6 +276,7 @@ export function checkDosingModifiers(mods: readonly Modifier[], allowed: readonl
       continue;
     }
     if (m.word === 'cmt') {
+      if (arg.kind === 'missing') continue;
       const n = literalNumber(arg);
       if (n === undefined || !Number.isInteger(n) || n < 1) diagnostics.push(diagnostic('E211', arg.range, 'cmt(n) takes a whole number ≥ 1, the CMT value of dose rows'));
       else out.cmt = n;

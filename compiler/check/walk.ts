@@ -1,5 +1,5 @@
 /** Small traversals of AST expressions shared by the checker passes. */
-import type { Expr } from '../../grammar/ast.js';
+import type { Expr, Modifier, ModelAst } from '../../grammar/ast.js';
 
 /** The direct subexpressions of `e`. */
 export function subExpressions(e: Expr): Expr[] {
@@ -56,4 +56,30 @@ export function namesIn(e: Expr): { name: string; range: Expr['range'] }[] {
   };
   walk(e, []);
   return out;
+}
+
+/** How deeply `e` nests (a leaf is 1), without recursion: it is asked about expressions too deep to recurse on. */
+export function exprDepth(e: Expr): number {
+  let max = 0;
+  const stack: [Expr, number][] = [[e, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (d > max) max = d;
+    for (const s of subExpressions(x)) stack.push([s, d + 1]);
+  }
+  return max;
+}
+
+/** Every top-level expression of the model: values, initial conditions, dosing, observations, modifier arguments. */
+export function modelExpressions(ast: ModelAst): Expr[] {
+  const modifierArgs = (mods: readonly Modifier[]): Expr[] => mods.flatMap((m) => (m.kind === 'word' ? (m.args ?? []).map((a) => a.value) : []));
+  return [
+    ...ast.constants.map((c) => c.value),
+    ...ast.covariates.flatMap((c) => modifierArgs(c.modifiers)),
+    ...ast.parameters.flatMap((p) => modifierArgs(p.modifiers)),
+    ...ast.states.flatMap((s) => (s.initial ? [s.initial] : [])),
+    ...ast.ode.map((s) => s.value),
+    ...ast.dosing.flatMap((d) => [...(d.kind === 'dose' ? [d.amount, d.times] : []), ...modifierArgs(d.modifiers)]),
+    ...ast.observations.flatMap((o) => [...o.args.map((a) => a.value), ...modifierArgs(o.modifiers)]),
+  ];
 }

@@ -63,17 +63,30 @@ function emitFunction(ir: ModelIR, fn: ModelFunction, dims: ModelDimensions, hel
   return lines.join('\n');
 }
 
-/** Constants that f32 cannot hold are errors: the GPU would silently compute with infinity. */
-function checkRange(ir: ModelIR, roots: readonly NodeId[], where: Range): Diagnostic[] {
+/**
+ * Constants that f32 cannot hold are errors: the GPU would silently compute with infinity. Each is reported where the
+ * source wrote it; constants with no source (made by differentiation or simplification from ones that have one) are
+ * echoes and reported only if nothing else is, at `where`.
+ */
+function checkRange(ir: ModelIR, roots: readonly NodeId[], where: Range, sources: ReadonlyMap<NodeId, Range>): Diagnostic[] {
   const out: Diagnostic[] = [];
+  let unplaced: Diagnostic | undefined;
   for (const id of topoOrder(ir.builder.pool, roots)) {
     const n = ir.builder.node(id);
-    if (n.op === 'const' && Math.abs(n.value) > F32_MAX) out.push(diagnostic('E400', where, `the value ${n.value} does not fit in f32, which the GPU back end computes in; rescale the model`));
+    if (n.op !== 'const' || !(Math.abs(n.value) > F32_MAX)) continue;
+    const message = `the value ${n.value} does not fit in f32, which the GPU back end computes in; rescale the model`;
+    const range = sources.get(id);
+    if (range) out.push(diagnostic('E400', range, message));
+    else unplaced ??= diagnostic('E400', where, message);
   }
-  return out;
+  return out.length > 0 ? out : unplaced ? [unplaced] : [];
 }
 
-export function emitWgsl(ir: ModelIR, d: ModelDerivatives, where: Range): WgslResult {
+/**
+ * `where` is the range diagnostics fall back to (the model's name); `sources` maps IR nodes to the source ranges they
+ * were lowered from (`LowerResult.sources`).
+ */
+export function emitWgsl(ir: ModelIR, d: ModelDerivatives, where: Range, sources: ReadonlyMap<NodeId, Range> = new Map()): WgslResult {
   const fns = modelFunctions(ir, d);
   const dims = dimensions(ir, doseEvents(ir, d));
   const helpers = new Set<string>();
@@ -87,7 +100,7 @@ export function emitWgsl(ir: ModelIR, d: ModelDerivatives, where: Range): WgslRe
     `// Sensitivity parameters: ${ir.sensitivityParameters.map((k) => ir.parameters[k]!.name).join(', ')}`,
     ...dimsConstants(dims),
   ];
-  return { code: [...header, '', ...helperCode, '', ...bodies, ''].join('\n'), diagnostics: checkRange(ir, fns.flatMap((f) => f.cases.flat()), where) };
+  return { code: [...header, '', ...helperCode, '', ...bodies, ''].join('\n'), diagnostics: checkRange(ir, fns.flatMap((f) => f.cases.flat()), where, sources) };
 }
 
 function dimsConstants(dims: ModelDimensions): string[] {

@@ -1,5 +1,6 @@
 /** AST expressions → IR nodes, given what each name stands for. */
 import { InternalCompilerError } from '../../diagnostics/diagnostic.js';
+import type { Range } from '../../diagnostics/source-range.js';
 import type { Expr } from '../../grammar/ast.js';
 import { builtins, macros, namedConstants } from '../../stdlib/builtins.js';
 import type { NodeId } from '../ir/expr.js';
@@ -13,12 +14,42 @@ export interface LowerEnv {
   readonly lists: ReadonlyMap<string, readonly number[]>;
   /** Lowers an `mlp(...)` term given its lowered inputs. */
   readonly mlp: (e: Extract<Expr, { kind: 'call' }>, inputs: NodeId[]) => NodeId;
+  /**
+   * Where each node came from: the range of the first source expression lowered to it, so that later stages can
+   * point at the comparison or the literal they warn about.
+   */
+  readonly sources?: Map<NodeId, Range>;
+}
+
+/** Terms a `sum` adds one after the other; longer sums add such runs pairwise (see `longSum`). */
+const sumRun = 32;
+
+/**
+ * Σ of the terms of an unrolled `sum`: left to right as written for up to `sumRun` terms, and for more, runs of that
+ * many combined pairwise, so that a sum over a long list is a shallow tree rather than a chain as deep as the list
+ * (every later stage recurses on depth).
+ */
+function longSum(b: ExprBuilder, terms: readonly NodeId[]): NodeId {
+  let level: NodeId[] = [];
+  for (let i = 0; i < terms.length || i === 0; i += sumRun) level.push(b.sum(terms.slice(i, i + sumRun)));
+  while (level.length > 1) {
+    const next: NodeId[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? b.add(level[i]!, level[i + 1]!) : level[i]!);
+    level = next;
+  }
+  return level[0]!;
 }
 
 const compareOps = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' } as const;
 
 /** Lowers a checked expression. Only called on models without errors, so malformed input is a compiler bug. */
 export function lowerExpr(e: Expr, env: LowerEnv, locals: ReadonlyMap<string, number> = new Map()): NodeId {
+  const id = lowerNode(e, env, locals);
+  if (env.sources && !env.sources.has(id)) env.sources.set(id, e.range);
+  return id;
+}
+
+function lowerNode(e: Expr, env: LowerEnv, locals: ReadonlyMap<string, number>): NodeId {
   const { b } = env;
   const go = (x: Expr): NodeId => lowerExpr(x, env, locals);
   switch (e.kind) {
@@ -61,7 +92,7 @@ export function lowerExpr(e: Expr, env: LowerEnv, locals: ReadonlyMap<string, nu
     case 'sum': {
       const values = e.domain.kind === 'name' ? env.lists.get(e.domain.name) : e.domain.kind === 'list' ? e.domain.items.map((i) => b.constValue(go(i))!) : undefined;
       if (!values) throw new InternalCompilerError('sum over a non-constant domain reached lowering');
-      return b.sum(values.map((v) => lowerExpr(e.body, env, new Map([...locals, [e.variable, v]]))));
+      return longSum(b, values.map((v) => lowerExpr(e.body, env, new Map([...locals, [e.variable, v]]))));
     }
     case 'call': {
       if (e.callee === 'mlp') return env.mlp(e, e.args.filter((a) => a.name === undefined).map((a) => go(a.value)));

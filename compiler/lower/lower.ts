@@ -4,6 +4,7 @@
  * comparison of `t` with a quantity fixed for the subject (a function of parameters and covariates) in the RHS.
  */
 import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { Range } from '../../diagnostics/source-range.js';
 import type { CheckedModel, ErrorModel, Transform } from '../check/checked-model.js';
 import { dependsOn, topoOrder, type NodeId } from '../ir/expr.js';
 import type { IrDose, IrInput, IrOutput, IrParameter, IrRandomEffect, ModelIR } from '../ir/model-ir.js';
@@ -15,6 +16,8 @@ import { erf as erfApprox } from '../../stdlib/special-functions.js';
 export interface LowerResult {
   readonly ir: ModelIR;
   readonly diagnostics: readonly Diagnostic[];
+  /** The source range of the first expression lowered to each node (not every node has one: derivatives do not). */
+  readonly sources: ReadonlyMap<NodeId, Range>;
 }
 
 /** The estimation-scale value of a natural-scale initial value. */
@@ -96,9 +99,10 @@ export function lowerModel(m: CheckedModel): LowerResult {
   for (const [name, v] of m.constants) if (typeof v !== 'number') lists.set(name, v);
 
   const definitions = new Map<string, NodeId>();
+  const sources = new Map<NodeId, Range>();
   let mlpCount = 0;
   const env: LowerEnv = {
-    b, lists,
+    b, lists, sources,
     lookup: (name) => {
       if (name === 't') return b.variable('t', 0);
       const k = paramIndex.get(name);
@@ -151,7 +155,7 @@ export function lowerModel(m: CheckedModel): LowerResult {
     ...(d.duration ? { duration: lowerExpr(d.duration, env) } : {}),
   }));
 
-  const breakpoints = findBreakpoints(b, rhs, (message) => diagnostics.push(diagnostic('W303', m.ast.nameRange, message)));
+  const breakpoints = findBreakpoints(b, rhs, (id, message) => diagnostics.push(diagnostic('W303', sources.get(id) ?? m.ast.nameRange, message)));
   const sensitivityParameters = parameters.map((p, k) => (p.fixed ? -1 : k)).filter((k) => k >= 0);
   const ir: ModelIR = {
     name: m.name, builder: b,
@@ -161,14 +165,14 @@ export function lowerModel(m: CheckedModel): LowerResult {
     errorParameters: m.errorParameters.map((e) => ({ name: e.name, initial: e.initial, fixed: e.fixed })),
     sensitivityParameters, individual, initial, rhs, outputs, inputs, doses, breakpoints,
   };
-  return { ir, diagnostics };
+  return { ir, diagnostics, sources };
 }
 
 /**
  * Comparisons `t ⋚ E` or `E ⋚ t` in the RHS with E fixed for the subject make E a breakpoint. Other comparisons
  * that involve t cannot be located in advance: they are reported, and the step-size controller has to cope.
  */
-function findBreakpoints(b: ExprBuilder, roots: readonly NodeId[], warn: (message: string) => void): NodeId[] {
+function findBreakpoints(b: ExprBuilder, roots: readonly NodeId[], warn: (condition: NodeId, message: string) => void): NodeId[] {
   const found: NodeId[] = [];
   const t = b.variable('t', 0);
   for (const id of topoOrder(b.pool, roots)) {
@@ -178,7 +182,7 @@ function findBreakpoints(b: ExprBuilder, roots: readonly NodeId[], warn: (messag
     if (other !== undefined && !dependsOn(b.pool, other, ['t', 'x'])) {
       if (!found.includes(other)) found.push(other);
     } else if (dependsOn(b.pool, id, ['t']) && !dependsOn(b.pool, id, ['x'])) {
-      warn('a condition on time is not of the form t < value, so the solver cannot stop exactly where it changes; write it as a comparison of t with a value');
+      warn(id, 'a condition on time is not of the form t < value, so the solver cannot stop exactly where it changes; write it as a comparison of t with a value');
     }
   }
   return found;

@@ -442,7 +442,7 @@ export function rhs(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: Ar
   const v9 = Math.pow(p[5], 2);
   out[0] = (((((p[0] * x[0]) * (1 - (x[0] / p[6]))) * (1 + ((x[0] * (p[7] * x[2])) / (p[8] + v59)))) + ((p[9] * (p[10] / p[11])) * x[1])) - (x[0] * p[12]));
   out[1] = ((x[0] * (p[12] * v75)) - (x[1] * (p[9] + p[3])));
-  out[2] = (((((((v2 * Math.exp(((-Math.pow((t - 210), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 170), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 130), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 50), 2)) / v9))) + (v2 * Math.exp(((-Math.pow((t - 90), 2)) / v9))))))) + ((x[1] * (x[2] * p[2])) / (p[13] + (x[2] * x[1])))) * (x[1] / x[3])) * p[14]) - (x[2] * (p[1] * (x[1] + (x[0] * v75))))) - x[2]);
+  out[2] = ((((((v2 * Math.exp(((-Math.pow((t - 210), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 170), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 130), 2)) / v9))) + ((v2 * Math.exp(((-Math.pow((t - 50), 2)) / v9))) + (v2 * Math.exp(((-Math.pow((t - 90), 2)) / v9))))))) + ((x[1] * (x[2] * p[2])) / (p[13] + (x[2] * x[1])))) * ((x[1] * x[3]) / p[14])) - (x[2] * (p[1] * (x[1] + (x[0] * v75))))) - x[2]);
   out[3] = ((x[0] * (p[11] * (p[15] + ((x[0] * (x[2] * p[16])) / (v59 + p[17]))))) - (x[3] * p[18]));
 }
 
@@ -457,7 +457,7 @@ export function rhsDx(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: 
   const v53 = (v48 * v52);
   const v155 = Math.pow(v60, 2);
   const v75 = (p[11] / p[10]);
-  const v91 = (x[1] / x[3]);
+  const v93 = ((x[1] * x[3]) / p[14]);
   const v83 = (x[2] * p[2]);
   const v87 = (p[13] + (x[2] * x[1]));
   const v84 = (x[1] * v83);
@@ -468,7 +468,7 @@ export function rhsDx(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: 
   const v104 = (x[2] * p[16]);
   const v105 = (x[0] * v104);
   const v107 = (v59 + p[17]);
-  const v210 = Math.pow(v107, 2);
+  const v206 = Math.pow(v107, 2);
   out[0] = ((((1 + (v57 / v60)) * ((p[0] * v52) + (v48 * (-(1 / p[6]))))) + (v53 * ((v56 / v60) - ((x[2] * v57) / v155)))) - p[12]);
   out[1] = (p[9] * (p[10] / p[11]));
   out[2] = (v53 * (((x[0] * p[7]) / v60) - ((x[0] * v57) / v155)));
@@ -478,12 +478,12 @@ export function rhsDx(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: 
   out[6] = 0;
   out[7] = 0;
   out[8] = (-(x[2] * (v75 * p[1])));
-  out[9] = ((p[14] * ((v91 * ((v83 / v87) - ((x[2] * v84) / v179))) + (v89 * (1 / x[3])))) - (x[2] * p[1]));
-  out[10] = (((p[14] * (v91 * (((x[1] * p[2]) / v87) - ((x[1] * v84) / v179)))) - (p[1] * (x[1] + (x[0] * v75)))) - 1);
-  out[11] = (p[14] * (v89 * (-(x[1] / Math.pow(x[3], 2)))));
-  out[12] = ((p[11] * (p[15] + (v105 / v107))) + (x[0] * (p[11] * ((v104 / v107) - ((x[2] * v105) / v210)))));
+  out[9] = (((v93 * ((v83 / v87) - ((x[2] * v84) / v179))) + (v89 * (x[3] / p[14]))) - (x[2] * p[1]));
+  out[10] = (((v93 * (((x[1] * p[2]) / v87) - ((x[1] * v84) / v179))) - (p[1] * (x[1] + (x[0] * v75)))) - 1);
+  out[11] = (v89 * (x[1] / p[14]));
+  out[12] = ((p[11] * (p[15] + (v105 / v107))) + (x[0] * (p[11] * ((v104 / v107) - ((x[2] * v105) / v206)))));
   out[13] = 0;
-  out[14] = (x[0] * (p[11] * (((x[0] * p[16]) / v107) - ((x[0] * v105) / v210))));
+  out[14] = (x[0] * (p[11] * (((x[0] * p[16]) / v107) - ((x[0] * v105) / v206))));
   out[15] = (-p[18]);
 }
 
@@ -498,7 +498,7 @@ export function rhsDt(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: 
   const v14 = (t - 90);
   out[0] = 0;
   out[1] = 0;
-  out[2] = (p[14] * ((x[1] / x[3]) * ((v2 * (Math.exp(((-Math.pow(v35, 2)) / v9)) * ((-(2 * v35)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v28, 2)) / v9)) * ((-(2 * v28)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v21, 2)) / v9)) * ((-(2 * v21)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v5, 2)) / v9)) * ((-(2 * v5)) / v9))) + (v2 * (Math.exp(((-Math.pow(v14, 2)) / v9)) * ((-(2 * v14)) / v9)))))))));
+  out[2] = (((x[1] * x[3]) / p[14]) * ((v2 * (Math.exp(((-Math.pow(v35, 2)) / v9)) * ((-(2 * v35)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v28, 2)) / v9)) * ((-(2 * v28)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v21, 2)) / v9)) * ((-(2 * v21)) / v9))) + ((v2 * (Math.exp(((-Math.pow(v5, 2)) / v9)) * ((-(2 * v5)) / v9))) + (v2 * (Math.exp(((-Math.pow(v14, 2)) / v9)) * ((-(2 * v14)) / v9))))))));
   out[3] = 0;
 }
 

@@ -2,11 +2,14 @@
  * Engine throughput: trajectories per second with sensitivities, on each back end, for every example model, and
  * the largest relative difference between the back ends' predictions. Run with `npm run bench:engine [rows]`.
  * Figures only; nothing is asserted. The same script runs unchanged on a real GPU and prints the adapter.
+ * The stiff tgfb model runs with each integration method (Dormand–Prince 5(4) and ROS34PW2), the same method on
+ * both back ends; the others with the explicit method.
  */
 import { readFileSync } from 'node:fs';
 import { compile } from '../compiler/pipeline.js';
 import { createCpuEngine } from '../runtime/engine/cpu/cpu-engine.js';
 import { packSubjects, type EngineSubject } from '../runtime/engine/engine-data.js';
+import type { SolverMethod } from '../runtime/engine/engine.js';
 import { prepareModel } from '../runtime/engine/prepared-model.js';
 import { acquireGpu } from '../runtime/engine/webgpu/device.js';
 import { createWebGpuEngine } from '../runtime/engine/webgpu/webgpu-engine.js';
@@ -15,12 +18,12 @@ const gpuRows = Number(process.argv[2] ?? 100_000);
 const cpuRows = Math.min(gpuRows, Number(process.argv[3] ?? 2_000));
 
 /** Designs of shared/design/BENCHMARKS.md (without jitter: the timing does not depend on it). */
-const designs: Record<string, { file: string; subject: (i: number) => EngineSubject; nc: number; tol: [number, number]; spread: number }> = {
+const designs: Record<string, { file: string; subject: (i: number) => EngineSubject; nc: number; tol: [number, number]; spread: number; methods?: SolverMethod[] }> = {
   pk: { file: 'examples/pk/pk.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.3, subject: () => s([0, 0.2, 0.7, 2.5, 5, 10]) },
   antibody: { file: 'examples/antibody/antibody.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.3, subject: () => s(Array.from({ length: 15 }, (_, i) => (400 * i) / 14)) },
   // tgfb is bistable: below kp ≈ 1 active TGF-β collapses to 1e-30 and log10 a is noise at any atol; the spread is
   // its ω (0.05), as in the paper's simulations.
-  tgfb: { file: 'examples/tgfb/tgfb.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.05, subject: () => s(Array.from({ length: 20 }, (_, i) => (400 * i) / 19)) },
+  tgfb: { file: 'examples/tgfb/tgfb.nlm', nc: 0, tol: [1e-6, 1e-8], spread: 0.05, methods: ['explicit', 'rosenbrock'], subject: () => s(Array.from({ length: 20 }, (_, i) => (400 * i) / 19)) },
   theophylline: {
     file: 'examples/theophylline/theophylline.nlm', nc: 1, tol: [1e-6, 1e-8], spread: 0.3,
     subject: (i) => s([0.25, 0.5, 1, 2, 3.5, 5, 7, 9, 12, 24], { doses: [{ time: 0, amount: 320, input: 0, rate: 0 }], covariates: [60 + (i % 30)] }),
@@ -50,39 +53,42 @@ function rowsFor(initial: Float64Array, estimated: readonly number[], spread: nu
 const gpu = await acquireGpu();
 console.log(`device: ${'device' in gpu ? gpu.adapterInfo : `none (${gpu.unavailable})`}`);
 console.log(`rows: ${gpuRows} on WebGPU, ${cpuRows} on the CPU (rates are per second, so the ratio compares like with like)`);
-console.log('model         | cpu traj/s (f64) | webgpu traj/s (f32) | webgpu/cpu | max |Δ| / max(|pred|, 1)');
+console.log('model (method)          | cpu traj/s (f64) | webgpu traj/s (f32) | webgpu/cpu | max |Δ| / max(|pred|, 1)');
 for (const [name, d] of Object.entries(designs)) {
-  const model = await prepareModel(compile(readFileSync(d.file, 'utf8')));
-  const nSubjects = 100;
-  const data = packSubjects(Array.from({ length: nSubjects }, (_, i) => d.subject(i)), d.nc);
-  const settings = { rtol: d.tol[0], atol: d.tol[1], maxSteps: 100_000 };
-  const cpu = createCpuEngine(model, data, settings);
-  const cpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, cpuRows);
-  let t0 = performance.now();
-  const cpuRes = await cpu.simulate(cpuRowsSet);
-  const cpuRate = cpuRows / ((performance.now() - t0) / 1000);
-  let line = `${name.padEnd(13)} | ${cpuRate.toFixed(0).padStart(16)} |`;
-  if ('device' in gpu) {
-    const engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);
-    await engine.simulate(rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, 256)); // warm-up: pipeline and buffers
-    const gpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, gpuRows);
-    t0 = performance.now();
-    const gpuRes = await engine.simulate(gpuRowsSet);
-    const gpuRate = gpuRows / ((performance.now() - t0) / 1000);
-    // The first cpuRows rows of both sets are the same draws.
-    let worst = 0;
-    for (let i = 0; i < cpuRows * data.maxObs; i++) {
-      const a = cpuRes.predictions[i]!;
-      const b = gpuRes.predictions[i]!;
-      if (Number.isFinite(a) && Number.isFinite(b)) worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(a), 1));
+  const compiled = compile(readFileSync(d.file, 'utf8'));
+  for (const method of d.methods ?? ['explicit']) {
+    const model = await prepareModel(compiled, { method });
+    const nSubjects = 100;
+    const data = packSubjects(Array.from({ length: nSubjects }, (_, i) => d.subject(i)), d.nc);
+    const settings = { rtol: d.tol[0], atol: d.tol[1], maxSteps: 100_000, method };
+    const cpu = createCpuEngine(model, data, settings);
+    const cpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, cpuRows);
+    let t0 = performance.now();
+    const cpuRes = await cpu.simulate(cpuRowsSet);
+    const cpuRate = cpuRows / ((performance.now() - t0) / 1000);
+    let line = `${`${name} (${method})`.padEnd(23)} | ${cpuRate.toFixed(0).padStart(16)} |`;
+    if ('device' in gpu) {
+      const engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);
+      await engine.simulate(rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, 256)); // warm-up: pipeline and buffers
+      const gpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, nSubjects, gpuRows);
+      t0 = performance.now();
+      const gpuRes = await engine.simulate(gpuRowsSet);
+      const gpuRate = gpuRows / ((performance.now() - t0) / 1000);
+      // The first cpuRows rows of both sets are the same draws.
+      let worst = 0;
+      for (let i = 0; i < cpuRows * data.maxObs; i++) {
+        const a = cpuRes.predictions[i]!;
+        const b = gpuRes.predictions[i]!;
+        if (Number.isFinite(a) && Number.isFinite(b)) worst = Math.max(worst, Math.abs(a - b) / Math.max(Math.abs(a), 1));
+      }
+      const failed = gpuRes.status.filter((x) => x !== 0).length;
+      line += ` ${gpuRate.toFixed(0).padStart(19)} | ${(gpuRate / cpuRate).toFixed(1).padStart(10)} | ${worst.toExponential(2)}${failed ? ` (${failed} rows failed)` : ''}`;
+      engine.dispose();
+    } else {
+      line += ' (no adapter)';
     }
-    const failed = gpuRes.status.filter((x) => x !== 0).length;
-    line += ` ${gpuRate.toFixed(0).padStart(19)} | ${(gpuRate / cpuRate).toFixed(1).padStart(10)} | ${worst.toExponential(2)}${failed ? ` (${failed} rows failed)` : ''}`;
-    engine.dispose();
-  } else {
-    line += ' (no adapter)';
+    console.log(line);
   }
-  console.log(line);
 }
 if ('device' in gpu) gpu.device.destroy();
 process.exit(0);

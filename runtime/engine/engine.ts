@@ -31,12 +31,18 @@ export interface LikelihoodResult {
   readonly dLogLikDe: Float64Array;
 }
 
+/** 'explicit': Dormand–Prince 5(4). 'rosenbrock': the Rosenbrock-W method ROS34PW2, for stiff models. */
+export type SolverMethod = 'explicit' | 'rosenbrock';
+
 export interface SolverSettings {
   readonly rtol: number;
   readonly atol: number;
   readonly maxSteps: number;
-  /** 'explicit' (Dormand–Prince 5(4), default) or 'rosenbrock' (ROS34PW2, for stiff models; CPU back end only so far). */
-  readonly method?: 'explicit' | 'rosenbrock';
+  /**
+   * The integration method, the same on both back ends; 'explicit' when absent. The WebGPU back end runs the kernel
+   * the model was prepared with (`prepareModel(result, { method })`) and refuses settings that ask for another.
+   */
+  readonly method?: SolverMethod;
 }
 
 export interface Engine {

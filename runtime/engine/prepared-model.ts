@@ -1,18 +1,25 @@
 /**
  * A compiled model ready for the engines: the f64 TS module (loaded), the full shader (model functions plus the
- * generated integrator kernel), and the static facts both back ends need.
+ * generated integrator kernel for one integration method), and the static facts both back ends need.
+ *
+ * The kernel is generated for one method (`PrepareOptions.method`, explicit by default): the GPU engine refuses
+ * solver settings that ask for another, so `SolverSettings.method` means the same method on both back ends.
  */
 import { dormandPrince5 } from '../../compiler/solvers/butcher-tableau.js';
+import { ros34pw2 } from '../../compiler/solvers/rosenbrock-tableau.js';
 import { emitKernel, kernelLayout, type KernelLayout } from '../../compiler/emit-wgsl/kernel.js';
 import { dimensions, doseEvents, modelFunctions, type ModelDimensions } from '../../compiler/emit/model-functions.js';
 import type { CompileResult } from '../../compiler/pipeline.js';
 import { loadTsModel, type TsModelModule } from '../model/load-ts-module.js';
+import type { SolverMethod } from './engine.js';
 
 export interface PreparedModel {
   readonly name: string;
   readonly dims: ModelDimensions;
   readonly ts: TsModelModule;
   readonly shader: string;
+  /** The method the shader's kernel integrates with (Dormand–Prince 5(4) or ROS34PW2). */
+  readonly method: SolverMethod;
   readonly layout: KernelLayout;
   readonly inputTargets: readonly number[];
   readonly doseTargets: readonly number[];
@@ -23,8 +30,13 @@ export interface PreparedModel {
   readonly sensitivityParameters: readonly number[];
 }
 
+export interface PrepareOptions {
+  /** The method of the GPU kernel: 'explicit' (Dormand–Prince 5(4), default) or 'rosenbrock' (ROS34PW2, stiff models). */
+  readonly method?: SolverMethod;
+}
+
 /** Needs a compile result with IR, derivatives and both artifacts (compile with the default emit targets). */
-export async function prepareModel(result: CompileResult): Promise<PreparedModel> {
+export async function prepareModel(result: CompileResult, options: PrepareOptions = {}): Promise<PreparedModel> {
   const { ir, derivatives } = result;
   if (!ir || !derivatives || result.artifacts.ts === undefined || result.artifacts.wgsl === undefined) {
     throw new Error('prepareModel needs a model that compiled without errors, with TS and WGSL emitted');
@@ -34,9 +46,10 @@ export async function prepareModel(result: CompileResult): Promise<PreparedModel
   const functionLengths = new Map(modelFunctions(ir, derivatives).map((f) => [f.name, f.length]));
   const inputTargets = ir.inputs.map((i) => i.target);
   const doseTargets = events.map((e) => e.target);
-  const kernel = emitKernel(dims, dormandPrince5, { functionLengths, inputTargets, doseTargets });
+  const method = options.method ?? 'explicit';
+  const kernel = emitKernel(dims, method === 'rosenbrock' ? ros34pw2 : dormandPrince5, { functionLengths, inputTargets, doseTargets });
   return {
-    name: ir.name, dims, ts: await loadTsModel(result.artifacts.ts), shader: `${result.artifacts.wgsl}\n${kernel}`, layout: kernelLayout(dims),
+    name: ir.name, dims, ts: await loadTsModel(result.artifacts.ts), shader: `${result.artifacts.wgsl}\n${kernel}`, method, layout: kernelLayout(dims),
     inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
     initialErrorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
     sensitivityParameters: ir.sensitivityParameters,

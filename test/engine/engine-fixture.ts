@@ -3,16 +3,21 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { packSubjects, type EngineData, type EngineSubject } from '../../runtime/engine/engine-data.js';
-import { prepareModel, type PreparedModel } from '../../runtime/engine/prepared-model.js';
+import { prepareModel, type PrepareOptions, type PreparedModel } from '../../runtime/engine/prepared-model.js';
 
-export async function prepareSource(source: string): Promise<PreparedModel> {
+/** Compiles and prepares a model; `options.method` picks the GPU kernel's method (explicit by default). */
+export async function prepareSource(source: string, options: PrepareOptions = {}): Promise<PreparedModel> {
   const result = compile(source);
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return prepareModel(result);
+  return prepareModel(result, options);
 }
 
-export async function prepareExample(path: string): Promise<PreparedModel> {
-  return prepareSource(readFileSync(new URL(`../../examples/${path}`, import.meta.url), 'utf8'));
+export async function prepareExample(path: string, options: PrepareOptions = {}): Promise<PreparedModel> {
+  return prepareSource(readExample(path), options);
+}
+
+export function readExample(path: string): string {
+  return readFileSync(new URL(`../../examples/${path}`, import.meta.url), 'utf8');
 }
 
 /** One subject observed at `times` (output 0, values 0) with the given doses and covariates. */

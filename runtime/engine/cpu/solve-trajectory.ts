@@ -13,6 +13,7 @@
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
+import type { SolverMethod } from '../engine.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import type { CpuModel } from './cpu-model.js';
 import type { Derivative } from './explicit-rk.js';
@@ -70,7 +71,7 @@ export interface SolverOptions {
   readonly rosenbrockCoupling?: Coupling;
 }
 
-export type SolverMethod = 'explicit' | 'rosenbrock';
+export type { SolverMethod };
 
 export const defaultSolverOptions: SolverOptions = { rtol: 1e-8, atol: 1e-10, maxSteps: 100_000, sensitivities: true };
 

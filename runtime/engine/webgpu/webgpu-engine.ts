@@ -19,6 +19,13 @@ function storage(device: GPUDevice, data: Float32Array | Uint32Array, label: str
 export async function createWebGpuEngine(model: PreparedModel, data: EngineData, settings: SolverSettings, device: GPUDevice, adapterInfo: string): Promise<Engine> {
   const { np, ns, ne } = model.dims;
   const L = model.layout;
+  const method = settings.method ?? 'explicit';
+  if (method !== model.method) {
+    throw new Error(
+      `the solver settings ask for the ${method} method, but the GPU kernel of '${model.name}' was generated for the ${model.method} method: ` +
+        `prepare the model with prepareModel(result, { method: '${method}' }) (or set the method to '${model.method}')`,
+    );
+  }
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: `${model.name} kernel`, code: model.shader });
   const info = await module.getCompilationInfo();

@@ -162,6 +162,8 @@ export async function train(
       for (let i = 0; i < pg.length; i++) pg[i] = pg[i]! - result.dPopulation[i]! / N;
       gradNorm = options.clip > 0 ? clipGradNorm(params, options.clip) : globalGradNorm(params);
       adam.step();
+      // Let the event loop run (signal handlers, output): the CPU engine's promises resolve without yielding.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (hooks.shouldStop?.()) {
         record(epoch, elboSum / N, undefined, gradNorm, failedRows, started);
         return { state, encoder, stop: 'interrupted', message: `interrupted at epoch ${epoch}` };

@@ -7,6 +7,8 @@ import { runBuild } from './commands/build.js';
 import { runSimulate } from './commands/simulate.js';
 import { runFit } from './commands/fit.js';
 import { runPredict } from './commands/predict.js';
+import { runStudy } from './commands/study.js';
+import { runFmt } from './commands/fmt.js';
 
 /** `--map name=COLUMN` pairs, or undefined after reporting a malformed one. */
 function parseMap(pairs: readonly (string | number)[]): Record<string, string> | undefined {
@@ -83,10 +85,19 @@ await yargs(hideBin(process.argv))
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the run folder’s fit.json' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' })
         .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout' })
-        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
+        .option('uncertainty', { type: 'boolean', default: true, describe: 'after the fit: marginal likelihood (−2LL, AIC, BIC) and standard errors from the observed information (--no-uncertainty to skip)' })
+        .option('uq-samples', { type: 'number', default: 100, describe: 'Monte-Carlo draws per subject for the uncertainty step' })
+        .option('uq-estimator', { choices: ['auto', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'marginal-likelihood estimator: draws from the prior, importance sampling from the fitted posterior, or both and the more precise (auto)' })
+        .option('starts', { type: 'number', default: 0, describe: 'convergence assessment: refit from N random initial values (±50 % for φ, ×/÷2 for ω and σ) and write starts.csv' }),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
+      if (!(Number.isInteger(argv.uqSamples) && argv.uqSamples >= 2) || !(Number.isInteger(argv.starts) && argv.starts >= 0)) {
+        process.stderr.write('nlmc fit: --uq-samples takes a whole number ≥ 2 and --starts a whole number ≥ 0\n');
+        process.exitCode = 1;
+        return;
+      }
       let stop = false;
       const onSigint = (): void => {
         if (stop) process.exit(130);
@@ -98,7 +109,7 @@ await yargs(hideBin(process.argv))
         {
           model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
-          color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
+          color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'], uncertainty: argv.uncertainty, uqSamples: argv.uqSamples, uqEstimator: argv.uqEstimator, starts: argv.starts,
         },
         { ...io, isTty: Boolean(process.stderr.isTTY) },
         () => stop,
@@ -119,6 +130,52 @@ await yargs(hideBin(process.argv))
       const map = parseMap(argv.map);
       if (!map) return;
       process.exitCode = await runPredict({ fit: argv.fit, data: argv.data, out: argv.out, map }, io);
+    },
+  )
+  .command(
+    'fmt <files..>',
+    'Format models in the canonical layout (the editor’s Format Document)',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'the .nlm files' })
+        .option('check', { type: 'boolean', default: false, describe: 'list the files that are not formatted; exit 1 if any' })
+        .option('write', { type: 'boolean', default: false, describe: 'rewrite the files in place' }),
+    (argv) => {
+      process.exitCode = runFmt({ files: argv.files, check: argv.check, write: argv.write, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] }, io);
+    },
+  )
+  .command(
+    'lsp',
+    'Start the language server (Language Server Protocol over stdin/stdout)',
+    (y) =>
+      y
+        .option('stdio', { type: 'boolean', default: true, describe: 'speak LSP on stdin/stdout (the only transport)' })
+        .option('clientProcessId', { type: 'number', describe: 'exit when this process exits (set by some clients)' }),
+    async (argv) => {
+      const { startServer } = await import('../lsp/server.js');
+      startServer({ input: process.stdin, output: process.stdout, ...(argv.clientProcessId !== undefined ? { clientProcessId: argv.clientProcessId } : {}) });
+    },
+  )
+  .command(
+    'study <model>',
+    'Simulation study: simulate N datasets at the model’s values, fit each, and tabulate bias, RRMSE, variances and coverage',
+    (y) =>
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'the .nlm file' })
+        .option('replicates', { type: 'number', demandOption: true, describe: 'number of simulated datasets' })
+        .option('seed', { type: 'number', default: 1, describe: 'replicate r uses seed + r − 1 for its data and its fit' })
+        .option('design', { type: 'string', describe: 'design file (default: design.json next to the model)' })
+        .option('jobs', { type: 'number', describe: 'fits at a time, each its own process (default: the number of cores)' })
+        .option('out', { type: 'string', describe: 'study folder (default: model.nlm → model.study/)' })
+        .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
+        .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
+        .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' }),
+    async (argv) => {
+      const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : [])];
+      process.exitCode = await runStudy(
+        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        io,
+      );
     },
   )
   .demandCommand(1, 'name a command: nlmc build model.nlm')

@@ -3,6 +3,7 @@
  * Each stage returns its value and its diagnostics; the pipeline stops before a stage whose input has errors,
  * and reports how long each stage took.
  */
+import type { IToken } from 'chevrotain';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Range } from '../diagnostics/source-range.js';
 import type { ModelAst } from '../grammar/ast.js';
@@ -22,10 +23,17 @@ export type EmitTarget = 'ir' | 'wgsl' | 'ts';
 export interface CompileOptions {
   /** Which artifacts to produce; all by default. Front-end-only users (the language server) pass []. */
   readonly emit?: readonly EmitTarget[];
+  /**
+   * The last stage to run: 'check', or 'lower' (whose breakpoint analysis adds W303), skipping differentiation and
+   * emission. The language server re-analyses on every edit and needs only diagnostics and the checked model.
+   */
+  readonly stopAfter?: 'check' | 'lower';
 }
 
 export interface CompileResult {
   readonly ast: ModelAst;
+  /** The parser's tokens, comments included, in source order (semantic highlighting, formatting). */
+  readonly tokens: readonly IToken[];
   readonly checked?: CheckedModel;
   readonly ir?: ModelIR;
   readonly derivatives?: ModelDerivatives;
@@ -44,7 +52,7 @@ function timed<T>(timings: Record<string, number>, stage: string, run: () => T):
 }
 
 /** Finishes a result with the diagnostics and timings gathered so far. */
-type Done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts'> & { artifacts?: CompileResult['artifacts'] }) => CompileResult;
+type Done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts' | 'tokens'> & { artifacts?: CompileResult['artifacts'] }) => CompileResult;
 
 /** Whether `e` is the JavaScript engine running out of stack. */
 function isStackOverflow(e: unknown): boolean {
@@ -70,14 +78,13 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const emit = options.emit ?? ['ir', 'wgsl', 'ts'];
   const timings: Record<string, number> = {};
   const diagnostics: Diagnostic[] = [];
-  const done: Done = (rest) => ({
-    artifacts: {}, ...rest, diagnostics: sortDiagnostics(diagnostics), timings,
-  });
-
   const parsed = timed(timings, 'parse', () => parseModel(source));
+  const done: Done = (rest) => ({
+    artifacts: {}, ...rest, tokens: parsed.tokens, diagnostics: sortDiagnostics(diagnostics), timings,
+  });
   diagnostics.push(...parsed.diagnostics);
   try {
-    return compileChecked(parsed.ast, emit, timings, diagnostics, done);
+    return compileChecked(parsed.ast, emit, options.stopAfter, timings, diagnostics, done);
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     diagnostics.push(diagnostic('E101', deepestExpression(parsed.ast), 'this expression is too long or nests too deeply for the compiler: split it into definitions'));
@@ -86,16 +93,17 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 }
 
 function compileChecked(
-  ast: ModelAst, emit: readonly EmitTarget[], timings: Record<string, number>, diagnostics: Diagnostic[],
+  ast: ModelAst, emit: readonly EmitTarget[], stopAfter: CompileOptions['stopAfter'], timings: Record<string, number>, diagnostics: Diagnostic[],
   done: Done,
 ): CompileResult {
   const checked = timed(timings, 'check', () => checkModel(ast));
   diagnostics.push(...checked.diagnostics);
-  if (hasErrors(diagnostics)) return done({ ast, checked: checked.model });
+  if (hasErrors(diagnostics) || stopAfter === 'check') return done({ ast, checked: checked.model });
 
   const lowered = timed(timings, 'lower', () => lowerModel(checked.model));
   diagnostics.push(...lowered.diagnostics);
   const ir = lowered.ir;
+  if (stopAfter === 'lower') return done({ ast, checked: checked.model, ir });
   const derivatives = timed(timings, 'differentiate', () => differentiateModel(ir));
 
   const artifacts: Partial<Record<EmitTarget, string>> = {};

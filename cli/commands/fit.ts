@@ -13,7 +13,10 @@ import { initialVector } from '../../runtime/infer/population.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
-import { writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { Random } from '../../runtime/simulate/random.js';
+import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
+import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type EstimatorChoice, type UncertaintyResult } from '../../runtime/uq/uncertainty.js';
 
 export interface FitArgs {
   readonly model: string;
@@ -31,6 +34,14 @@ export interface FitArgs {
   readonly progress: 'bar' | 'quiet' | 'json';
   readonly map: Record<string, string>;
   readonly color: boolean;
+  /** The uncertainty step after the fit (default true): likelihood block, standard errors. */
+  readonly uncertainty?: boolean;
+  /** Monte-Carlo draws per subject for the uncertainty step (default 100). */
+  readonly uqSamples?: number;
+  /** Marginal-likelihood estimator (default auto: both, the smaller Monte-Carlo error wins). */
+  readonly uqEstimator?: EstimatorChoice;
+  /** Refits from this many random initial values (convergence assessment; default 0). */
+  readonly starts?: number;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void; isTty: boolean };
@@ -127,10 +138,11 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
       io.stderr(`\r\u001b[2Kepoch ${r.epoch}/${args.epochs}  ELBO ${(r.elbo).toFixed(3)}  ${shown}  ${elapsed.toFixed(0)}s (≤${eta.toFixed(0)}s left)`);
     }
   };
-  const result = await train(ctx.model, selected.engine, ctx.inputs, ctx.covariates, ctx.layout, {
+  const encoderConfig = {
     kind, stepFeatures: ctx.inputs.stepFeatures, staticFeatures: ctx.inputs.staticFeatures, randomEffects: ctx.model.dims.neta, hidden: 16, seed: args.seed,
-  }, initialVector(ctx.layout), options, { onEpoch, shouldStop: stopRequested }, resume);
-  selected.close();
+  };
+  const initial = initialVector(ctx.layout);
+  const result = await train(ctx.model, selected.engine, ctx.inputs, ctx.covariates, ctx.layout, encoderConfig, initial, options, { onEpoch, shouldStop: stopRequested }, resume);
   if (args.progress === 'bar' && io.isTty) io.stderr('\n');
   const complete = result.stop !== 'interrupted' && result.stop !== 'diverged';
   const fit = fitFile({
@@ -139,16 +151,72 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   });
   const population = Float64Array.from(result.state.population);
   const post = await posteriors(ctx, result.encoder, population);
-  const written = writeRunOutputs(outDir, { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: post.subjects, predictions: post.predictions });
   const seconds = (performance.now() - started) / 1000;
   say(`${complete ? 'done' : 'stopped early'}: ${result.message} (${result.state.epoch} epochs, ${seconds.toFixed(1)} s)`);
+
+  let uncertainty: UncertaintyResult | undefined;
+  if (complete && args.uncertainty !== false && !stopRequested()) {
+    const samples = args.uqSamples ?? defaultUncertaintyOptions.samples;
+    say(`uncertainty: marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject (--no-uncertainty to skip)`);
+    const problem = uqProblem(ctx);
+    try {
+      uncertainty = await assessUncertainty(problem, population, post.subjects, { ...defaultUncertaintyOptions, samples, estimator: args.uqEstimator ?? 'auto', seed: args.seed }, (line) => say(`  ${line}`));
+      for (const m of uncertainty.messages) io.stderr(`nlmc fit: warning: ${m}\n`);
+    } catch (e) {
+      io.stderr(`nlmc fit: warning: the uncertainty step failed (${(e as Error).message}); the estimates are written without standard errors\n`);
+    } finally {
+      problem.engine.dispose();
+    }
+  }
+  const outputs = { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: post.subjects, predictions: post.predictions, ...(uncertainty ? { uncertainty } : {}) };
+  let written = writeRunOutputs(outDir, outputs);
   if (args.progress !== 'json') {
-    const rows = estimateRows(ir, ctx.layout, population);
+    const rows = estimateRows(ir, ctx.layout, population, standardErrors(uncertainty));
     io.stdout(`\n${'parameter'.padEnd(16)} ${'estimate'.padStart(12)}  ${'initial'.padStart(10)}\n`);
     for (const r of rows) io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)}  ${r.initial.toPrecision(4).padStart(10)}${r.fixed ? '  fixed' : ''}\n`);
+    if (uncertainty?.likelihood) {
+      const l = uncertainty.likelihood;
+      if (uncertainty.covariance?.ok) {
+        io.stdout(`\n${'parameter'.padEnd(16)} ${'estimate'.padStart(12)} ${'SE'.padStart(11)} ${'RSE %'.padStart(7)}  95 % CI\n`);
+        for (const r of rows) {
+          if (r.se === null) continue;
+          io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)} ${r.se.toPrecision(3).padStart(11)} ${(r.rse ?? 0).toFixed(1).padStart(7)}  [${r.ciLower?.toPrecision(4)}, ${r.ciUpper?.toPrecision(4)}]\n`);
+        }
+      }
+      io.stdout(`\n−2LL ${l.minus2LL.toFixed(2)} (Monte-Carlo SE ${l.mcError.toPrecision(2)}, ${l.estimator === 'prior' ? 'prior' : 'importance'} sampling, ${l.samples} draws per subject)  AIC ${l.aic.toFixed(2)}  BIC ${l.bic.toFixed(2)} (n = ${l.subjects} subjects)\n`);
+    }
     io.stdout(`\nwrote ${written.join(', ')}\n`);
-  } else {
-    io.stdout(`${JSON.stringify({ done: complete, stop: result.stop, message: result.message, outputs: written })}\n`);
+  }
+
+  const startCount = args.starts ?? 0;
+  if (complete && startCount > 0 && !stopRequested()) {
+    say(`convergence assessment: ${startCount} refits from random initial values (${START_RANGE})`);
+    const elboOf = (trace: readonly EpochReport[]): number => {
+      const last = trace.slice(-10);
+      return last.reduce((s, r) => s + r.elbo, 0) / Math.max(1, last.length);
+    };
+    const runs: StartRun[] = [{ start: 0, seed: args.seed, initial, population, elbo: elboOf(result.state.trace), epochs: result.state.epoch, stop: result.stop, seconds }];
+    for (let s = 1; s <= startCount && !stopRequested(); s++) {
+      const seed = args.seed + 1000 * s;
+      const from = randomStart(ir, ctx.layout, new Random(seed));
+      const t0 = performance.now();
+      const r = await train(ctx.model, selected.engine, ctx.inputs, ctx.covariates, ctx.layout, { ...encoderConfig, seed }, from, { ...options, seed }, { shouldStop: stopRequested });
+      const run: StartRun = { start: s, seed, initial: from, population: Float64Array.from(r.state.population), elbo: elboOf(r.state.trace), epochs: r.state.epoch, stop: r.stop, seconds: (performance.now() - t0) / 1000 };
+      runs.push(run);
+      const shown = naturalValues(ir, ctx.layout, run.population).slice(0, 6).map((v, k) => `${names[k]}=${v.toPrecision(4)}`).join(' ');
+      say(`  start ${s}/${startCount}: ELBO ${run.elbo.toFixed(4)}  ${shown}  (${run.epochs} epochs, ${run.seconds.toFixed(1)} s, ${r.stop})`);
+    }
+    const clusters = clusterStarts(ir, ctx.layout, runs, standardErrors(uncertainty));
+    const separated = clusters.filter((c) => c.separated);
+    if (args.progress !== 'json') {
+      io.stdout(`\nconvergence over ${runs.length} runs: ${separated.length === 0 ? 'every parameter in one cluster' : `separate clusters for ${separated.map((c) => `${c.name} (${c.clusters.map((k) => `${k.center.toPrecision(4)} ×${k.size}`).join(', ')})`).join('; ')}`}\n`);
+    }
+    written = writeRunOutputs(outDir, { ...outputs, starts: runs });
+    if (args.progress !== 'json') io.stdout(`wrote ${join(outDir, 'starts.csv')}\n`);
+  }
+  selected.close();
+  if (args.progress === 'json') {
+    io.stdout(`${JSON.stringify({ done: complete, stop: result.stop, message: result.message, outputs: written, ...(uncertainty?.likelihood ? { likelihood: uncertainty.likelihood } : {}) })}\n`);
   }
   if (!complete) {
     io.stderr(`nlmc fit: ${result.message}; the outputs in ${outDir} are marked incomplete${result.stop === 'interrupted' ? ' (continue with --resume)' : ''}\n`);

@@ -1,7 +1,9 @@
 /**
  * The population estimates table: every parameter on its natural scale and on the scale it was estimated on,
- * with whether it was fixed. Standard errors join this table when the uncertainty step exists (issue: observed
- * information).
+ * with whether it was fixed, and — when the uncertainty step ran (runtime/uq) — its standard error, relative
+ * standard error and 95 % confidence interval. The SE on the estimation scale comes from the observed information;
+ * on the natural scale it is the delta method's (|dψ/dφ| · SE), and the interval is the estimation-scale interval
+ * φ̂ ± 1.96 SE transformed back (so it stays inside the parameter's range). Missing values are null, never NaN.
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { erf } from '../../stdlib/special-functions.js';
@@ -18,9 +20,22 @@ export interface EstimateRow {
   readonly scale: string;
   readonly fixed: boolean;
   readonly initial: number;
+  /** Standard error on the natural scale (delta method); null for fixed parameters or without uncertainty. */
+  readonly se: number | null;
+  /** Relative standard error, percent of |estimate|. */
+  readonly rse: number | null;
+  /** 95 % confidence interval on the natural scale. */
+  readonly ciLower: number | null;
+  readonly ciUpper: number | null;
+  /** Standard error on the estimation scale. */
+  readonly seTransformed: number | null;
 }
 
-function natural(ir: ModelIR, k: number, phi: number): number {
+/** The 0.975 quantile of the standard normal. */
+export const Z975 = 1.959963984540054;
+
+/** ψ = h(φ) of parameter k. */
+export function natural(ir: ModelIR, k: number, phi: number): number {
   const t = ir.parameters[k]!.transform;
   switch (t.kind) {
     case 'normal':
@@ -34,24 +49,76 @@ function natural(ir: ModelIR, k: number, phi: number): number {
   }
 }
 
-export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: Float64Array): EstimateRow[] {
+/** dψ/dφ of parameter k at φ. */
+function naturalSlope(ir: ModelIR, k: number, phi: number): number {
+  const t = ir.parameters[k]!.transform;
+  switch (t.kind) {
+    case 'normal':
+      return 1;
+    case 'lognormal':
+      return Math.exp(phi);
+    case 'logitnormal': {
+      const s = 1 / (1 + Math.exp(-phi));
+      return (t.upper - t.lower) * s * (1 - s);
+    }
+    case 'probitnormal':
+      return ((t.upper - t.lower) * Math.exp(-0.5 * phi * phi)) / Math.sqrt(2 * Math.PI);
+  }
+}
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** The uncertainty columns from the SE on the estimation scale, the estimate there, ψ = h(·) and dψ/dφ. */
+function withUncertainty(transformed: number, estimate: number, seOnScale: number | undefined, h: (x: number) => number, slope: number) {
+  if (seOnScale === undefined || !Number.isFinite(seOnScale)) return { se: null, rse: null, ciLower: null, ciUpper: null, seTransformed: null };
+  const se = Math.abs(slope) * seOnScale;
+  return {
+    se: finiteOrNull(se), rse: estimate !== 0 ? finiteOrNull((100 * se) / Math.abs(estimate)) : null,
+    ciLower: finiteOrNull(h(transformed - Z975 * seOnScale)), ciUpper: finiteOrNull(h(transformed + Z975 * seOnScale)), seTransformed: seOnScale,
+  };
+}
+
+/**
+ * `seOnScale`: the standard error of each entry of the population vector (layout.entries order), on its
+ * estimation scale; absent when no uncertainty was computed.
+ */
+export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: Float64Array, seOnScale?: ArrayLike<number>): EstimateRow[] {
   const { phi, omega, error } = unpack(layout, population);
+  const seOf = (kind: 'phi' | 'logOmega' | 'logError', index: number): number | undefined => {
+    const at = layout.entries.findIndex((e) => e.kind === kind && e.index === index);
+    return at >= 0 && seOnScale ? seOnScale[at] : undefined;
+  };
   const rows: EstimateRow[] = [];
   ir.parameters.forEach((p, k) => {
     if (p.neural) return;
-    rows.push({ name: p.name, kind: 'parameter', estimate: natural(ir, k, phi[k]!), transformed: phi[k]!, scale: p.transform.kind === 'normal' ? 'identity' : p.transform.kind === 'lognormal' ? 'log' : p.transform.kind === 'logitnormal' ? 'logit' : 'probit', fixed: p.fixed, initial: p.initial });
+    const estimate = natural(ir, k, phi[k]!);
+    rows.push({
+      name: p.name, kind: 'parameter', estimate, transformed: phi[k]!, scale: p.transform.kind === 'normal' ? 'identity' : p.transform.kind === 'lognormal' ? 'log' : p.transform.kind === 'logitnormal' ? 'logit' : 'probit', fixed: p.fixed, initial: p.initial,
+      ...withUncertainty(phi[k]!, estimate, seOf('phi', k), (x) => natural(ir, k, x), naturalSlope(ir, k, phi[k]!)),
+    });
   });
   ir.randomEffects.forEach((r, k) => {
-    rows.push({ name: `omega_${ir.parameters[r.parameter]!.name}`, kind: 'omega', estimate: omega[k]!, transformed: Math.log(omega[k]!), scale: 'log', fixed: r.omegaFixed, initial: r.omegaInitial });
+    rows.push({
+      name: `omega_${ir.parameters[r.parameter]!.name}`, kind: 'omega', estimate: omega[k]!, transformed: Math.log(omega[k]!), scale: 'log', fixed: r.omegaFixed, initial: r.omegaInitial,
+      ...withUncertainty(Math.log(omega[k]!), omega[k]!, seOf('logOmega', k), Math.exp, omega[k]!),
+    });
   });
   ir.errorParameters.forEach((e, k) => {
-    rows.push({ name: e.name, kind: 'error', estimate: error[k]!, transformed: Math.log(error[k]!), scale: 'log', fixed: e.fixed, initial: e.initial });
+    rows.push({
+      name: e.name, kind: 'error', estimate: error[k]!, transformed: Math.log(error[k]!), scale: 'log', fixed: e.fixed, initial: e.initial,
+      ...withUncertainty(Math.log(error[k]!), error[k]!, seOf('logError', k), Math.exp, error[k]!),
+    });
   });
   return rows;
 }
 
+const cell = (v: number | null): string => (v === null ? '' : formatNumber(v));
+
+/** The uncertainty columns are empty where there is no value (fixed parameters, --no-uncertainty, a singular information). */
 export function estimatesCsv(rows: readonly EstimateRow[]): string {
-  const lines = ['parameter,kind,estimate,estimation_scale,estimate_on_scale,fixed,initial'];
-  for (const r of rows) lines.push([r.name, r.kind, formatNumber(r.estimate), r.scale, formatNumber(r.transformed), r.fixed ? 'yes' : 'no', formatNumber(r.initial)].join(','));
+  const lines = ['parameter,kind,estimate,estimation_scale,estimate_on_scale,fixed,initial,se,rse,ci_lower,ci_upper,se_on_scale'];
+  for (const r of rows) {
+    lines.push([r.name, r.kind, formatNumber(r.estimate), r.scale, formatNumber(r.transformed), r.fixed ? 'yes' : 'no', formatNumber(r.initial), cell(r.se), cell(r.rse), cell(r.ciLower), cell(r.ciUpper), cell(r.seTransformed)].join(','));
+  }
   return `${lines.join('\n')}\n`;
 }

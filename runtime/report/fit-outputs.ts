@@ -1,6 +1,8 @@
 /**
  * The files of a run folder, each written atomically (an interrupted run never leaves a half-written file):
- * estimates.csv/.json, individual.csv (EBEs), predictions.csv (PRED, IPRED, IWRES), trace.csv, fit.json.
+ * estimates.csv/.json, individual.csv (EBEs), predictions.csv (PRED, IPRED, IWRES), trace.csv, fit.json, and
+ * starts.csv after `--starts`. estimates.json carries the likelihood block and the uncertainty step's details
+ * (information, correlations, messages) when it ran.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +12,8 @@ import type { FitFile } from '../infer/fit-file.js';
 import type { ObservationPrediction, SubjectPosterior } from '../infer/posterior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
 import { formatNumber } from '../simulate/write-csv.js';
+import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/starts.js';
+import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv } from './estimates.js';
 import { writeFileAtomic } from './write-atomic.js';
 
@@ -48,6 +52,58 @@ export interface RunOutputs {
   readonly fit: FitFile;
   readonly subjects?: readonly SubjectPosterior[];
   readonly predictions?: readonly ObservationPrediction[];
+  /** The uncertainty step's result (absent with --no-uncertainty or for an incomplete fit). */
+  readonly uncertainty?: UncertaintyResult;
+  /** The runs of `--starts` (the main fit first). */
+  readonly starts?: readonly StartRun[];
+}
+
+const matrix = (m: Float64Array, d: number): (number | null)[][] => Array.from({ length: d }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d), (x) => (Number.isFinite(x) ? x : null)));
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** The standard errors (estimation scale) per population-vector entry, when the information was invertible. */
+export function standardErrors(u: UncertaintyResult | undefined): Float64Array | undefined {
+  return u?.covariance?.ok ? u.covariance.se : undefined;
+}
+
+function likelihoodJson(u: UncertaintyResult | undefined) {
+  const l = u?.likelihood;
+  if (!l) return null;
+  return {
+    minus2LL: l.minus2LL, aic: l.aic, bic: l.bic, estimator: l.estimator, mcError: l.mcError, samples: l.samples,
+    logLik: l.logLik, parameters: l.parameters, subjects: l.subjects, observations: l.observations, bicN: 'subjects',
+    estimators: u!.estimators.map((e) => ({ estimator: e.estimator, minus2LL: finite(e.minus2LL), mcError: finite(e.mcError), samples: e.samples, minEss: finite(e.minEss), failedDraws: e.failedDraws, seconds: e.seconds })),
+  };
+}
+
+function uncertaintyJson(u: UncertaintyResult | undefined) {
+  if (!u) return null;
+  const d = u.names.length;
+  const c = u.covariance;
+  return {
+    method: 'observed Fisher information of the Monte-Carlo marginal likelihood at the estimates (Louis identity; exact gradients, central differences for second derivatives), inverted by eigen-decomposition; scale: the estimation scale (φ, log ω, log of error parameters)',
+    estimator: u.likelihood?.estimator ?? null,
+    samples: u.likelihood?.samples ?? null,
+    names: u.names,
+    standardErrors: c?.ok ? Array.from(c.se) : null,
+    standardErrorMcError: c?.ok && u.seMcError ? Array.from(u.seMcError, (x) => finite(x)) : null,
+    correlation: c?.ok ? matrix(c.correlation, d) : null,
+    information: u.information ? matrix(u.information.information, d) : null,
+    informationMcError: u.information ? matrix(u.information.mcError, d) : null,
+    eigenvalues: c ? Array.from(c.eigenvalues) : null,
+    messages: u.messages,
+    seconds: u.seconds,
+  };
+}
+
+function startsJson(out: RunOutputs) {
+  if (!out.starts) return undefined;
+  const clusters = clusterStarts(out.ir, out.layout, out.starts, standardErrors(out.uncertainty));
+  return {
+    range: START_RANGE, runs: out.starts.length,
+    separated: clusters.filter((c) => c.separated).map((c) => c.name),
+    clusters: clusters.map((c) => ({ parameter: c.name, separated: c.separated, delta: c.delta, clusters: c.clusters })),
+  };
 }
 
 /** Writes the run folder; returns the paths written. */
@@ -60,12 +116,18 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
     written.push(path);
   };
   const population = Float64Array.from(out.fit.population.values);
-  const rows = estimateRows(out.ir, out.layout, population);
+  const rows = estimateRows(out.ir, out.layout, population, standardErrors(out.uncertainty));
   put('estimates.csv', estimatesCsv(rows));
-  put('estimates.json', `${JSON.stringify({ model: out.fit.model.name, complete: out.fit.complete, stop: out.fit.stop, message: out.fit.message, backend: out.fit.backend, epochs: out.fit.state.epoch, elbo: out.fit.trace[out.fit.trace.length - 1]?.elbo ?? null, estimates: rows }, null, 2)}\n`);
+  const starts = startsJson(out);
+  put('estimates.json', `${JSON.stringify({
+    model: out.fit.model.name, complete: out.fit.complete, stop: out.fit.stop, message: out.fit.message, backend: out.fit.backend, epochs: out.fit.state.epoch,
+    elbo: out.fit.trace[out.fit.trace.length - 1]?.elbo ?? null, estimates: rows, likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty),
+    ...(starts ? { starts } : {}),
+  }, null, 2)}\n`);
   if (out.subjects) put('individual.csv', individualCsv(out.ir, out.dataset, out.subjects));
   if (out.predictions) put('predictions.csv', predictionsCsv(out.ir, out.dataset, out.predictions));
   put('trace.csv', traceCsv(out.layout, out.fit));
+  if (out.starts) put('starts.csv', startsCsv(out.ir, out.layout, out.starts));
   put('fit.json', `${JSON.stringify(out.fit)}\n`);
   return written;
 }

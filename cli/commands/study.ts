@@ -1,0 +1,223 @@
+/**
+ * `nlmc study model.nlm --replicates N --seed S [--design FILE] [--jobs J]`: the simulation study of seed 001,
+ * section 3. N datasets are simulated at the model's values (runtime/simulate; replicate r uses seed S + r − 1, so
+ * `nlmc simulate --design FILE --seed S+r−1` writes the same file), each is fitted by `nlmc fit` in its own process
+ * (J at a time, one per core by default), and the table — relative bias, RRMSE, empirical and mean estimated
+ * variance, empirical and estimated coverage of 95 % intervals — is written for every estimated parameter.
+ *
+ * Layout: <out>/rep-001/{data.csv, data.truth.csv, fit/ (the run folder), fit.log}, <out>/study.{csv,md,json}.
+ * A replicate whose fit finished earlier for the same model and data is reused, so an interrupted study resumes.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compile } from '../../compiler/pipeline.js';
+import { toEstimationScale } from '../../compiler/lower/lower.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { renderDiagnostics } from '../../diagnostics/render.js';
+import { prepareModel } from '../../runtime/engine/prepared-model.js';
+import type { BackendChoice } from '../../runtime/engine/select-engine.js';
+import { sha256 } from '../../runtime/infer/fit-file.js';
+import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { parseDesign } from '../../runtime/simulate/design.js';
+import { Random } from '../../runtime/simulate/random.js';
+import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
+import { subjectsFromDesign } from '../../runtime/simulate/subjects.js';
+import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';
+import { studyCsv, studyMarkdown, studyTable, type ReplicateRow } from '../../runtime/uq/study.js';
+
+export interface StudyArgs {
+  readonly model: string;
+  readonly replicates: number;
+  readonly seed: number;
+  readonly design?: string;
+  /** Fits at a time (default: the number of cores). */
+  readonly jobs?: number;
+  readonly out?: string;
+  readonly backend: BackendChoice;
+  /** Passed to each fit. */
+  readonly fitArgs?: readonly string[];
+  readonly color: boolean;
+}
+
+type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+/** How to start `nlmc` again: the built CLI, or the TypeScript one through tsx when running from source. */
+function nlmcCommand(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const main = join(dirname(here), '..', fromSource ? 'main.ts' : 'main.js');
+  return fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, main] : [main];
+}
+
+function run(args: readonly string[], log: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nlmcCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('error', (e) => {
+      writeFileSync(log, `${text}\n${e.message}\n`);
+      resolve(-1);
+    });
+    child.on('exit', (code) => {
+      writeFileSync(log, text);
+      resolve(code ?? -1);
+    });
+  });
+}
+
+interface Replicate {
+  readonly index: number;
+  readonly dir: string;
+  readonly seed: number;
+  readonly data: string;
+  readonly dataText: string;
+}
+
+interface ReplicateOutcome {
+  readonly index: number;
+  readonly ok: boolean;
+  readonly reused: boolean;
+  readonly seconds: number;
+  readonly message?: string;
+  readonly rows?: ReplicateRow[];
+  readonly minus2LL?: number | null;
+}
+
+function readEstimates(dir: string): { complete: boolean; rows: ReplicateRow[]; minus2LL: number | null; messages: string[] } | undefined {
+  try {
+    const e = JSON.parse(readFileSync(join(dir, 'estimates.json'), 'utf8')) as { complete: boolean; estimates: ReplicateRow[]; likelihood: { minus2LL: number } | null; uncertainty: { messages: string[] } | null };
+    return { complete: e.complete, rows: e.estimates, minus2LL: e.likelihood?.minus2LL ?? null, messages: e.uncertainty?.messages ?? [] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A finished fit of the same model source and data, kept from an earlier run of the study. */
+function earlierFit(fitDir: string, source: string, dataText: string): boolean {
+  try {
+    const fit = JSON.parse(readFileSync(join(fitDir, 'fit.json'), 'utf8')) as { complete: boolean; model: { sha256: string }; data: { sha256: string } };
+    return fit.complete && fit.model.sha256 === sha256(source) && fit.data.sha256 === sha256(dataText) && readEstimates(fitDir)?.complete === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Exit code: 0 the table was written, 1 bad input or no replicate could be fitted, 2 an unreadable file. */
+export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
+  let source: string;
+  try {
+    source = readFileSync(args.model, 'utf8');
+  } catch {
+    io.stderr(`nlmc: cannot read ${args.model}: no such file\n`);
+    return 2;
+  }
+  if (!(Number.isInteger(args.replicates) && args.replicates >= 1)) {
+    io.stderr('nlmc study: --replicates takes a whole number ≥ 1\n');
+    return 1;
+  }
+  const jobs = args.jobs ?? availableParallelism();
+  if (!(Number.isInteger(jobs) && jobs >= 1)) {
+    io.stderr('nlmc study: --jobs takes a whole number ≥ 1\n');
+    return 1;
+  }
+  const compiled = compile(source);
+  const report = renderDiagnostics(compiled.diagnostics, args.model, source, { color: args.color });
+  if (report) io.stderr(report);
+  if (hasErrors(compiled.diagnostics) || !compiled.ir) return 1;
+  const ir = compiled.ir;
+  const designFile = args.design ?? join(dirname(args.model), 'design.json');
+  if (!existsSync(designFile)) {
+    io.stderr(`nlmc study: no design: give --design FILE.json (there is no ${designFile})\n`);
+    return args.design ? 2 : 1;
+  }
+  const parsed = parseDesign(readFileSync(designFile, 'utf8'), designFile);
+  if (!parsed.design) {
+    for (const e of parsed.errors) io.stderr(`${e}\n`);
+    return 1;
+  }
+  const design = parsed.design;
+  const model = await prepareModel(compiled);
+  const values = modelValues(ir);
+  const out = args.out ?? args.model.replace(/\.nlm$/, '') + '.study';
+  mkdirSync(out, { recursive: true });
+
+  // Simulate every replicate's dataset (cheap, in this process).
+  const replicates: Replicate[] = [];
+  for (let r = 1; r <= args.replicates; r++) {
+    const seed = args.seed + r - 1;
+    const random = new Random(seed);
+    const built = subjectsFromDesign(ir, design, random);
+    if (!built.subjects) {
+      for (const e of built.errors) io.stderr(`${designFile}: ${e}\n`);
+      return 1;
+    }
+    let simulated;
+    try {
+      simulated = await simulateSubjects(ir, model, built.subjects, values, random);
+    } catch (e) {
+      io.stderr(`nlmc study: replicate ${r}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    const dir = join(out, `rep-${String(r).padStart(3, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const dataText = simulatedCsv(ir, simulated);
+    writeFileAtomic(join(dir, 'data.csv'), dataText);
+    writeFileAtomic(join(dir, 'data.truth.csv'), truthCsv(ir, simulated));
+    replicates.push({ index: r, dir, seed, data: join(dir, 'data.csv'), dataText });
+  }
+  io.stderr(`nlmc study: ${args.replicates} datasets simulated from ${designFile} at the model's values (seeds ${args.seed}…${args.seed + args.replicates - 1}); fitting ${Math.min(jobs, args.replicates)} at a time\n`);
+
+  // Fit them, `jobs` processes at a time.
+  const started = performance.now();
+  const outcomes: ReplicateOutcome[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < replicates.length) {
+      const rep = replicates[next++]!;
+      const fitDir = join(rep.dir, 'fit');
+      const t0 = performance.now();
+      const reused = earlierFit(fitDir, source, rep.dataText);
+      const code = reused ? 0 : await run(['fit', args.model, '--data', rep.data, '--out', fitDir, '--seed', String(rep.seed), '--quiet', '--backend', args.backend, ...(args.fitArgs ?? [])], join(rep.dir, 'fit.log'));
+      const seconds = (performance.now() - t0) / 1000;
+      const estimates = readEstimates(fitDir);
+      const ok = code === 0 && estimates?.complete === true;
+      const outcome: ReplicateOutcome = ok
+        ? { index: rep.index, ok, reused, seconds, rows: estimates!.rows, minus2LL: estimates!.minus2LL, ...(estimates!.messages.length > 0 ? { message: estimates!.messages.join('; ') } : {}) }
+        : { index: rep.index, ok, reused, seconds, message: `fit exited with code ${code}; see ${join(rep.dir, 'fit.log')}` };
+      outcomes.push(outcome);
+      done++;
+      const shown = outcome.rows?.filter((x) => !x.fixed).slice(0, 5).map((x) => `${x.name}=${x.estimate.toPrecision(4)}${x.se !== null ? `±${x.se.toPrecision(2)}` : ''}`).join(' ') ?? '';
+      io.stderr(`  replicate ${rep.index} (${done}/${replicates.length}): ${ok ? `${reused ? 'reused' : `${seconds.toFixed(1)} s`}  ${shown}` : 'failed'}${outcome.message ? `  [${outcome.message}]` : ''}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, replicates.length) }, worker));
+  outcomes.sort((a, b) => a.index - b.index);
+  const fitted = outcomes.filter((o) => o.ok);
+  if (fitted.length === 0) {
+    io.stderr(`nlmc study: no replicate could be fitted (see the fit.log files in ${out})\n`);
+    return 1;
+  }
+
+  // Truth on the table's scale: estimation scale for parameters, natural for ω and error parameters.
+  const truth = new Map<string, number>();
+  ir.parameters.forEach((p, k) => truth.set(p.name, toEstimationScale(p.transform, values.parameters[k]!)));
+  ir.randomEffects.forEach((r, k) => truth.set(`omega_${ir.parameters[r.parameter]!.name}`, values.omegas[k]!));
+  ir.errorParameters.forEach((e, k) => truth.set(e.name, values.errorParameters[k]!));
+  const table = studyTable(truth, fitted.map((o) => o.rows!));
+  const wall = (performance.now() - started) / 1000;
+  const markdown = studyMarkdown(table);
+  writeFileAtomic(join(out, 'study.csv'), studyCsv(table));
+  writeFileAtomic(join(out, 'study.md'), `# Simulation study: ${ir.name}\n\n${fitted.length} of ${replicates.length} replicates fitted (design ${designFile}, seeds ${args.seed}…${args.seed + args.replicates - 1}, ${jobs} at a time, ${wall.toFixed(0)} s).\n\n${markdown}`);
+  writeFileAtomic(join(out, 'study.json'), `${JSON.stringify({
+    model: ir.name, design: designFile, seed: args.seed, replicates: replicates.length, fitted: fitted.length, jobs, seconds: wall, table,
+    runs: outcomes.map((o) => ({ replicate: o.index, ok: o.ok, reused: o.reused, seconds: o.seconds, minus2LL: o.minus2LL ?? null, ...(o.message ? { message: o.message } : {}), estimates: o.rows ?? null })),
+  }, null, 2)}\n`);
+  io.stdout(`${markdown}\n${fitted.length} of ${replicates.length} replicates fitted in ${wall.toFixed(0)} s; wrote ${join(out, 'study.csv')}, ${join(out, 'study.md')}, ${join(out, 'study.json')}\n`);
+  return 0;
+}

@@ -17,6 +17,7 @@ import { standardErrors, writeRunOutputs } from '../../runtime/report/fit-output
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
 import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type EstimatorChoice, type UncertaintyResult } from '../../runtime/uq/uncertainty.js';
+import { readInput } from '../read-input.js';
 
 export interface FitArgs {
   readonly model: string;
@@ -46,14 +47,7 @@ export interface FitArgs {
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void; isTty: boolean };
 
-function readText(path: string, io: Io): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    io.stderr(`nlmc: cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return undefined;
-  }
-}
+const readText = (path: string, io: Io): string | undefined => readInput(path, io.stderr);
 
 /** Exit code: 0 complete, 1 bad input (nothing written), 2 unreadable file, 3 stopped early (outputs marked incomplete). */
 export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean): Promise<number> {

@@ -1,5 +1,4 @@
 /** `nlmc simulate model.nlm (--design FILE | --data FILE) [--seed N] [--params FILE] [--out FILE]`. */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compile } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
@@ -12,6 +11,7 @@ import { applyOverrides, modelValues, simulateSubjects, type SimulationSubject }
 import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';
 import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { readInput } from '../read-input.js';
 
 export interface SimulateArgs {
   readonly model: string;
@@ -26,14 +26,7 @@ export interface SimulateArgs {
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
 
-function read(path: string, io: Io): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    io.stderr(`nlmc: cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return undefined;
-  }
-}
+const read = (path: string, io: Io): string | undefined => readInput(path, io.stderr);
 
 /** Exit code: 0 written, 1 a problem with the inputs (reported), 2 a file that cannot be read. */
 export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {

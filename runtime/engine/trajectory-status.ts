@@ -7,7 +7,7 @@ export enum TrajectoryStatus {
   MaxSteps = 1,
   StepTooSmall = 2,
   NonFinite = 3,
-  /** The data ask for something the engine does not do yet (e.g. a zero-order infusion on the GPU). */
+  /** More zero-order inputs running at once than the GPU kernel holds per row (8). */
   Unsupported = 4,
 }
 
@@ -20,7 +20,7 @@ export function statusMessage(status: TrajectoryStatus, maxSteps: number): strin
     case TrajectoryStatus.StepTooSmall:
       return 'the step size fell below its minimum: the solution changes too fast here (stiffness or a singularity); try the Rosenbrock method or check the parameters';
     case TrajectoryStatus.Unsupported:
-      return 'this subject has a dose the engine cannot apply yet (zero-order infusions are not implemented)';
+      return 'more than 8 infusions run at the same time for this subject, which the GPU kernel cannot hold; use --backend cpu';
     case TrajectoryStatus.NonFinite:
       return 'the state became NaN or infinite: check the parameters (division by zero, log of a negative number, overflow)';
   }

@@ -10,7 +10,7 @@ import { parseNumber } from '../../runtime/data/parse-number.js';
 import { csv, rich, theophylline } from './fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const theophPath = path.resolve(repoRoot, '..', 'shared', 'data', 'theoph.csv');
+const theophPath = path.resolve(repoRoot, 'test', 'data', 'fixtures', 'theoph.csv'); // a copy of the published data set (R's Theoph)
 const examplePath = path.resolve(repoRoot, 'examples', 'theophylline', 'data.csv');
 
 const formatted = (result: ReturnType<typeof readDataset>, file = 'data.csv'): string[] => result.issues.map((i) => formatIssue(i, file));

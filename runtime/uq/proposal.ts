@@ -15,7 +15,8 @@
  */
 import type { Random } from '../simulate/random.js';
 
-export type EstimatorKind = 'prior' | 'importance';
+/** 'agq': adaptive Gauss–Hermite quadrature (agq.ts), deterministic. */
+export type EstimatorKind = 'prior' | 'importance' | 'agq';
 
 export interface ImportanceSettings {
   /** Share of draws from the prior (defensive mixture). */

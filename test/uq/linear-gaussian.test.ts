@@ -4,19 +4,14 @@
  * v = (a, k, c, log ω_a, log ω_k, log σ) are exact formulas. Both Monte-Carlo estimators of log p, and the observed
  * information, must agree with them within their own stated Monte-Carlo errors.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../../compiler/pipeline.js';
-import { createCpuEngine } from '../../runtime/engine/cpu/cpu-engine.js';
-import { packSubjects } from '../../runtime/engine/engine-data.js';
-import { prepareModel } from '../../runtime/engine/prepared-model.js';
-import { populationLayout, type PopulationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import type { PopulationLayout } from '../../runtime/infer/population.js';
 import { covarianceFromInformation } from '../../runtime/uq/covariance.js';
 import { observedInformation } from '../../runtime/uq/information.js';
 import { trajectoryFreeEntries, type UqProblem } from '../../runtime/uq/marginal.js';
-import { runEstimator, standardErrorMcError, uqSolverSettings, type SubjectProposal } from '../../runtime/uq/uncertainty.js';
+import { runEstimator, standardErrorMcError, type SubjectProposal } from '../../runtime/uq/uncertainty.js';
 import { closedForm, type Subject } from './gaussian-closed-form.js';
+import { linearProblem } from './linear-problem.js';
 
 const N = 20;
 let problem: UqProblem;
@@ -26,22 +21,8 @@ let v: Float64Array;
 let proposals: SubjectProposal[];
 
 beforeAll(async () => {
-  const compiled = compile(readFileSync(new URL('./linear.nlm', import.meta.url), 'utf8'));
-  expect(compiled.ir).toBeDefined();
-  const model = await prepareModel(compiled);
-  layout = populationLayout(compiled.ir!);
-  // Simulated at a = 1.2, k = 0.25, c = −0.04, ω = (0.6, 0.15), σ = 0.25.
-  const random = new Random(7);
-  subjects = Array.from({ length: N }, () => {
-    const t = [0, 1, 2, 4, 6].map((x, j) => (j === 0 ? 0 : x + 0.3 * (random.uniform() - 0.5)));
-    const a = 1.2 + 0.6 * random.normal();
-    const k = 0.25 + 0.15 * random.normal();
-    return { t, y: t.map((x) => a + k * x - 0.04 * x * x + 0.25 * random.normal()) };
-  });
-  const data = packSubjects(subjects.map((s) => ({ obsTimes: s.t, obsValues: s.y, obsOutputs: s.t.map(() => 0), doses: [], covariates: [] })), 0);
-  problem = {
-    model, data, layout, covariates: subjects.map(() => new Float64Array(0)), engine: createCpuEngine(model, data, uqSolverSettings), effectParameter: compiled.ir!.randomEffects.map((r) => r.parameter),
-  };
+  ({ problem, subjects } = await linearProblem(N));
+  layout = problem.layout;
   // The population vector at the simulation's values (as after a fit, near the maximum).
   v = Float64Array.from([1.2, 0.25, -0.04, Math.log(0.6), Math.log(0.15), Math.log(0.25)]);
   // A deliberately imperfect q: the exact posterior's mean moved by half a posterior sd, its sd shrunk by 30 %, correlation ignored.

@@ -79,6 +79,8 @@ await yargs(hideBin(process.argv))
         .option('seed', { type: 'number', default: 1 })
         .option('epochs', { type: 'number', default: 2000, describe: 'maximum number of epochs' })
         .option('samples', { type: 'number', default: 8, describe: 'Monte-Carlo samples per subject and step' })
+        .option('posterior', { choices: ['diagonal', 'fullrank'] as const, describe: 'q(η | Y): mean field N(μ, diag σ²) or full rank N(μ, LLᵀ) (default: diagonal; --resume keeps the fit’s)' })
+        .option('iw-samples', { type: 'number', describe: 'K: 1 for the ELBO, > 1 for the importance-weighted bound with K draws per sample (default 1)' })
         .option('lr', { type: 'number', default: 0.05, describe: 'initial learning rate (Adam)' })
         .option('validation', { type: 'number', default: 0, describe: 'fraction of subjects held out for early stopping (0: none)' })
         .option('patience', { type: 'number', default: 100, describe: 'epochs without improvement before stopping' })
@@ -93,8 +95,8 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      if (!(Number.isInteger(argv.uqSamples) && argv.uqSamples >= 2) || !(Number.isInteger(argv.starts) && argv.starts >= 0)) {
-        process.stderr.write('nlmc fit: --uq-samples takes a whole number ≥ 2 and --starts a whole number ≥ 0\n');
+      if (!(Number.isInteger(argv.uqSamples) && argv.uqSamples >= 2) || !(Number.isInteger(argv.starts) && argv.starts >= 0) || !(argv.iwSamples === undefined || (Number.isInteger(argv.iwSamples) && argv.iwSamples >= 1))) {
+        process.stderr.write('nlmc fit: --uq-samples takes a whole number ≥ 2, --starts a whole number ≥ 0 and --iw-samples a whole number ≥ 1\n');
         process.exitCode = 1;
         return;
       }
@@ -110,6 +112,7 @@ await yargs(hideBin(process.argv))
           model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
           color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'], uncertainty: argv.uncertainty, uqSamples: argv.uqSamples, uqEstimator: argv.uqEstimator, starts: argv.starts,
+          posterior: argv.posterior, iwSamples: argv.iwSamples,
         },
         { ...io, isTty: Boolean(process.stderr.isTTY) },
         () => stop,

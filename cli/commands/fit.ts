@@ -8,7 +8,8 @@ import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../
 import { selectEngine, type BackendChoice } from '../../runtime/engine/select-engine.js';
 import type { EncoderKind } from '../../runtime/infer/encoder.js';
 import { fitContext } from '../../runtime/infer/fit-context.js';
-import { fitFile, parseFitFile } from '../../runtime/infer/fit-file.js';
+import type { PosteriorFamily } from '../../runtime/infer/elbo.js';
+import { fitFile, fitObjective, parseFitFile } from '../../runtime/infer/fit-file.js';
 import { initialVector } from '../../runtime/infer/population.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
@@ -43,6 +44,10 @@ export interface FitArgs {
   readonly uqEstimator?: EstimatorChoice;
   /** Refits from this many random initial values (convergence assessment; default 0). */
   readonly starts?: number;
+  /** q's family (default: the training default; on --resume the fit's own). */
+  readonly posterior?: PosteriorFamily;
+  /** K of the importance-weighted bound (1: ELBO; default: the training default, on --resume the fit's). */
+  readonly iwSamples?: number;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void; isTty: boolean };
@@ -110,6 +115,8 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const options: TrainOptions = {
     ...defaultTrainOptions, seed: args.seed, maxEpochs: args.epochs, samples: args.samples, learningRate: args.learningRate,
     validationFraction: args.validation, patience: args.patience,
+    posterior: previousFit ? fitObjective(previousFit).posterior : args.posterior ?? defaultTrainOptions.posterior,
+    iwSamples: args.iwSamples ?? (previousFit ? fitObjective(previousFit).iwSamples : defaultTrainOptions.iwSamples),
   };
   if (previousFit) {
     resume = {

@@ -1,65 +1,113 @@
 /**
- * The evidence lower bound (seed 001, equations 5–6) for a batch of subjects and its gradients, given each
- * subject's variational parameters (μ_i, log σ_i) from the encoder:
+ * The training objective for a batch of subjects and its gradients, given each subject's variational parameters
+ * from the encoder. The posterior family is Gaussian, q(η_i | Y_i) = N(μ_i, L_i L_iᵀ), with L_i lower triangular:
+ * its diagonal is exp(ℓ_i) (the batch's `logSigma`) and its strict lower entries are `lower` (absent or zero: the
+ * mean-field family of seed 001, L = diag σ). Draws are reparameterized, η = μ + L ε.
  *
- *   ELBO_i = (1/L) Σ_l log p(Y_i | θ_i(φ, b_il, c_i)) − KL(N(μ_i, σ_i²) ‖ N(0, Ω)),   b_il = μ_i + σ_i ε_il,
- *   KL = Σ_r [log ω_r − log σ_ir + (σ_ir² + μ_ir²) / (2 ω_r²) − ½].
+ * Two objectives share everything up to the combination of the rows (one row per subject × draw; the data term
+ * log p(Y_i | θ_i(φ, η, c_i)) and its gradients come from the engine's fused likelihood, chained through
+ * θ_i = g(φ, η, c) with the emitted ∂p/∂φ and ∂p/∂η):
  *
- * The data term and ∂/∂θ_i come from the engine's fused likelihood (one row per subject × sample); the chain rule
- * through θ_i = g(φ, b, c) uses the emitted ∂p/∂φ and ∂p/∂η. Returned gradients are of the ELBO (to maximize).
+ *   ELBO (iwSamples = 1; seed 001 eqs 5–6): (1/L) Σ_l log p(Y_i | η_il) − KL(N(μ_i, L_i L_iᵀ) ‖ N(0, Ω)), with
+ *     KL = Σ_r [log ω_r − ℓ_ir + (Σ_{j≤r} L_irj² + μ_ir²) / (2 ω_r²) − ½]        (closed form, Ω = diag ω²);
+ *
+ *   IWAE (iwSamples = K > 1; Burda et al. 2016): (1/L) Σ_l log (1/K) Σ_k w_ilk,
+ *     log w = log p(Y_i | η) + log N(η; 0, Ω) − log q(η | Y_i),
+ *     with the ordinary gradient Σ_k w̃_k ∇ log w_k for the population parameters (w̃ the normalized weights) and,
+ *     for the encoder's outputs, the doubly-reparameterized gradient (DReG, Tucker et al. 2018)
+ *     Σ_k w̃_k² (∂ log w_k / ∂η_k)|_q fixed · ∂η_k/∂(μ, ℓ, L), which has the same expectation without the
+ *     score-function term whose signal-to-noise ratio falls as K grows. `encoderGradient: 'reparameterized'`
+ *     gives the ordinary IWAE gradient instead (the exact derivative of the bound at fixed ε).
+ *
+ * Returned gradients are of the objective (to maximize).
  */
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { unpack, type PopulationLayout } from './population.js';
 
+/** q's covariance: diagonal (mean field) or a full Cholesky factor. */
+export type PosteriorFamily = 'diagonal' | 'fullrank';
+
+/** Strict lower entries of an n × n factor, row-major: (1,0), (2,0), (2,1), (3,0), … */
+export const lowerCount = (n: number): number => (n * (n - 1)) / 2;
+
+/** Row-major n × n lower-triangular L from log diag[offset…] and strict lower entries lower[lowerOffset…]. */
+export function choleskyFactor(logDiag: ArrayLike<number>, lower: ArrayLike<number> | undefined, n: number, offset = 0, lowerOffset = 0): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    L[k * n + k] = Math.exp(logDiag[offset + k]!);
+    if (lower) for (let j = 0; j < k; j++) L[k * n + j] = lower[lowerOffset + (k * (k - 1)) / 2 + j]!;
+  }
+  return L;
+}
+
 export interface ElboBatch {
   /** Subject indices (into the engine's data). */
   readonly subjects: readonly number[];
   /** Covariates of each subject in the batch (constant within a subject). */
   readonly covariates: readonly Float64Array[];
-  /** μ and log σ per subject: batch × neta each. */
+  /** μ and log diag L per subject: batch × neta each (log σ for the diagonal family). */
   readonly mu: Float64Array;
   readonly logSigma: Float64Array;
-  /** Standard-normal draws: batch × L × neta. */
+  /** Strict lower entries of L: batch × neta(neta−1)/2; absent: the diagonal family. */
+  readonly lower?: Float64Array;
+  /** Standard-normal draws: batch × samples × iwSamples × neta. */
   readonly eps: Float64Array;
+  /** L: independent estimates per subject (each averaged into the objective). */
   readonly samples: number;
+  /** K: importance samples per estimate (1 or absent: the ELBO with the closed-form KL). */
+  readonly iwSamples?: number;
+  /** The IWAE's encoder gradient (default 'dreg'). */
+  readonly encoderGradient?: 'dreg' | 'reparameterized';
 }
 
 export interface ElboResult {
-  /** Σ over the batch of ELBO_i. */
+  /** Σ over the batch of the objective (ELBO_i or the importance-weighted bound). */
   readonly elbo: number;
-  /** The data term and the KL term, summed over the batch. */
+  /** The mean data term and the closed-form KL, summed over the batch (for the IWAE: reported, not optimized). */
   readonly expectedLogLik: number;
   readonly kl: number;
-  /** ∂ELBO/∂(population vector). */
+  /** ∂/∂(population vector). */
   readonly dPopulation: Float64Array;
-  /** ∂ELBO/∂μ and ∂ELBO/∂log σ, batch × neta. */
+  /** ∂/∂μ, ∂/∂log diag L: batch × neta; ∂/∂(strict lower of L): batch × neta(neta−1)/2. */
   readonly dMu: Float64Array;
   readonly dLogSigma: Float64Array;
-  /** Rows (subject × sample) whose trajectory failed; their data term is left out. */
+  readonly dLower: Float64Array;
+  /** Rows (subject × draw) whose trajectory failed; their data term is left out. */
   readonly failedRows: number;
 }
 
 export async function evaluateElbo(model: PreparedModel, engine: Engine, layout: PopulationLayout, population: Float64Array, batch: ElboBatch): Promise<ElboResult> {
   const { np, neta, ns, ne } = model.dims;
   const ts = model.ts;
-  const L = batch.samples;
+  const K = batch.iwSamples ?? 1;
+  const R = batch.samples * K;
   const B = batch.subjects.length;
+  const nl = lowerCount(neta);
   const { phi, omega, error } = unpack(layout, population);
-  const nrows = B * L;
+  const factors = Array.from({ length: B }, (_, i) => choleskyFactor(batch.logSigma, batch.lower, neta, i * neta, i * nl));
+
+  // Rows: η = μ + L ε, the individual parameters and their Jacobians.
+  const nrows = B * R;
   const rows = { subject: new Int32Array(nrows), p: new Float64Array(nrows * np) };
+  const etas = new Float64Array(nrows * neta);
   const dpdphi = new Float64Array(nrows * np * np);
   const dpdeta = new Float64Array(nrows * np * neta);
-  const eta = new Float64Array(neta);
   const p = new Float64Array(np);
   const jPhi = new Float64Array(np * np);
   const jEta = new Float64Array(np * neta);
   for (let i = 0; i < B; i++) {
-    for (let l = 0; l < L; l++) {
-      const r = i * L + l;
-      for (let k = 0; k < neta; k++) eta[k] = batch.mu[i * neta + k]! + Math.exp(batch.logSigma[i * neta + k]!) * batch.eps[r * neta + k]!;
-      const c = batch.covariates[i]!;
+    const L = factors[i]!;
+    const c = batch.covariates[i]!;
+    for (let s = 0; s < R; s++) {
+      const r = i * R + s;
+      const eta = etas.subarray(r * neta, (r + 1) * neta);
+      for (let k = 0; k < neta; k++) {
+        let v = batch.mu[i * neta + k]!;
+        for (let j = 0; j <= k; j++) v += L[k * neta + j]! * batch.eps[r * neta + j]!;
+        eta[k] = v;
+      }
       ts.individual(phi, eta, c, p);
       ts.individualDphi(phi, eta, c, jPhi);
       ts.individualDeta(phi, eta, c, jEta);
@@ -71,60 +119,158 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   }
   const lik = await engine.logLikelihood(rows, error);
 
-  const dPopulation = new Float64Array(layout.entries.length);
+  // Each row's data term and its gradients in φ, e (log scale) and η; ∂ℓ/∂p is over the sensitivity parameters
+  // (zero for fixed ones), then through p = g(φ, η, c).
+  const ok = new Uint8Array(nrows);
+  const gPhi = new Float64Array(nrows * np);
+  const gError = new Float64Array(nrows * ne);
+  const gEta = new Float64Array(nrows * neta);
+  const sens = model.sensitivityParameters;
+  for (let r = 0; r < nrows; r++) {
+    if (lik.status[r] !== TrajectoryStatus.Ok) continue;
+    ok[r] = 1;
+    for (let q = 0; q < ne; q++) gError[r * ne + q] = lik.dLogLikDe[r * ne + q]! * error[q]!;
+    for (let s = 0; s < ns; s++) {
+      const j = sens[s]!;
+      const g = lik.dLogLikDp[r * ns + s]!;
+      for (let k = 0; k < np; k++) gPhi[r * np + k] = gPhi[r * np + k]! + g * dpdphi[r * np * np + j * np + k]!;
+      for (let k = 0; k < neta; k++) gEta[r * neta + k] = gEta[r * neta + k]! + g * dpdeta[r * np * neta + j * neta + k]!;
+    }
+  }
+
   const dPhi = new Float64Array(np);
   const dError = new Float64Array(ne);
+  const dLogOmega = new Float64Array(neta);
   const dMu = new Float64Array(B * neta);
   const dLogSigma = new Float64Array(B * neta);
+  const dLower = new Float64Array(B * nl);
+  /** Adds weight · g_r to the population gradient (data term only). */
+  const addPopulation = (r: number, weight: number): void => {
+    for (let k = 0; k < np; k++) dPhi[k] = dPhi[k]! + weight * gPhi[r * np + k]!;
+    for (let q = 0; q < ne; q++) dError[q] = dError[q]! + weight * gError[r * ne + q]!;
+  };
+  /** Adds weight · gᵀ ∂η_r/∂(μ_i, ℓ_i, L_i) for η_r = μ_i + L_i ε_r. */
+  const addEta = (i: number, r: number, g: ArrayLike<number>, weight: number): void => {
+    const L = factors[i]!;
+    for (let k = 0; k < neta; k++) {
+      const gk = weight * g[k]!;
+      dMu[i * neta + k] = dMu[i * neta + k]! + gk;
+      dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! + gk * L[k * neta + k]! * batch.eps[r * neta + k]!;
+      for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * batch.eps[r * neta + j]!;
+    }
+  };
+
+  // The closed-form KL of each subject (the ELBO's, and reported for the IWAE).
+  let kl = 0;
+  for (let i = 0; i < B; i++) {
+    const L = factors[i]!;
+    for (let k = 0; k < neta; k++) {
+      let rowSq = 0;
+      for (let j = 0; j <= k; j++) rowSq += L[k * neta + j]! ** 2;
+      const mu = batch.mu[i * neta + k]!;
+      kl += Math.log(omega[k]!) - batch.logSigma[i * neta + k]! + (rowSq + mu * mu) / (2 * omega[k]! ** 2) - 0.5;
+    }
+  }
+
+  let objective = 0;
   let expectedLogLik = 0;
   let failedRows = 0;
-  const sens = model.sensitivityParameters;
+  const g = new Float64Array(neta);
   for (let i = 0; i < B; i++) {
-    let ok = 0;
-    for (let l = 0; l < L; l++) if (lik.status[i * L + l] === TrajectoryStatus.Ok) ok++;
-    failedRows += L - ok;
-    if (ok === 0) {
-      expectedLogLik = NaN;
+    let okRows = 0;
+    for (let s = 0; s < R; s++) okRows += ok[i * R + s]!;
+    failedRows += R - okRows;
+    if (okRows === 0) {
+      objective = expectedLogLik = NaN;
       continue;
     }
-    const w = 1 / ok;
-    for (let l = 0; l < L; l++) {
-      const r = i * L + l;
-      if (lik.status[r] !== TrajectoryStatus.Ok) continue;
-      expectedLogLik += w * lik.logLik[r]!;
-      for (let q = 0; q < ne; q++) dError[q] = dError[q]! + w * lik.dLogLikDe[r * ne + q]!;
-      // ∂ℓ/∂p over all parameters (zero for fixed ones), then through p = g(φ, η, c).
-      for (let s = 0; s < ns; s++) {
-        const j = sens[s]!;
-        const g = w * lik.dLogLikDp[r * ns + s]!;
-        for (let k = 0; k < np; k++) dPhi[k] = dPhi[k]! + g * dpdphi[r * np * np + j * np + k]!;
-        for (let k = 0; k < neta; k++) {
-          const gEta = g * dpdeta[r * np * neta + j * neta + k]!;
-          dMu[i * neta + k] = dMu[i * neta + k]! + gEta;
-          dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! + gEta * Math.exp(batch.logSigma[i * neta + k]!) * batch.eps[r * neta + k]!;
+    for (let s = 0; s < R; s++) if (ok[i * R + s]) expectedLogLik += lik.logLik[i * R + s]! / okRows;
+    if (K === 1) {
+      // ELBO: the mean data term over the draws that succeeded, minus the closed-form KL (below).
+      for (let s = 0; s < R; s++) {
+        const r = i * R + s;
+        if (!ok[r]) continue;
+        objective += lik.logLik[r]! / okRows;
+        addPopulation(r, 1 / okRows);
+        addEta(i, r, gEta.subarray(r * neta, (r + 1) * neta), 1 / okRows);
+      }
+      continue;
+    }
+    const L = factors[i]!;
+    let logDetL = 0;
+    for (let k = 0; k < neta; k++) logDetL += batch.logSigma[i * neta + k]!;
+    for (let l = 0; l < batch.samples; l++) {
+      // log w = log p(Y | η) + log N(η; 0, Ω) − log N(η; μ, LLᵀ); L⁻¹(η − μ) = ε, and the 2π terms cancel.
+      const first = i * R + l * K;
+      const logW = new Float64Array(K).fill(-Infinity);
+      let okK = 0;
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) {
+        const r = first + k;
+        if (!ok[r]) continue;
+        okK++;
+        let a = lik.logLik[r]! + logDetL;
+        for (let q = 0; q < neta; q++) a += -Math.log(omega[q]!) - etas[r * neta + q]! ** 2 / (2 * omega[q]! ** 2) + batch.eps[r * neta + q]! ** 2 / 2;
+        logW[k] = a;
+        if (a > max) max = a;
+      }
+      if (okK === 0) {
+        objective = NaN;
+        continue;
+      }
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += Math.exp(logW[k]! - max);
+      const lse = max + Math.log(sum);
+      objective += (lse - Math.log(okK)) / batch.samples;
+      for (let k = 0; k < K; k++) {
+        const r = first + k;
+        if (!ok[r]) continue;
+        const wn = Math.exp(logW[k]! - lse);
+        const weight = wn / batch.samples;
+        addPopulation(r, weight);
+        for (let q = 0; q < neta; q++) dLogOmega[q] = dLogOmega[q]! + weight * (-1 + etas[r * neta + q]! ** 2 / omega[q]! ** 2);
+        // ∂ log w/∂η with q's parameters held fixed: data + prior − (∂ log q/∂η = −L⁻ᵀ ε).
+        for (let q = 0; q < neta; q++) g[q] = gEta[r * neta + q]! - etas[r * neta + q]! / omega[q]! ** 2;
+        if (batch.encoderGradient === 'reparameterized') {
+          // The bound's total derivative: log q(μ + Lε) = const − Σ ℓ − |ε|²/2, so only −Σ ℓ depends on (μ, ℓ, L).
+          addEta(i, r, g, weight);
+        } else {
+          const x = new Float64Array(neta);
+          for (let q = neta - 1; q >= 0; q--) {
+            let v = batch.eps[r * neta + q]!;
+            for (let m = q + 1; m < neta; m++) v -= L[m * neta + q]! * x[m]!;
+            x[q] = v / L[q * neta + q]!;
+          }
+          for (let q = 0; q < neta; q++) g[q] = g[q]! + x[q]!;
+          addEta(i, r, g, wn * weight);
         }
+      }
+      if (batch.encoderGradient === 'reparameterized') for (let q = 0; q < neta; q++) dLogSigma[i * neta + q] = dLogSigma[i * neta + q]! + 1 / batch.samples;
+    }
+  }
+
+  if (K === 1) {
+    // − KL's gradients: ∂KL/∂μ = μ/ω², ∂KL/∂ℓ = L_rr²/ω² − 1, ∂KL/∂L_rj = L_rj/ω², ∂KL/∂log ω = 1 − (Σ_j L_rj² + μ²)/ω².
+    objective -= kl;
+    for (let i = 0; i < B; i++) {
+      const L = factors[i]!;
+      for (let k = 0; k < neta; k++) {
+        const w2 = omega[k]! ** 2;
+        const mu = batch.mu[i * neta + k]!;
+        let rowSq = 0;
+        for (let j = 0; j <= k; j++) rowSq += L[k * neta + j]! ** 2;
+        dMu[i * neta + k] = dMu[i * neta + k]! - mu / w2;
+        dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - (L[k * neta + k]! ** 2 / w2 - 1);
+        for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! - L[k * neta + j]! / w2;
+        dLogOmega[k] = dLogOmega[k]! - (1 - (rowSq + mu * mu) / w2);
       }
     }
   }
-  // KL(N(μ, σ²) ‖ N(0, ω²)) per random effect, and its gradients (subtracted: the ELBO is data − KL).
-  let kl = 0;
-  const dLogOmega = new Float64Array(neta);
-  for (let i = 0; i < B; i++) {
-    for (let k = 0; k < neta; k++) {
-      const mu = batch.mu[i * neta + k]!;
-      const ls = batch.logSigma[i * neta + k]!;
-      const s2 = Math.exp(2 * ls);
-      const w2 = omega[k]! * omega[k]!;
-      kl += Math.log(omega[k]!) - ls + (s2 + mu * mu) / (2 * w2) - 0.5;
-      dMu[i * neta + k] = dMu[i * neta + k]! - mu / w2;
-      dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - (-1 + s2 / w2);
-      dLogOmega[k] = dLogOmega[k]! - (1 - (s2 + mu * mu) / w2);
-    }
-  }
+  const dPopulation = new Float64Array(layout.entries.length);
   layout.entries.forEach((e, n) => {
     if (e.kind === 'phi') dPopulation[n] = dPhi[e.index]!;
     else if (e.kind === 'logOmega') dPopulation[n] = dLogOmega[e.index]!;
-    else dPopulation[n] = dError[e.index]! * error[e.index]!;
+    else dPopulation[n] = dError[e.index]!;
   });
-  return { elbo: expectedLogLik - kl, expectedLogLik, kl, dPopulation, dMu, dLogSigma, failedRows };
+  return { elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, failedRows };
 }

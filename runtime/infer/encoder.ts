@@ -1,17 +1,21 @@
 /**
- * The amortized encoder ψ: a subject's data Y_i → (μ_i, log σ_i) of q(b_i | Y_i) = N(μ_i, diag σ_i²)
- * (seed 001 section 2.2, supplementary 5; seed 000 for the transformer). Architectures:
+ * The amortized encoder ψ: a subject's data Y_i → the parameters of q(b_i | Y_i) (seed 001 section 2.2,
+ * supplementary 5; seed 000 for the transformer): (μ_i, log σ_i) of N(μ_i, diag σ_i²) for the diagonal family,
+ * and for the full-rank family N(μ_i, L_i L_iᵀ) also the strict lower entries of the Cholesky factor L_i (its
+ * diagonal is σ_i). Architectures:
  *
  *   conv         regular designs: Conv1d(k=3) → GELU → masked attention pooling
  *   gru          irregular designs: GRU over (y, t, Δt) → last valid state
  *   attention    variable length: Conv1d(k=1) → GELU → masked attention pooling (supplementary 5.4)
  *   transformer  Linear → transformer block (masked self-attention) → masked attention pooling
  *
- * then [pooled, static features] → Linear → GELU → Linear(2·neta). The last layer starts with weights of sd 1e-3
- * (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2): the fit starts near the prior mean with moderate spread
- * rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample absurd individual parameters.
+ * then [pooled, static features] → Linear → GELU → Linear(2·neta [+ neta(neta−1)/2]). The last layer starts with
+ * weights of sd 1e-3 (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2), L's off-diagonal 0: the fit starts
+ * near the prior mean with moderate spread rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample
+ * absurd individual parameters.
  */
 import { Conv1d, Gru, Linear, AttentionPooling, TransformerBlock, Module, Rng, Tensor, concat, gelu, type ParameterState } from '../nn/index.js';
+import { lowerCount, type PosteriorFamily } from './elbo.js';
 import type { EncoderInputs } from './encoder-inputs.js';
 
 export type EncoderKind = 'conv' | 'gru' | 'attention' | 'transformer';
@@ -23,6 +27,13 @@ export interface EncoderConfig {
   readonly randomEffects: number;
   readonly hidden: number;
   readonly seed: number;
+  /** The posterior family the head parameterizes (absent, as in fit files written before it existed: diagonal). */
+  readonly posterior?: PosteriorFamily;
+}
+
+/** Width of the encoder's output per subject: μ, log σ and, for the full-rank family, L's strict lower entries. */
+export function encoderOutputs(randomEffects: number, posterior: PosteriorFamily | undefined): number {
+  return 2 * randomEffects + (posterior === 'fullrank' ? lowerCount(randomEffects) : 0);
 }
 
 export class Encoder extends Module {
@@ -57,15 +68,16 @@ export class Encoder extends Module {
         break;
     }
     this.dense = this.addModule('dense', new Linear({ inFeatures: H + S, outFeatures: H }, rng));
-    this.head = this.addModule('head', new Linear({ inFeatures: H, outFeatures: 2 * R, init: { normalStd: 1e-3 } }, rng));
+    this.head = this.addModule('head', new Linear({ inFeatures: H, outFeatures: encoderOutputs(R, config.posterior), init: { normalStd: 1e-3 } }, rng));
     const bias = this.head.bias!.data;
     for (let k = 0; k < R; k++) {
       bias[k] = 0;
       bias[R + k] = Math.log(Math.max(1e-3, initialOmega[k]! / 2));
     }
+    for (let k = 2 * R; k < bias.length; k++) bias[k] = 0;
   }
 
-  /** [B, 2·neta]: μ then log σ, for the subjects listed (indices into `inputs`). */
+  /** [B, encoderOutputs(neta)]: μ, log σ, then L's strict lower entries (full rank), for the subjects listed (indices into `inputs`). */
   forward(inputs: EncoderInputs, subjects: readonly number[]): Tensor {
     const B = subjects.length;
     const T = inputs.steps;

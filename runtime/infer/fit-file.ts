@@ -5,6 +5,7 @@
  * `--resume`, and whether the fit completed.
  */
 import { createHash } from 'node:crypto';
+import type { PosteriorFamily } from './elbo.js';
 import type { EncoderScaling } from './encoder-inputs.js';
 import type { EncoderConfig } from './encoder.js';
 import type { StopReason, TrainOptions, TrainState } from './train.js';
@@ -28,6 +29,15 @@ export interface FitFile {
   readonly population: { readonly names: readonly string[]; readonly values: readonly number[] };
   readonly state: { readonly epoch: number; readonly learningRate: number; readonly validationSubjects: readonly number[] };
   readonly trace: readonly { epoch: number; elbo: number; validationElbo?: number; gradientNorm: number; learningRate: number; population: number[]; seconds: number }[];
+}
+
+/**
+ * The posterior family and the objective a fit was trained with, for `--resume` and for readers of q: the family
+ * is the encoder's (it fixes the shape of the stored weights); files written before the full-rank family and the
+ * importance-weighted bound existed are diagonal and ELBO.
+ */
+export function fitObjective(fit: FitFile): { posterior: PosteriorFamily; iwSamples: number } {
+  return { posterior: fit.encoderConfig.posterior ?? 'diagonal', iwSamples: fit.options?.iwSamples ?? 1 };
 }
 
 export function sha256(text: string): string {
@@ -64,5 +74,9 @@ export function parseFitFile(text: string, path: string): FitFile {
   const f = raw as Partial<FitFile>;
   if (f.format !== FIT_FORMAT) throw new Error(`${path}: not an nlmc fit file (format ${JSON.stringify(f.format)}, expected ${FIT_FORMAT})`);
   if (!f.model?.source || !f.encoder || !f.encoderConfig || !f.scaling || !f.population) throw new Error(`${path}: the fit file is incomplete (a field is missing)`);
+  const family = f.encoderConfig.posterior;
+  if (family !== undefined && family !== 'diagonal' && family !== 'fullrank') throw new Error(`${path}: unknown posterior family ${JSON.stringify(family)} (expected "diagonal" or "fullrank")`);
+  const K = f.options?.iwSamples;
+  if (K !== undefined && !(Number.isInteger(K) && K >= 1)) throw new Error(`${path}: options.iwSamples must be a whole number ≥ 1 (got ${JSON.stringify(K)})`);
   return f as FitFile;
 }

@@ -1,17 +1,22 @@
 /**
- * After (or without) training: each subject's q(b_i | Y_i) from the encoder, the empirical Bayes estimate
+ * After (or without) training: each subject's q(b_i | Y_i) from the encoder (μ, the marginal sds and, for the
+ * full-rank family, the Cholesky factor), the empirical Bayes estimate
  * EBE = μ_ψ(Y_i), the individual parameters at the EBE, and predictions — PRED at η = 0, IPRED at η = EBE — with
  * IWRES = (y − IPRED) / sd(IPRED), computed on the f64 CPU back end.
  */
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { noGrad } from '../nn/index.js';
+import { choleskyFactor, lowerCount } from './elbo.js';
 import type { Encoder } from './encoder.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
 
 export interface SubjectPosterior {
   readonly mu: Float64Array;
+  /** Marginal sds, sqrt(diag LLᵀ). */
   readonly sd: Float64Array;
+  /** Full-rank family only: q's Cholesky factor L (covariance LLᵀ), row-major neta × neta, lower triangular. */
+  readonly chol?: Float64Array;
   /** Individual parameters at η = μ. */
   readonly p: Float64Array;
 }
@@ -32,17 +37,25 @@ export async function posteriors(ctx: FitContext, encoder: Encoder, population: 
   const S = ctx.data.nSubjects;
   const all = Array.from({ length: S }, (_, i) => i);
   const out = noGrad(() => encoder.forward(ctx.inputs, all));
+  const fullRank = encoder.config.posterior === 'fullrank';
+  const width = 2 * neta + (fullRank ? lowerCount(neta) : 0);
   const { phi, error } = unpack(ctx.layout, population);
   const subjects: SubjectPosterior[] = [];
   const rows = { subject: new Int32Array(2 * S), p: new Float64Array(2 * S * np) };
   for (let i = 0; i < S; i++) {
-    const mu = out.data.slice(i * 2 * neta, i * 2 * neta + neta);
-    const sd = out.data.slice(i * 2 * neta + neta, (i + 1) * 2 * neta).map(Math.exp);
+    const mu = out.data.slice(i * width, i * width + neta);
+    const chol = choleskyFactor(out.data, fullRank ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
+    const sd = new Float64Array(neta);
+    for (let k = 0; k < neta; k++) {
+      let s2 = 0;
+      for (let j = 0; j <= k; j++) s2 += chol[k * neta + j]! ** 2;
+      sd[k] = Math.sqrt(s2);
+    }
     const p = new Float64Array(np);
     const p0 = new Float64Array(np);
     ctx.model.ts.individual(phi, mu, ctx.covariates[i]!, p);
     ctx.model.ts.individual(phi, new Float64Array(neta), ctx.covariates[i]!, p0);
-    subjects.push({ mu, sd, p });
+    subjects.push(fullRank ? { mu, sd, p, chol } : { mu, sd, p });
     rows.subject[2 * i] = i;
     rows.subject[2 * i + 1] = i;
     rows.p.set(p0, 2 * i * np);

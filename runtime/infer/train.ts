@@ -1,5 +1,5 @@
 /**
- * Maximizing the ELBO (seed 001 eq. 7) jointly over the encoder ψ and the population parameters (φ, log ω,
+ * Maximizing the ELBO (seed 001 eq. 7), or the importance-weighted bound when `iwSamples` > 1 (elbo.ts), jointly over the encoder ψ and the population parameters (φ, log ω,
  * log σ) with Adam, by epochs over the subjects, and stopping by the three criteria of supplementary 4: the
  * gradient norm, the relative parameter change, and no improvement of the validation ELBO for `patience` epochs
  * (the training ELBO when there is no validation split). A reduce-on-plateau schedule lowers the learning rate.
@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { Adam, ReduceOnPlateau, backward, clipGradNorm, globalGradNorm, loadParameters, parameter, saveParameters, type ParameterState } from '../nn/index.js';
 import { Random } from '../simulate/random.js';
-import { evaluateElbo } from './elbo.js';
+import { evaluateElbo, lowerCount, type PosteriorFamily } from './elbo.js';
 import type { EncoderInputs } from './encoder-inputs.js';
 import { Encoder, type EncoderConfig } from './encoder.js';
 import type { PopulationLayout } from './population.js';
@@ -18,8 +18,12 @@ import type { PopulationLayout } from './population.js';
 export interface TrainOptions {
   readonly seed: number;
   readonly maxEpochs: number;
-  /** Monte-Carlo samples L per subject and step. */
+  /** Monte-Carlo samples L per subject and step (with iwSamples K > 1: L independent bounds of K draws each). */
   readonly samples: number;
+  /** q's family: mean field N(μ, diag σ²) or full rank N(μ, LLᵀ). */
+  readonly posterior: PosteriorFamily;
+  /** K: 1 for the ELBO, > 1 for the importance-weighted bound with K draws (DReG gradient for the encoder). */
+  readonly iwSamples: number;
   /** Subjects per step; 0: all (one step per epoch). */
   readonly batchSize: number;
   readonly learningRate: number;
@@ -33,7 +37,7 @@ export interface TrainOptions {
 }
 
 export const defaultTrainOptions: TrainOptions = {
-  seed: 1, maxEpochs: 2000, samples: 8, batchSize: 0, learningRate: 0.05, validationFraction: 0, patience: 100,
+  seed: 1, maxEpochs: 2000, samples: 8, posterior: 'diagonal', iwSamples: 1, batchSize: 0, learningRate: 0.05, validationFraction: 0, patience: 100,
   gradientTolerance: 1e-4, parameterTolerance: 1e-7, clip: 10,
 };
 
@@ -91,8 +95,15 @@ export async function train(
   encoderConfig: EncoderConfig, initialPopulation: Float64Array, options: TrainOptions, hooks: TrainHooks = {}, resume?: TrainState,
 ): Promise<TrainResult> {
   const neta = model.dims.neta;
+  const nl = options.posterior === 'fullrank' ? lowerCount(neta) : 0;
+  const K = options.iwSamples;
+  if (!(Number.isInteger(K) && K >= 1)) throw new Error(`iwSamples must be a whole number ≥ 1 (got ${K})`);
+  if (resume && (resume.encoderConfig.posterior ?? 'diagonal') !== options.posterior) {
+    throw new Error(`the fit being resumed has the ${resume.encoderConfig.posterior ?? 'diagonal'} posterior family, not ${options.posterior}`);
+  }
+  const config: EncoderConfig = { ...encoderConfig, posterior: options.posterior };
   const random = new Random(options.seed + (resume?.epoch ?? 0) * 7919);
-  const encoder = new Encoder(encoderConfig, layout.omega0);
+  const encoder = new Encoder(config, layout.omega0);
   if (resume) loadParameters(encoder, resume.encoder);
   const population = parameter(Float64Array.from(resume?.population ?? initialPopulation), [initialPopulation.length], 'population');
   const params = [...encoder.parameters(), population];
@@ -100,7 +111,7 @@ export async function train(
   const plateau = new ReduceOnPlateau({ factor: 0.5, patience: Math.max(5, Math.floor(options.patience / 2)), minLr: options.learningRate / 100, lr: adam.lr });
   const { train: trainSubjects, validation } = resume ? { train: Array.from({ length: inputs.subjects }, (_, i) => i).filter((i) => !resume.validationSubjects.includes(i)), validation: resume.validationSubjects } : splitSubjects(inputs.subjects, options.validationFraction, random);
   const state: TrainState = {
-    encoderConfig, encoder: saveParameters(encoder), population: Array.from(population.data), epoch: resume?.epoch ?? 0,
+    encoderConfig: config, encoder: saveParameters(encoder), population: Array.from(population.data), epoch: resume?.epoch ?? 0,
     learningRate: adam.lr, trace: resume?.trace ?? [], validationSubjects: validation,
   };
   const N = trainSubjects.length;
@@ -108,23 +119,28 @@ export async function train(
   // The monitored ELBO uses fixed draws (common random numbers), so epochs are compared on the same noise: on the
   // validation subjects, or on the training subjects when there is no validation split.
   const monitoredSubjects = validation.length > 0 ? validation : trainSubjects;
-  const validationEps = Float64Array.from({ length: monitoredSubjects.length * options.samples * neta }, () => random.normal());
+  const draws = options.samples * K;
+  const validationEps = Float64Array.from({ length: monitoredSubjects.length * draws * neta }, () => random.normal());
   let best = Infinity;
   let sinceBest = 0;
   let previous = Float64Array.from(params.flatMap((p) => Array.from(p.data)));
 
   const elboOf = async (subjects: readonly number[], eps: Float64Array, mode: 'train' | 'eval') => {
     const out = encoder.forward(inputs, subjects);
+    const width = 2 * neta + nl;
     const mu = new Float64Array(subjects.length * neta);
     const logSigma = new Float64Array(subjects.length * neta);
+    const lower = new Float64Array(subjects.length * nl);
     for (let b = 0; b < subjects.length; b++) {
       for (let k = 0; k < neta; k++) {
-        mu[b * neta + k] = out.data[b * 2 * neta + k]!;
-        logSigma[b * neta + k] = out.data[b * 2 * neta + neta + k]!;
+        mu[b * neta + k] = out.data[b * width + k]!;
+        logSigma[b * neta + k] = out.data[b * width + neta + k]!;
       }
+      for (let k = 0; k < nl; k++) lower[b * nl + k] = out.data[b * width + 2 * neta + k]!;
     }
     const result = await evaluateElbo(model, engine, layout, population.data, {
-      subjects, covariates: subjects.map((s) => covariates[s]!), mu, logSigma, eps, samples: options.samples,
+      subjects, covariates: subjects.map((s) => covariates[s]!), mu, logSigma, eps, samples: options.samples, iwSamples: K,
+      ...(nl > 0 ? { lower } : {}),
     });
     return { out, result, mode };
   };
@@ -141,21 +157,23 @@ export async function train(
     let gradNorm = 0;
     for (let start = 0; start < N; start += batchSize) {
       const batch = order.slice(start, start + batchSize);
-      const eps = Float64Array.from({ length: batch.length * options.samples * neta }, () => random.normal());
+      const eps = Float64Array.from({ length: batch.length * draws * neta }, () => random.normal());
       const { out, result } = await elboOf(batch, eps, 'train');
       if (!Number.isFinite(result.elbo)) {
-        return { state, encoder, stop: 'diverged', message: `the ELBO became ${result.elbo} at epoch ${epoch} (${result.failedRows} of ${batch.length * options.samples} trajectories failed); the outputs hold the last finite state` };
+        return { state, encoder, stop: 'diverged', message: `the ELBO became ${result.elbo} at epoch ${epoch} (${result.failedRows} of ${batch.length * draws} trajectories failed); the outputs hold the last finite state` };
       }
       elboSum += result.elbo;
       failedRows += result.failedRows;
-      // Minimize −ELBO / N: seed the encoder's output with −∂ELBO/∂(μ, log σ) / N.
+      // Minimize −ELBO / N: seed the encoder's output with −∂ELBO/∂(μ, log σ, L's lower entries) / N.
       for (const p of params) p.zeroGrad();
       const seed = new Float64Array(out.size);
+      const width = 2 * neta + nl;
       for (let b = 0; b < batch.length; b++) {
         for (let k = 0; k < neta; k++) {
-          seed[b * 2 * neta + k] = -result.dMu[b * neta + k]! / N;
-          seed[b * 2 * neta + neta + k] = -result.dLogSigma[b * neta + k]! / N;
+          seed[b * width + k] = -result.dMu[b * neta + k]! / N;
+          seed[b * width + neta + k] = -result.dLogSigma[b * neta + k]! / N;
         }
+        for (let k = 0; k < nl; k++) seed[b * width + 2 * neta + k] = -result.dLower[b * nl + k]! / N;
       }
       backward(out, seed);
       const pg = population.ensureGrad();

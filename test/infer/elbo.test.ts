@@ -1,4 +1,9 @@
-/** The ELBO's gradients (population vector, μ, log σ) against central finite differences, on the f64 CPU back end. */
+/**
+ * The objectives' gradients (population vector, μ, log diag L, L's strict lower entries) against central finite
+ * differences, on the f64 CPU back end: the ELBO and the importance-weighted bound, each for the diagonal and the
+ * full-rank family. At fixed draws the IWAE's exact derivative is its ordinary ('reparameterized') gradient; the
+ * DReG encoder gradient equals it only in expectation (test/infer/linear-gaussian.test.ts).
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
@@ -7,6 +12,7 @@ import { packSubjects } from '../../runtime/engine/engine-data.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
+import { Random } from '../../runtime/simulate/random.js';
 
 async function setup(file: string, subjects: Parameters<typeof packSubjects>[0]) {
   const compiled = compile(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'));
@@ -32,11 +38,14 @@ async function checkGradients(s: Awaited<ReturnType<typeof setup>>, batch: ElboB
     down[n] = down[n]! - h;
     check(base.dPopulation[n]!, (await evaluateElbo(s.model, s.engine, s.layout, up, batch)).elbo, (await evaluateElbo(s.model, s.engine, s.layout, down, batch)).elbo);
   }
-  for (const key of ['mu', 'logSigma'] as const) {
-    const grad = key === 'mu' ? base.dMu : base.dLogSigma;
-    for (let n = 0; n < batch[key].length; n++) {
-      const up = Float64Array.from(batch[key]);
-      const down = Float64Array.from(batch[key]);
+  for (const key of ['mu', 'logSigma', 'lower'] as const) {
+    const values = batch[key];
+    if (!values) continue;
+    const grad = key === 'mu' ? base.dMu : key === 'logSigma' ? base.dLogSigma : base.dLower;
+    expect(grad).toHaveLength(values.length);
+    for (let n = 0; n < values.length; n++) {
+      const up = Float64Array.from(values);
+      const down = Float64Array.from(values);
       up[n] = up[n]! + h;
       down[n] = down[n]! - h;
       check(grad[n]!, (await evaluateElbo(s.model, s.engine, s.layout, population, { ...batch, [key]: up })).elbo, (await evaluateElbo(s.model, s.engine, s.layout, population, { ...batch, [key]: down })).elbo);
@@ -72,4 +81,65 @@ describe('ELBO gradients', () => {
     };
     await checkGradients(s, batch, population);
   });
+
+  it('theophylline, full-rank q: the closed-form KL and the data term through η = μ + Lε', async () => {
+    const s = await theophylline();
+    const batch: ElboBatch = {
+      subjects: [0], covariates: [Float64Array.from([79.6])], samples: 2,
+      mu: Float64Array.from([0.1, -0.05, 0.02]), logSigma: Float64Array.from([-1, -1.5, -2]), lower: Float64Array.from([0.15, -0.08, 0.05]),
+      eps: Float64Array.from([0.4, -0.6, 1.2, -0.9, 0.3, -0.1]),
+    };
+    await checkGradients(s, batch, initialVector(s.layout));
+    // With zero off-diagonal entries the full-rank objective is the diagonal one.
+    const diagonal = await evaluateElbo(s.model, s.engine, s.layout, initialVector(s.layout), { ...batch, lower: undefined });
+    const zero = await evaluateElbo(s.model, s.engine, s.layout, initialVector(s.layout), { ...batch, lower: new Float64Array(3) });
+    expect(zero.elbo).toBeCloseTo(diagonal.elbo, 12);
+    expect(Array.from(zero.dLogSigma)).toEqual(Array.from(diagonal.dLogSigma));
+  });
+
+  for (const family of ['diagonal', 'fullrank'] as const) {
+    it(`importance-weighted bound (K = 3, L = 2), ${family}: population and reparameterized encoder gradients`, async () => {
+      const s = await theophylline();
+      const random = new Random(5);
+      const batch: ElboBatch = {
+        subjects: [0], covariates: [Float64Array.from([79.6])], samples: 2, iwSamples: 3, encoderGradient: 'reparameterized',
+        mu: Float64Array.from([0.1, -0.05, 0.02]), logSigma: Float64Array.from([-1, -1.5, -2]),
+        ...(family === 'fullrank' ? { lower: Float64Array.from([0.15, -0.08, 0.05]) } : {}),
+        eps: Float64Array.from({ length: 2 * 3 * 3 }, () => random.normal()),
+      };
+      await checkGradients(s, batch, initialVector(s.layout).map((v, i) => v + 0.05 * Math.sin(i + 1)));
+      // DReG changes only the encoder's gradient, not the bound or its population gradient.
+      const dreg = await evaluateElbo(s.model, s.engine, s.layout, initialVector(s.layout), { ...batch, encoderGradient: 'dreg' });
+      const reparam = await evaluateElbo(s.model, s.engine, s.layout, initialVector(s.layout), batch);
+      expect(dreg.elbo).toBe(reparam.elbo);
+      expect(Array.from(dreg.dPopulation)).toEqual(Array.from(reparam.dPopulation));
+      expect(Array.from(dreg.dMu)).not.toEqual(Array.from(reparam.dMu));
+    });
+  }
+
+  it('pk, importance-weighted bound with K = 4: a one-effect model (no lower entries)', async () => {
+    const s = await pk();
+    const random = new Random(9);
+    const batch: ElboBatch = {
+      subjects: [0, 1], covariates: [new Float64Array(0), new Float64Array(0)], samples: 1, iwSamples: 4, encoderGradient: 'reparameterized',
+      mu: Float64Array.from([0.2, -0.3]), logSigma: Float64Array.from([-1.2, -0.8]), lower: new Float64Array(0),
+      eps: Float64Array.from({ length: 2 * 4 }, () => random.normal()),
+    };
+    await checkGradients(s, batch, initialVector(s.layout).map((v) => v + 0.1));
+  });
 });
+
+async function theophylline() {
+  const times = [0.25, 1, 2, 5, 9, 24];
+  return setup('theophylline/theophylline.nlm', [
+    { obsTimes: times, obsValues: [2.8, 7.5, 8.1, 6.4, 4.9, 1.2], obsOutputs: times.map(() => 0), doses: [{ time: 0, amount: 320, input: 0, rate: 0 }], covariates: [79.6] },
+  ]);
+}
+
+async function pk() {
+  const times = [0, 0.2, 0.7, 2.5, 5, 10];
+  return setup('pk/pk.nlm', [
+    { obsTimes: times, obsValues: [2.1, 2.6, 3.0, 1.6, 0.5, 0.1], obsOutputs: times.map(() => 0), doses: [], covariates: [] },
+    { obsTimes: times, obsValues: [1.9, 2.8, 3.2, 1.8, 0.4, 0.0], obsOutputs: times.map(() => 0), doses: [], covariates: [] },
+  ]);
+}

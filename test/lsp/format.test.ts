@@ -3,7 +3,7 @@
  * every token and comment, that it is idempotent, and the `nlmc fmt` command.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -102,9 +102,8 @@ describe('on the example models', () => {
     expect(tokens(once)).toEqual(tokens(text));
   });
 
-  it('leaves the examples that already follow the layout unchanged', () => {
-    expect(formatModel(read('pk/pk.nlm'))).toMatchObject({ ok: true, changed: false });
-    expect(formatModel(read('tgfb/tgfb.nlm'))).toMatchObject({ ok: true, changed: false });
+  it.each(examples)('%s follows the layout: formatting leaves it unchanged', (e) => {
+    expect(formatModel(read(e))).toMatchObject({ ok: true, changed: false });
   });
 
   it.each(examples)('%s: any change of spacing within lines formats back to the same text', (e) => {
@@ -182,5 +181,13 @@ describe('nlmc fmt', () => {
     expect(r.stderr).toContain(`nlmc fmt: ${bad} not formatted: the model has syntax errors; fix them first`);
     expect(readFileSync(bad, 'utf8')).toBe('model m\nparameters { a = }\n');
     expect(nlmc(join(dir, 'none.nlm')).code).toBe(2);
+  });
+
+  it('passes `nlmc fmt --check examples/*/*.nlm`: an example opened in an editor that formats on save stays as it is', () => {
+    const files = readdirSync(join(root, 'examples'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(join(root, 'examples', d.name)).filter((f) => f.endsWith('.nlm')).map((f) => `examples/${d.name}/${f}`));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect(nlmc('--check', ...files)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 });

@@ -8,10 +8,11 @@
  * always see the current text: they analyse it themselves if the timer has not fired yet.
  */
 import {
-  CodeActionKind, CodeLensRefreshRequest, ProposedFeatures, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
-  type CodeActionParams, type Connection, type InitializeResult, type ReferenceParams, type RenameParams, type TextDocumentPositionParams,
+  CodeActionKind, CodeLensRefreshRequest, CompletionTriggerKind, ProposedFeatures, StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
+  type CodeActionParams, type CompletionParams, type Connection, type InitializeResult, type ReferenceParams, type RenameParams, type TextDocumentPositionParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { triggerCharacters } from './providers/completion.js';
 import { legend } from './providers/semantic-tokens.js';
 import { LanguageService } from './service.js';
 
@@ -25,7 +26,7 @@ export interface ServerOptions {
 export const capabilities: InitializeResult['capabilities'] = {
   textDocumentSync: TextDocumentSyncKind.Incremental,
   hoverProvider: true,
-  completionProvider: { resolveProvider: false },
+  completionProvider: { resolveProvider: false, triggerCharacters },
   definitionProvider: true,
   referencesProvider: true,
   renameProvider: { prepareProvider: true },
@@ -110,7 +111,8 @@ export function startServer(options: ServerOptions): Connection {
   });
 
   connection.onHover(withDocument('hover', null, (doc, p: TextDocumentPositionParams) => service.hover(doc, p.position)));
-  connection.onCompletion(withDocument('completion', [], (doc, p: TextDocumentPositionParams) => service.completion(doc, p.position)));
+  connection.onCompletion(withDocument('completion', [], (doc, p: CompletionParams) =>
+    service.completion(doc, p.position, p.context?.triggerKind === CompletionTriggerKind.TriggerCharacter ? p.context.triggerCharacter : undefined)));
   connection.onDefinition(withDocument('definition', null, (doc, p: TextDocumentPositionParams) => service.definition(doc, p.position)));
   connection.onReferences(withDocument('references', [], (doc, p: ReferenceParams) => service.references(doc, p.position, p.context.includeDeclaration)));
   connection.onPrepareRename(withDocument('prepare rename', null, (doc, p: TextDocumentPositionParams) => service.prepareRename(doc, p.position)));

@@ -52,8 +52,9 @@ export class LanguageService {
     return hover(this.analysis(document), document.offsetAt(position), this.fit(document));
   }
 
-  completion(document: TextDocument, position: Position): CompletionItem[] {
-    return completion(this.analysis(document), document.offsetAt(position));
+  /** `trigger`: the typed character that asked for completion, when it was one (CompletionTriggerKind.TriggerCharacter). */
+  completion(document: TextDocument, position: Position, trigger?: string): CompletionItem[] {
+    return completion(this.analysis(document), document.offsetAt(position), trigger);
   }
 
   definition(document: TextDocument, position: Position): Location | null {

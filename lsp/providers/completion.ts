@@ -1,7 +1,12 @@
 /**
  * Completion: the words that fit where the cursor is — block names at the top level, the names in scope of the block
- * (with their kinds), built-in functions with their signatures, the block's modifier words and keywords, and only the
- * states after `d/dt` (those still without an equation first).
+ * (with their kinds), built-in functions with their signatures, the block's modifier words and keywords, only the
+ * states after `d/dt` (those still without an equation first), `normal` after `~`, the error models and error
+ * parameters after `sd =`.
+ *
+ * Typed characters that ask for completion (`triggerCharacters`): ' ' answers only where the next word is one of a few
+ * (after `d/dt`, `~` and `sd =`), so typing a space elsewhere pops nothing up; '/' completes `d/` to `d/dt` in the ode
+ * block and otherwise offers what can follow an operator, as do '(' and ','.
  */
 import { CompletionItemKind, type CompletionItem } from 'vscode-languageserver';
 import type { IToken } from 'chevrotain';
@@ -9,6 +14,10 @@ import type { SymbolKind } from '../../compiler/check/checked-model.js';
 import { blockKeywords } from '../../grammar/parser.js';
 import { builtins, macros, namedConstants, specialForms } from '../../stdlib/builtins.js';
 import type { Analysis } from '../analysis.js';
+import { errorModels, observationDistribution } from '../language-words.js';
+
+/** The characters that make an editor ask for completion as they are typed. */
+export const triggerCharacters = [' ', '(', '/', ','];
 
 const expressionKeywords = ['if', 'then', 'else', 'and', 'or', 'not', 'piecewise', 'otherwise', 'sum', 'in'];
 
@@ -48,6 +57,10 @@ interface Context {
   /** The block the cursor is in (its keyword), or undefined at the top level. */
   readonly block: string | undefined;
   readonly afterDdt: boolean;
+  /** After `~`: the distribution comes next. */
+  readonly afterTilde: boolean;
+  /** After `sd =`: the error model comes next. */
+  readonly afterSd: boolean;
   readonly hasModel: boolean;
   readonly inert: boolean;
 }
@@ -57,11 +70,14 @@ function context(tokens: readonly IToken[], offset: number, wordStart: number): 
   let depth = 0;
   let block: string | undefined;
   let previous: IToken | undefined;
+  let beforePrevious: IToken | undefined;
   let hasModel = false;
   for (const t of tokens) {
     const end = (t.endOffset ?? t.startOffset) + 1;
     const type = t.tokenType.name;
-    if (t.startOffset < offset && offset < end + (type === 'Comment' ? 1 : 0) && (type === 'Comment' || type === 'StringLiteral')) return { block, afterDdt: false, hasModel, inert: true };
+    if (t.startOffset < offset && offset < end + (type === 'Comment' ? 1 : 0) && (type === 'Comment' || type === 'StringLiteral')) {
+      return { block, afterDdt: false, afterTilde: false, afterSd: false, hasModel, inert: true };
+    }
     if (end > wordStart) break;
     if (type === 'Comment') continue;
     if (type === 'Kw_model') hasModel = true;
@@ -72,16 +88,26 @@ function context(tokens: readonly IToken[], offset: number, wordStart: number): 
       depth = Math.max(0, depth - 1);
       if (depth === 0) block = undefined;
     }
+    beforePrevious = previous;
     previous = t;
   }
-  return { block: depth > 0 ? block : undefined, afterDdt: previous?.tokenType.name === 'DDt', hasModel, inert: false };
+  return {
+    block: depth > 0 ? block : undefined, afterDdt: previous?.tokenType.name === 'DDt', afterTilde: previous?.tokenType.name === 'Tilde',
+    afterSd: previous?.tokenType.name === 'Equals' && beforePrevious?.image === 'sd', hasModel, inert: false,
+  };
 }
 
-export function completion(analysis: Analysis, offset: number): CompletionItem[] {
+/** `trigger`: the character whose typing asked for completion (absent when the user asked). */
+export function completion(analysis: Analysis, offset: number, trigger?: string): CompletionItem[] {
   const text = analysis.text;
   const prefix = /[A-Za-z_][A-Za-z0-9_]*$/.exec(text.slice(Math.max(0, offset - 200), offset))?.[0] ?? '';
   const ctx = context(analysis.result.tokens, offset, offset - prefix.length);
   if (ctx.inert) return [];
+  if (trigger !== undefined && ctx.block === undefined) return [];
+  if (trigger === ' ' && !ctx.afterDdt && !(ctx.block === 'observe' && (ctx.afterTilde || ctx.afterSd))) return [];
+  if (trigger === '/' && ctx.block === 'ode' && /(^|[\s{;])d\/$/.test(text.slice(Math.max(0, offset - 3), offset))) {
+    return [{ label: 'dt', kind: CompletionItemKind.Keyword, detail: "d/dt X = ...: a state's derivative", sortText: '0dt' }];
+  }
   const checked = analysis.result.checked;
   const symbols = checked ? [...checked.symbols.values()] : [];
   const items: CompletionItem[] = [];
@@ -92,6 +118,16 @@ export function completion(analysis: Analysis, offset: number): CompletionItem[]
     return symbols
       .filter((s) => s.kind === 'state')
       .map((s) => ({ label: s.name, kind: CompletionItemKind.Variable, detail: 'state', sortText: `${withEquation.has(s.name) ? 1 : 0}${s.name}`, ...(s.doc ? { documentation: s.doc } : {}) }));
+  }
+  if (ctx.block === 'observe' && ctx.afterTilde) {
+    return [{ label: 'normal', kind: CompletionItemKind.Keyword, detail: observationDistribution.signature, documentation: { kind: 'markdown', value: observationDistribution.doc } }];
+  }
+  if (ctx.block === 'observe' && ctx.afterSd) {
+    const models: CompletionItem[] = [...errorModels].map(([name, w]) => ({
+      label: name, kind: CompletionItemKind.Function, detail: w.signature, documentation: { kind: 'markdown', value: w.doc }, sortText: `1${name}`,
+    }));
+    const parameters = symbols.filter((s) => s.kind === 'errorParameter').map((s) => ({ label: s.name, kind: itemKind[s.kind], detail: kindLabel[s.kind], sortText: `0${s.name}`, ...(s.doc ? { documentation: s.doc } : {}) }));
+    return [...parameters, ...models];
   }
   if (ctx.block === undefined) {
     if (!ctx.hasModel) items.push(keyword('model', '0'));

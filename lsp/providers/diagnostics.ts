@@ -1,8 +1,12 @@
-/** The compiler's diagnostics as protocol diagnostics; a suggested fix travels in `data` for the code action. */
+/**
+ * The compiler's diagnostics as protocol diagnostics; a suggested fix travels in `data` for the code action. An unknown
+ * function (E203) that the compiler has no guess for gets one from lsp/function-suggestion.ts (`logten` → `log10`).
+ */
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Analysis } from '../analysis.js';
-import { toLspRange } from '../convert.js';
+import { textOf, toLspRange } from '../convert.js';
+import { equivalentFunction } from '../function-suggestion.js';
 
 const severity = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
 
@@ -13,8 +17,17 @@ export interface FixData {
   readonly fix: { readonly title: string; readonly newText: string; readonly range: ReturnType<typeof toLspRange> };
 }
 
-export function toLspDiagnostic(analysis: Analysis, d: Diagnostic): LspDiagnostic {
+/** E203 "unknown function 'logten'" without a guess: the equivalent built-in as the guess and the fix. */
+function withFunctionGuess(analysis: Analysis, d: Diagnostic): Diagnostic {
+  if (d.code !== 'E203' || d.fix || !d.message.startsWith('unknown function ') || d.message.includes('did you mean')) return d;
+  const guess = equivalentFunction(textOf(analysis.document, d.range));
+  if (!guess) return d;
+  return { ...d, message: `${d.message}; did you mean '${guess}'?`, fix: { title: `Change to '${guess}'`, newText: guess, range: d.range } };
+}
+
+export function toLspDiagnostic(analysis: Analysis, compiled: Diagnostic): LspDiagnostic {
   const doc = analysis.document;
+  const d = withFunctionGuess(analysis, compiled);
   return {
     range: toLspRange(doc, d.range),
     severity: severity[d.severity],

@@ -1,19 +1,24 @@
 /**
  * Hover: what a name is — a parameter's initial value, distribution, ω, bounds, unit and doc comment, and its estimate
- * when the model has been fitted; a built-in's signature and doc.
+ * when the model has been fitted; a built-in's signature and doc; what the language's own words mean (distributions,
+ * error models, `if`, `piecewise`, `sum`: lsp/language-words.ts).
  */
-import type { Hover } from 'vscode-languageserver';
+import type { Hover, Range as LspRange } from 'vscode-languageserver';
 import type { CheckedModel, SymbolInfo, Transform } from '../../compiler/check/checked-model.js';
 import { builtins, macros, namedConstants, specialForms } from '../../stdlib/builtins.js';
 import type { Analysis } from '../analysis.js';
-import { textOf, toLspRange } from '../convert.js';
+import { textOf, toLspRange, touches } from '../convert.js';
 import { declarationStatement } from '../declarations.js';
 import { formatDate, formatNumber, isStale, type FitEstimate, type FitSummary } from '../fit-results.js';
+import { errorModels, expressionKeywords, observationDistribution, parameterDistributions, type WordDoc } from '../language-words.js';
 import { symbolAt } from '../symbol-at.js';
 
 export function hover(analysis: Analysis, offset: number, fit: FitSummary | undefined): Hover | null {
   const hit = symbolAt(analysis, offset);
-  if (!hit) return null;
+  if (!hit) {
+    const word = languageWordAt(analysis, offset);
+    return word ? { contents: { kind: 'markdown', value: word.value }, range: word.range } : null;
+  }
   const range = toLspRange(analysis.document, hit.range);
   let value: string;
   if (hit.kind === 'function') {
@@ -28,6 +33,54 @@ export function hover(analysis: Analysis, offset: number, fit: FitSummary | unde
 }
 
 const code = (text: string): string => `\`\`\`nlm\n${text}\n\`\`\``;
+
+const wordText = (w: WordDoc, detail?: string): string => [code(w.signature), `**${w.kind}**`, w.doc, ...(detail ? ['---', detail] : [])].join('\n\n');
+
+/**
+ * The language's own word at the offset: a parameter's distribution, the observation distribution, an error model,
+ * or a keyword of `if`, `piecewise` and `sum`; with what it means for the declaration it is in.
+ */
+function languageWordAt(analysis: Analysis, offset: number): { value: string; range: LspRange } | undefined {
+  const { ast, checked, tokens } = analysis.result;
+  const doc = analysis.document;
+  const lsp = (range: { start: { offset: number }; end: { offset: number } }): LspRange => ({ start: doc.positionAt(range.start.offset), end: doc.positionAt(range.end.offset) });
+  for (const p of ast.parameters) {
+    for (const m of p.modifiers) {
+      if (m.kind !== 'word' || !touches(m.wordRange, offset)) continue;
+      const word = parameterDistributions.get(m.word);
+      if (!word) return undefined;
+      const checkedParameter = checked?.parameters.find((x) => x.name === p.name);
+      return { value: wordText(word, checkedParameter ? distributionDetail(checkedParameter) : undefined), range: lsp(m.wordRange) };
+    }
+  }
+  for (const o of ast.observations) {
+    if (touches(o.distributionRange, offset)) return o.distribution === 'normal' ? { value: wordText(observationDistribution), range: lsp(o.distributionRange) } : undefined;
+    const sd = o.args.find((a) => a.name === 'sd')?.value;
+    if (sd?.kind === 'call' && touches(sd.calleeRange, offset)) {
+      const word = errorModels.get(sd.callee);
+      return word ? { value: wordText(word, `\`${o.name}\`: \`sd = ${oneLine(textOf(doc, sd.range))}\``), range: lsp(sd.calleeRange) } : undefined;
+    }
+  }
+  for (const t of tokens) {
+    if (t.startOffset > offset) break;
+    const end = (t.endOffset ?? t.startOffset) + 1;
+    const word = expressionKeywords.get(t.tokenType.name);
+    if (word && offset <= end) return { value: wordText(word), range: { start: doc.positionAt(t.startOffset), end: doc.positionAt(end) } };
+  }
+  return undefined;
+}
+
+/** `theta1` starts at 0.5 (φ = log 0.5 = −0.693), ω = 0.5: what the distribution means for this parameter. */
+function distributionDetail(p: CheckedModel['parameters'][number]): string {
+  const t = p.transform;
+  const phi = t.kind === 'normal' ? undefined
+    : t.kind === 'lognormal' ? `log ${p.initial} = ${formatNumber(Math.log(p.initial))}`
+    : t.kind === 'logitnormal' ? `logit((${p.initial} − ${t.lower})/(${t.upper} − ${t.lower})) = ${formatNumber(Math.log((p.initial - t.lower) / (t.upper - p.initial)))}`
+    : undefined;
+  const start = `\`${p.name}\` starts at ${p.initial}${phi ? ` (φ = ${phi})` : ''}${p.fixed ? ', fixed' : ''}`;
+  const omega = p.omega ? `ω = ${p.omega.initial}${p.omega.fixed ? ' (fixed)' : ''}: varies between subjects` : 'no ω: the same for every subject';
+  return `${start}; ${omega}.`;
+}
 
 function transformText(t: Transform): string {
   switch (t.kind) {

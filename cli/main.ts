@@ -30,6 +30,11 @@ const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string)
 await yargs(hideBin(process.argv))
   .scriptName('nlmc')
   .usage('$0 <command> [options]')
+  .option('verbose', { type: 'boolean', default: false, global: true, describe: 'also show the GPU driver’s own messages (Dawn, Vulkan), which are hidden otherwise' })
+  .middleware((argv) => {
+    // Read where the WebGPU device is made (runtime/engine/webgpu/device.ts), also by the fits `nlmc study` starts.
+    if (argv.verbose) process.env['NLMC_VERBOSE'] = '1';
+  })
   .command(
     'build <model>',
     'Parse, check and differentiate a model; write its IR, WGSL and TS',

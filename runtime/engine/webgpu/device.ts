@@ -15,7 +15,17 @@
  * - A device is the caller's to destroy: Dawn keeps the Node process alive while one exists.
  * - Dawn's WebGPU globals (`GPUBufferUsage`, `GPUMapMode`, ...) are installed on `globalThis` where missing, so
  *   code written for the browser API works unchanged.
+ * - Dawn and the Vulkan loader print their own warnings from native code, straight to file descriptor 2 (on
+ *   lavapipe: "maxDynamicUniformBuffersPerPipelineLayout artificially reduced ..."; without a driver: "vkCreateInstance
+ *   failed ... at CheckVkSuccessImpl (/home/runner/work/.../VulkanError.cpp:106)"). They are not the user's business:
+ *   while the instance, adapter and device are made, fd 2 points at a temporary file (see `withNativeStderr`), and
+ *   what they wrote is dropped. The caller's one line says what runs; `nlmc --verbose` (NLMC_VERBOSE=1) lets Dawn
+ *   write to the terminal as it likes.
  */
+
+import { closeSync, constants, fstatSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** What the process needs to report when no GPU can be had; the CLI prints it and uses the CPU back end. */
 export const NO_ADAPTER_REASON =
@@ -52,11 +62,73 @@ function describeAdapter(info: GPUAdapterInfo): string {
   return detail ? `${name} (${detail})` : name;
 }
 
+/** True when Dawn's own messages should reach the terminal: `nlmc --verbose`, or NLMC_VERBOSE=1. */
+export function verboseGpu(): boolean {
+  return process.env.NLMC_VERBOSE === '1';
+}
+
+/**
+ * Runs `body` with file descriptor 2 pointing at a temporary file and returns what native code wrote there (Node
+ * cannot dup2, but POSIX gives a newly opened file the lowest free descriptor: close 2, open the file, it is 2;
+ * afterwards close 2 and reopen the original through /proc/self/fd, again as 2). `captured` is undefined when fd 2 was
+ * left alone: --verbose, Windows, fd 2 a regular file (a second open file description would write at its own offset
+ * over what shares the first, as in `>log 2>&1`) or one that cannot be reopened (a socket).
+ *
+ * Node's own stderr is unaffected on a terminal (libuv writes through a descriptor of its own); on a pipe, what
+ * JavaScript writes to stderr during `body` lands in the file too, so nothing else should print meanwhile.
+ */
+async function withNativeStderr<T>(body: () => Promise<T>): Promise<{ value: T; captured?: string }> {
+  const self = process.platform === 'linux' ? '/proc/self/fd' : '/dev/fd';
+  let saved: number | undefined;
+  if (!verboseGpu() && process.platform !== 'win32') {
+    try {
+      if (!fstatSync(2).isFile()) saved = openSync(`${self}/2`, constants.O_WRONLY | (constants.O_NOCTTY ?? 0));
+    } catch {
+      saved = undefined;
+    }
+  }
+  if (saved === undefined) return { value: await body() };
+  const file = join(tmpdir(), `nlmc-dawn-${process.pid}-${Date.now()}.log`);
+  const restore = (): void => {
+    closeSync(2);
+    const fd = openSync(`${self}/${saved}`, constants.O_WRONLY | (constants.O_NOCTTY ?? 0));
+    if (fd !== 2) closeSync(fd); // another thread took 2 in between: nothing better to do than leave it
+    closeSync(saved!);
+  };
+  closeSync(2);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  } catch {
+    restore();
+    return { value: await body() };
+  }
+  if (fd !== 2) {
+    closeSync(fd);
+    restore();
+    unlinkSync(file);
+    return { value: await body() };
+  }
+  try {
+    return { value: await body(), captured: readFileSync(file, 'utf8') };
+  } finally {
+    restore();
+    unlinkSync(file);
+  }
+}
+
 /**
  * A device from the default back end (Vulkan on Linux), or the reason there is none. Never throws for a missing
- * GPU or driver: the caller decides between failing and falling back to the CPU.
+ * GPU or driver: the caller decides between failing and falling back to the CPU. Dawn's own messages are kept off
+ * the terminal unless `verboseGpu()` (see the invariants above).
  */
 export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuAcquisition> {
+  const { value, captured } = await withNativeStderr(() => acquire(options));
+  if ('unavailable' in value && captured?.trim()) return { unavailable: `${value.unavailable}; nlmc --verbose shows the driver's messages` };
+  return value;
+}
+
+async function acquire(options: AcquireOptions): Promise<GpuAcquisition> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   let webgpu: WebGpuModule;
   try {

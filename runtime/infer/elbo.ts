@@ -1,15 +1,19 @@
 /**
  * The training objective for a batch of subjects and its gradients, given each subject's variational parameters
- * from the encoder. The posterior family is Gaussian, q(η_i | Y_i) = N(μ_i, L_i L_iᵀ), with L_i lower triangular:
- * its diagonal is exp(ℓ_i) (the batch's `logSigma`) and its strict lower entries are `lower` (absent or zero: the
- * mean-field family of seed 001, L = diag σ). Draws are reparameterized, η = μ + L ε.
+ * from the encoder. The posterior family is Gaussian, q(η_i | Y_i) = N(μ_i, L_i L_iᵀ), with the Cholesky factor
+ * L_i = diag(σ_i) (I + U_i): its diagonal is σ_i = exp(ℓ_i) (the batch's `logSigma`) and its strict lower entries
+ * are L_rj = σ_r u_rj, with u the batch's `lower` (absent or zero: the mean-field family of seed 001, L = diag σ).
+ * Draws are reparameterized, η = μ + L ε. The off-diagonal is scaled by its row's σ so that its gradient, like
+ * log σ's, does not grow as 1/σ: with the raw entries as outputs, the DReG gradient (below) of a full-rank fit of
+ * theophylline drove σ_V to 1e-3 and the gradient norm to 1e6 within 30 epochs and diverged; scaled, it trains.
  *
  * Two objectives share everything up to the combination of the rows (one row per subject × draw; the data term
  * log p(Y_i | θ_i(φ, η, c_i)) and its gradients come from the engine's fused likelihood, chained through
  * θ_i = g(φ, η, c) with the emitted ∂p/∂φ and ∂p/∂η):
  *
  *   ELBO (iwSamples = 1; seed 001 eqs 5–6): (1/L) Σ_l log p(Y_i | η_il) − KL(N(μ_i, L_i L_iᵀ) ‖ N(0, Ω)), with
- *     KL = Σ_r [log ω_r − ℓ_ir + (Σ_{j≤r} L_irj² + μ_ir²) / (2 ω_r²) − ½]        (closed form, Ω = diag ω²);
+ *     KL = Σ_r [log ω_r − ℓ_ir + (Σ_{j≤r} L_irj² + μ_ir²) / (2 ω_r²) − ½]        (closed form, Ω = diag ω²;
+ *     Σ_{j≤r} L_rj² = σ_r² (1 + Σ_j u_rj²) is q's marginal variance of η_r);
  *
  *   IWAE (iwSamples = K > 1; Burda et al. 2016): (1/L) Σ_l log (1/K) Σ_k w_ilk,
  *     log w = log p(Y_i | η) + log N(η; 0, Ω) − log q(η | Y_i),
@@ -29,15 +33,16 @@ import { unpack, type PopulationLayout } from './population.js';
 /** q's covariance: diagonal (mean field) or a full Cholesky factor. */
 export type PosteriorFamily = 'diagonal' | 'fullrank';
 
-/** Strict lower entries of an n × n factor, row-major: (1,0), (2,0), (2,1), (3,0), … */
+/** Strict lower entries of an n × n factor, row-major: (1,0), (2,0), (2,1), (3,0), … (index r(r−1)/2 + j). */
 export const lowerCount = (n: number): number => (n * (n - 1)) / 2;
 
-/** Row-major n × n lower-triangular L from log diag[offset…] and strict lower entries lower[lowerOffset…]. */
+/** Row-major n × n lower-triangular L = diag(σ)(I + U) from log σ = logDiag[offset…] and U's strict lower entries lower[lowerOffset…]. */
 export function choleskyFactor(logDiag: ArrayLike<number>, lower: ArrayLike<number> | undefined, n: number, offset = 0, lowerOffset = 0): Float64Array {
   const L = new Float64Array(n * n);
   for (let k = 0; k < n; k++) {
-    L[k * n + k] = Math.exp(logDiag[offset + k]!);
-    if (lower) for (let j = 0; j < k; j++) L[k * n + j] = lower[lowerOffset + (k * (k - 1)) / 2 + j]!;
+    const d = Math.exp(logDiag[offset + k]!);
+    L[k * n + k] = d;
+    if (lower) for (let j = 0; j < k; j++) L[k * n + j] = d * lower[lowerOffset + (k * (k - 1)) / 2 + j]!;
   }
   return L;
 }
@@ -50,7 +55,7 @@ export interface ElboBatch {
   /** μ and log diag L per subject: batch × neta each (log σ for the diagonal family). */
   readonly mu: Float64Array;
   readonly logSigma: Float64Array;
-  /** Strict lower entries of L: batch × neta(neta−1)/2; absent: the diagonal family. */
+  /** u_rj = L_rj / σ_r, the strict lower entries of L over their row's diagonal: batch × neta(neta−1)/2; absent: the diagonal family. */
   readonly lower?: Float64Array;
   /** Standard-normal draws: batch × samples × iwSamples × neta. */
   readonly eps: Float64Array;
@@ -70,7 +75,7 @@ export interface ElboResult {
   readonly kl: number;
   /** ∂/∂(population vector). */
   readonly dPopulation: Float64Array;
-  /** ∂/∂μ, ∂/∂log diag L: batch × neta; ∂/∂(strict lower of L): batch × neta(neta−1)/2. */
+  /** ∂/∂μ, ∂/∂log σ: batch × neta; ∂/∂u (the scaled strict lower entries): batch × neta(neta−1)/2. */
   readonly dMu: Float64Array;
   readonly dLogSigma: Float64Array;
   readonly dLower: Float64Array;
@@ -149,14 +154,16 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
     for (let k = 0; k < np; k++) dPhi[k] = dPhi[k]! + weight * gPhi[r * np + k]!;
     for (let q = 0; q < ne; q++) dError[q] = dError[q]! + weight * gError[r * ne + q]!;
   };
-  /** Adds weight · gᵀ ∂η_r/∂(μ_i, ℓ_i, L_i) for η_r = μ_i + L_i ε_r. */
+  /** Adds weight · gᵀ ∂η_r/∂(μ_i, ℓ_i, u_i) for η_rk = μ_ik + σ_ik (ε_rk + Σ_{j<k} u_ikj ε_rj). */
   const addEta = (i: number, r: number, g: ArrayLike<number>, weight: number): void => {
     const L = factors[i]!;
     for (let k = 0; k < neta; k++) {
       const gk = weight * g[k]!;
       dMu[i * neta + k] = dMu[i * neta + k]! + gk;
-      dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! + gk * L[k * neta + k]! * batch.eps[r * neta + k]!;
-      for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * batch.eps[r * neta + j]!;
+      let row = 0;
+      for (let j = 0; j <= k; j++) row += L[k * neta + j]! * batch.eps[r * neta + j]!;
+      dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! + gk * row;
+      for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * L[k * neta + k]! * batch.eps[r * neta + j]!;
     }
   };
 
@@ -232,7 +239,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         // ∂ log w/∂η with q's parameters held fixed: data + prior − (∂ log q/∂η = −L⁻ᵀ ε).
         for (let q = 0; q < neta; q++) g[q] = gEta[r * neta + q]! - etas[r * neta + q]! / omega[q]! ** 2;
         if (batch.encoderGradient === 'reparameterized') {
-          // The bound's total derivative: log q(μ + Lε) = const − Σ ℓ − |ε|²/2, so only −Σ ℓ depends on (μ, ℓ, L).
+          // The bound's total derivative: log q(μ + Lε) = const − Σ ℓ − |ε|²/2, so only −Σ ℓ depends on (μ, ℓ, u).
           addEta(i, r, g, weight);
         } else {
           const x = new Float64Array(neta);
@@ -250,7 +257,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   }
 
   if (K === 1) {
-    // − KL's gradients: ∂KL/∂μ = μ/ω², ∂KL/∂ℓ = L_rr²/ω² − 1, ∂KL/∂L_rj = L_rj/ω², ∂KL/∂log ω = 1 − (Σ_j L_rj² + μ²)/ω².
+    // − KL's gradients: ∂KL/∂μ = μ/ω², ∂KL/∂ℓ_r = Σ_j L_rj²/ω² − 1, ∂KL/∂u_rj = σ_r L_rj/ω², ∂KL/∂log ω = 1 − (Σ_j L_rj² + μ²)/ω².
     objective -= kl;
     for (let i = 0; i < B; i++) {
       const L = factors[i]!;
@@ -260,8 +267,8 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         let rowSq = 0;
         for (let j = 0; j <= k; j++) rowSq += L[k * neta + j]! ** 2;
         dMu[i * neta + k] = dMu[i * neta + k]! - mu / w2;
-        dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - (L[k * neta + k]! ** 2 / w2 - 1);
-        for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! - L[k * neta + j]! / w2;
+        dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - (rowSq / w2 - 1);
+        for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! - L[k * neta + k]! * L[k * neta + j]! / w2;
         dLogOmega[k] = dLogOmega[k]! - (1 - (rowSq + mu * mu) / w2);
       }
     }

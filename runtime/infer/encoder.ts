@@ -1,8 +1,8 @@
 /**
  * The amortized encoder ψ: a subject's data Y_i → the parameters of q(b_i | Y_i) (seed 001 section 2.2,
  * supplementary 5; seed 000 for the transformer): (μ_i, log σ_i) of N(μ_i, diag σ_i²) for the diagonal family,
- * and for the full-rank family N(μ_i, L_i L_iᵀ) also the strict lower entries of the Cholesky factor L_i (its
- * diagonal is σ_i). Architectures:
+ * and for the full-rank family N(μ_i, L_i L_iᵀ) also the strict lower entries of the Cholesky factor
+ * L_i = diag(σ_i)(I + U_i), as u_rj = L_rj / σ_r (elbo.ts says why scaled). Architectures:
  *
  *   conv         regular designs: Conv1d(k=3) → GELU → masked attention pooling
  *   gru          irregular designs: GRU over (y, t, Δt) → last valid state
@@ -10,7 +10,7 @@
  *   transformer  Linear → transformer block (masked self-attention) → masked attention pooling
  *
  * then [pooled, static features] → Linear → GELU → Linear(2·neta [+ neta(neta−1)/2]). The last layer starts with
- * weights of sd 1e-3 (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2), L's off-diagonal 0: the fit starts
+ * weights of sd 1e-3 (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2), U = 0: the fit starts
  * near the prior mean with moderate spread rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample
  * absurd individual parameters.
  */
@@ -31,7 +31,7 @@ export interface EncoderConfig {
   readonly posterior?: PosteriorFamily;
 }
 
-/** Width of the encoder's output per subject: μ, log σ and, for the full-rank family, L's strict lower entries. */
+/** Width of the encoder's output per subject: μ, log σ and, for the full-rank family, U's strict lower entries. */
 export function encoderOutputs(randomEffects: number, posterior: PosteriorFamily | undefined): number {
   return 2 * randomEffects + (posterior === 'fullrank' ? lowerCount(randomEffects) : 0);
 }
@@ -77,7 +77,7 @@ export class Encoder extends Module {
     for (let k = 2 * R; k < bias.length; k++) bias[k] = 0;
   }
 
-  /** [B, encoderOutputs(neta)]: μ, log σ, then L's strict lower entries (full rank), for the subjects listed (indices into `inputs`). */
+  /** [B, encoderOutputs(neta)]: μ, log σ, then U's strict lower entries (full rank), for the subjects listed (indices into `inputs`). */
   forward(inputs: EncoderInputs, subjects: readonly number[]): Tensor {
     const B = subjects.length;
     const T = inputs.steps;

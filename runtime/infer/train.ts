@@ -164,7 +164,7 @@ export async function train(
       }
       elboSum += result.elbo;
       failedRows += result.failedRows;
-      // Minimize −ELBO / N: seed the encoder's output with −∂ELBO/∂(μ, log σ, L's lower entries) / N.
+      // Minimize −ELBO / N: seed the encoder's output with −∂ELBO/∂(μ, log σ, u) / N.
       for (const p of params) p.zeroGrad();
       const seed = new Float64Array(out.size);
       const width = 2 * neta + nl;

@@ -1,5 +1,5 @@
 /**
- * The objectives' gradients (population vector, μ, log diag L, L's strict lower entries) against central finite
+ * The objectives' gradients (population vector, μ, log σ = log diag L, the scaled strict lower entries u) against central finite
  * differences, on the f64 CPU back end: the ELBO and the importance-weighted bound, each for the diagonal and the
  * full-rank family. At fixed draws the IWAE's exact derivative is its ordinary ('reparameterized') gradient; the
  * DReG encoder gradient equals it only in expectation (test/infer/linear-gaussian.test.ts).

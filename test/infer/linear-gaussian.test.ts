@@ -65,12 +65,12 @@ const inv2 = (S: readonly number[]): number[] => {
 };
 const det2 = (S: readonly number[]): number => S[0]! * S[3]! - S[1]! * S[2]!;
 
-/** Variational parameters of q = N(m, LLᵀ) per subject, from 2 × 2 row-major factors. */
+/** Variational parameters of q = N(m, LLᵀ) per subject, from 2 × 2 row-major factors (u = L₁₀ / L₁₁). */
 function qOf(means: readonly number[][], factors: readonly number[][]): Pick<ElboBatch, 'mu' | 'logSigma' | 'lower'> {
   return {
     mu: Float64Array.from(means.flat()),
     logSigma: Float64Array.from(factors.flatMap((L) => [Math.log(L[0]!), Math.log(L[3]!)])),
-    lower: Float64Array.from(factors.map((L) => L[2]!)),
+    lower: Float64Array.from(factors.map((L) => L[2]! / L[3]!)),
   };
 }
 
@@ -188,7 +188,7 @@ describe('linear-Gaussian model: the posterior families and objectives against c
         for (let r = 0; r < 2; r++) expect(Math.abs(mu[i * 2 + r]! - e.posterior.mean[r]!)).toBeLessThan(1e-3 * Math.sqrt(S[3 * r]!));
         const l00 = Math.exp(logSigma[i * 2]!);
         const l11 = Math.exp(logSigma[i * 2 + 1]!);
-        const l10 = family === 'fullrank' ? lower[i]! : 0;
+        const l10 = family === 'fullrank' ? l11 * lower[i]! : 0;
         const fitted = [l00 * l00, l00 * l10, l00 * l10, l10 * l10 + l11 * l11];
         const target = family === 'fullrank' ? S : [1 / P[0]!, 0, 0, 1 / P[3]!];
         for (let j = 0; j < 4; j++) expect(Math.abs(fitted[j]! - target[j]!), `subject ${i} entry ${j}: ${fitted[j]} vs ${target[j]}`).toBeLessThan(1e-3 * Math.sqrt(target[0]! * target[3]!));

@@ -118,6 +118,7 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     posterior: previousFit ? fitObjective(previousFit).posterior : args.posterior ?? defaultTrainOptions.posterior,
     iwSamples: args.iwSamples ?? (previousFit ? fitObjective(previousFit).iwSamples : defaultTrainOptions.iwSamples),
   };
+  say(`q(η | Y): ${options.posterior === 'fullrank' ? 'full-rank' : 'diagonal'} Gaussian; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
   if (previousFit) {
     resume = {
       encoderConfig: previousFit.encoderConfig, encoder: previousFit.encoder, population: [...previousFit.population.values], epoch: previousFit.state.epoch,

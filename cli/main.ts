@@ -177,11 +177,15 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'study folder (default: model.nlm → model.study/)' })
         .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
         .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
-        .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' }),
+        .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' })
+        .option('start', {
+          choices: ['perturbed', 'truth'] as const, default: 'perturbed' as const,
+          describe: 'where each fit starts: perturbed — each estimated parameter 30 % from the truth (×1.3 or ×0.7), each ω and residual-error parameter ×1.5 or ÷1.5, directions drawn per replicate (rep-NNN/start.nlm) — or the truth (the model’s values)',
+        }),
     async (argv) => {
       const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : [])];
       process.exitCode = await runStudy(
-        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
     },

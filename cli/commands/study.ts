@@ -5,7 +5,12 @@
  * (J at a time, one per core by default), and the table — relative bias, RRMSE, empirical and mean estimated
  * variance, empirical and estimated coverage of 95 % intervals — is written for every estimated parameter.
  *
- * Layout: <out>/rep-001/{data.csv, data.truth.csv, fit/ (the run folder), fit.log}, <out>/study.{csv,md,json}.
+ * `--start perturbed` (the default): each fit starts away from the truth (runtime/uq/study.ts, PERTURBED_START:
+ * parameters 30 % off, ω and residual-error parameters ×/÷ 1.5, directions drawn from the replicate's generator after
+ * its data), from a copy of the model with those initial values, <out>/rep-001/start.nlm. `--start truth` fits the
+ * model itself, from the values that simulated the data: that shows only whether a fit stays at the truth.
+ *
+ * Layout: <out>/rep-001/{data.csv, data.truth.csv, start.nlm, fit/ (the run folder), fit.log}, <out>/study.{csv,md,json}.
  * A replicate whose fit finished earlier for the same model and data is reused, so an interrupted study resumes.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ModelAst } from '../../grammar/ast.js';
 import { compile } from '../../compiler/pipeline.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
@@ -27,7 +33,7 @@ import { Random } from '../../runtime/simulate/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';
-import { studyCsv, studyMarkdown, studyTable, type ReplicateRow } from '../../runtime/uq/study.js';
+import { PERTURBED_START, perturbedStart, studyCsv, studyMarkdown, studyTable, type ReplicateRow, type StartValue, type StudyStart } from '../../runtime/uq/study.js';
 
 export interface StudyArgs {
   readonly model: string;
@@ -40,6 +46,8 @@ export interface StudyArgs {
   readonly backend: BackendChoice;
   /** Passed to each fit. */
   readonly fitArgs?: readonly string[];
+  /** Where each fit starts (default: perturbed). */
+  readonly start?: StudyStart;
   readonly color: boolean;
 }
 
@@ -76,6 +84,52 @@ interface Replicate {
   readonly seed: number;
   readonly data: string;
   readonly dataText: string;
+  /** The model the fit reads: the study's own, or the copy with the perturbed start. */
+  readonly model: string;
+  readonly modelSource: string;
+  readonly start: readonly StartValue[];
+}
+
+/**
+ * The model's source with the start's initial values written in (parameters, ω, error parameters in `error { }` and
+ * inline in error models), or an error message when they cannot all be placed: the copy is compiled again and must
+ * read exactly these values.
+ */
+export function withStartValues(source: string, ast: ModelAst, start: readonly StartValue[]): { source: string } | { error: string } {
+  const wanted = new Map(start.map((v) => [`${v.kind}:${v.name}`, v.start]));
+  const edits: { from: number; to: number; text: string }[] = [];
+  const put = (key: string, range: { start: { offset: number }; end: { offset: number } }): void => {
+    const v = wanted.get(key);
+    if (v !== undefined) edits.push({ from: range.start.offset, to: range.end.offset, text: String(v) });
+  };
+  for (const p of ast.parameters) {
+    put(`parameter:${p.name}`, p.initialRange);
+    for (const m of p.modifiers) {
+      if (m.kind !== 'word') continue;
+      for (const a of m.args ?? []) if (a.name === 'omega' && a.value.kind === 'number') put(`omega:omega_${p.name}`, a.value.range);
+    }
+  }
+  for (const e of ast.errorParameters) put(`error:${e.name}`, e.initialRange);
+  for (const o of ast.observations) {
+    const sd = o.args.find((a) => a.name === 'sd')?.value;
+    if (sd?.kind === 'number') put(`error:${o.name}_sd`, sd.range);
+    if (sd?.kind === 'call') {
+      sd.args.forEach((a, i) => {
+        if (a.value.kind === 'number') put(`error:${a.name ?? `${o.name}_${i === 0 && sd.callee !== 'proportional' ? 'a' : 'b'}`}`, a.value.range);
+      });
+    }
+  }
+  let out = source;
+  for (const e of [...edits].sort((a, b) => b.from - a.from)) out = out.slice(0, e.from) + e.text + out.slice(e.to);
+  const again = compile(out, { emit: [] }).checked;
+  const read = new Map<string, number>();
+  for (const p of again?.parameters ?? []) {
+    read.set(`parameter:${p.name}`, p.initial);
+    if (p.omega) read.set(`omega:omega_${p.name}`, p.omega.initial);
+  }
+  for (const e of again?.errorParameters ?? []) read.set(`error:${e.name}`, e.initial);
+  const missed = [...wanted].filter(([k, v]) => read.get(k) !== v).map(([k]) => k.split(':')[1]);
+  return missed.length === 0 ? { source: out } : { error: `could not write the start values of ${missed.join(', ')} into a copy of the model; use --start truth` };
 }
 
 interface ReplicateOutcome {
@@ -141,6 +195,7 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
     return 1;
   }
   const design = parsed.design;
+  const startMode: StudyStart = args.start ?? 'perturbed';
   const model = await prepareModel(compiled);
   const values = modelValues(ir);
   const out = args.out ?? args.model.replace(/\.nlm$/, '') + '.study';
@@ -168,9 +223,22 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
     const dataText = simulatedCsv(ir, simulated);
     writeFileAtomic(join(dir, 'data.csv'), dataText);
     writeFileAtomic(join(dir, 'data.truth.csv'), truthCsv(ir, simulated));
-    replicates.push({ index: r, dir, seed, data: join(dir, 'data.csv'), dataText });
+    let replicateModel = { model: args.model, modelSource: source, start: [] as StartValue[] };
+    if (startMode === 'perturbed') {
+      // The directions come from the replicate's generator, after its data.
+      const startValues = perturbedStart(compiled.checked!, random);
+      const copy = withStartValues(source, compiled.ast, startValues);
+      if ('error' in copy) {
+        io.stderr(`nlmc study: ${copy.error}\n`);
+        return 1;
+      }
+      writeFileAtomic(join(dir, 'start.nlm'), copy.source);
+      replicateModel = { model: join(dir, 'start.nlm'), modelSource: copy.source, start: startValues };
+    }
+    replicates.push({ index: r, dir, seed, data: join(dir, 'data.csv'), dataText, ...replicateModel });
   }
-  io.stderr(`nlmc study: ${args.replicates} datasets simulated from ${designFile} at the model's values (seeds ${args.seed}…${args.seed + args.replicates - 1}); fitting ${Math.min(jobs, args.replicates)} at a time\n`);
+  const startText = startMode === 'perturbed' ? `start: perturbed (${PERTURBED_START})` : "start: the truth (the model's values)";
+  io.stderr(`nlmc study: ${args.replicates} datasets simulated from ${designFile} at the model's values (seeds ${args.seed}…${args.seed + args.replicates - 1}); ${startText}; fitting ${Math.min(jobs, args.replicates)} at a time\n`);
 
   // Fit them, `jobs` processes at a time.
   const started = performance.now();
@@ -182,8 +250,8 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
       const rep = replicates[next++]!;
       const fitDir = join(rep.dir, 'fit');
       const t0 = performance.now();
-      const reused = earlierFit(fitDir, source, rep.dataText);
-      const code = reused ? 0 : await run(['fit', args.model, '--data', rep.data, '--out', fitDir, '--seed', String(rep.seed), '--quiet', '--backend', args.backend, ...(args.fitArgs ?? [])], join(rep.dir, 'fit.log'));
+      const reused = earlierFit(fitDir, rep.modelSource, rep.dataText);
+      const code = reused ? 0 : await run(['fit', rep.model, '--data', rep.data, '--out', fitDir, '--seed', String(rep.seed), '--quiet', '--backend', args.backend, ...(args.fitArgs ?? [])], join(rep.dir, 'fit.log'));
       const seconds = (performance.now() - t0) / 1000;
       const estimates = readEstimates(fitDir);
       const ok = code === 0 && estimates?.complete === true;
@@ -213,11 +281,16 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
   const wall = (performance.now() - started) / 1000;
   const markdown = studyMarkdown(table);
   writeFileAtomic(join(out, 'study.csv'), studyCsv(table));
-  writeFileAtomic(join(out, 'study.md'), `# Simulation study: ${ir.name}\n\n${fitted.length} of ${replicates.length} replicates fitted (design ${designFile}, seeds ${args.seed}…${args.seed + args.replicates - 1}, ${jobs} at a time, ${wall.toFixed(0)} s).\n\n${markdown}`);
+  writeFileAtomic(join(out, 'study.md'), `# Simulation study: ${ir.name}\n\n${fitted.length} of ${replicates.length} replicates fitted (design ${designFile}, seeds ${args.seed}…${args.seed + args.replicates - 1}, ${jobs} at a time, ${wall.toFixed(0)} s).\n\nFits' ${startText}.\n\n${markdown}`);
+  const startOf = new Map(replicates.map((r) => [r.index, r.start]));
   writeFileAtomic(join(out, 'study.json'), `${JSON.stringify({
-    model: ir.name, design: designFile, seed: args.seed, replicates: replicates.length, fitted: fitted.length, jobs, seconds: wall, table,
-    runs: outcomes.map((o) => ({ replicate: o.index, ok: o.ok, reused: o.reused, seconds: o.seconds, minus2LL: o.minus2LL ?? null, ...(o.message ? { message: o.message } : {}), estimates: o.rows ?? null })),
+    model: ir.name, design: designFile, seed: args.seed, replicates: replicates.length, fitted: fitted.length, jobs, seconds: wall,
+    start: startMode, ...(startMode === 'perturbed' ? { startRule: PERTURBED_START } : {}), table,
+    runs: outcomes.map((o) => ({
+      replicate: o.index, ok: o.ok, reused: o.reused, seconds: o.seconds, minus2LL: o.minus2LL ?? null, ...(o.message ? { message: o.message } : {}),
+      start: Object.fromEntries((startOf.get(o.index) ?? []).map((v) => [v.name, v.start])), estimates: o.rows ?? null,
+    })),
   }, null, 2)}\n`);
-  io.stdout(`${markdown}\n${fitted.length} of ${replicates.length} replicates fitted in ${wall.toFixed(0)} s; wrote ${join(out, 'study.csv')}, ${join(out, 'study.md')}, ${join(out, 'study.json')}\n`);
+  io.stdout(`${markdown}\n${startText}\n${fitted.length} of ${replicates.length} replicates fitted in ${wall.toFixed(0)} s; wrote ${join(out, 'study.csv')}, ${join(out, 'study.md')}, ${join(out, 'study.json')}\n`);
   return 0;
 }

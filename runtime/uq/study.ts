@@ -9,8 +9,60 @@
  * the interval φ̂ ± 1.96 SE there); ω and residual-error parameters on the natural scale (SE by the delta method,
  * the interval the fit reports: the log-scale interval transformed back).
  */
+import type { CheckedModel } from '../../compiler/check/checked-model.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import { Z975, type EstimateRow } from '../report/estimates.js';
+import type { Random } from '../simulate/random.js';
+
+/**
+ * Where each replicate's fit starts (`nlmc study --start`): at the truth (the model's values, which simulated the
+ * data), or away from it, so the table says whether the fit finds the truth rather than whether it stays there.
+ */
+export type StudyStart = 'perturbed' | 'truth';
+
+/** The perturbed start in words (help text, study.md, study.json). */
+export const PERTURBED_START =
+  'each estimated parameter 30 % from the truth (×1.3 or ×0.7; ±0.3 for a normal parameter at 0; bounded ones kept within 1–99 % of their range), each estimated ω and residual-error parameter ×1.5 or ÷1.5, directions drawn per replicate';
+
+export interface StartValue {
+  /** `theta1`; `omega_theta1` for an ω; an error parameter's name. */
+  readonly name: string;
+  readonly kind: 'parameter' | 'omega' | 'error';
+  readonly truth: number;
+  readonly start: number;
+}
+
+/** A number as written in the model: four significant digits (what the fit then reads, exactly). */
+const rounded = (v: number): number => Number(v.toPrecision(4));
+
+/**
+ * The perturbed start of one replicate (PERTURBED_START): every value the fit estimates, moved by a fixed amount in a
+ * direction drawn from `random`. Fixed values stay; neural-network weights are not declared values, so they stay too.
+ */
+export function perturbedStart(checked: CheckedModel, random: Random): StartValue[] {
+  const direction = (): 1 | -1 => (random.uniform() < 0.5 ? -1 : 1);
+  const scaled = (v: number): number => rounded(v * 1.5 ** direction());
+  const out: StartValue[] = [];
+  for (const p of checked.parameters) {
+    if (!p.fixed) {
+      const d = direction();
+      const t = p.transform;
+      let start: number;
+      if (t.kind === 'normal') start = p.initial === 0 ? 0.3 * d : p.initial * (1 + 0.3 * d);
+      else if (t.kind === 'lognormal') start = p.initial * (1 + 0.3 * d);
+      else {
+        const margin = 0.01 * (t.upper - t.lower);
+        start = Math.min(t.upper - margin, Math.max(t.lower + margin, p.initial * (1 + 0.3 * d)));
+      }
+      out.push({ name: p.name, kind: 'parameter', truth: p.initial, start: rounded(start) });
+    }
+    if (p.omega && !p.omega.fixed) out.push({ name: `omega_${p.name}`, kind: 'omega', truth: p.omega.initial, start: scaled(p.omega.initial) });
+  }
+  for (const e of checked.errorParameters) {
+    if (!e.fixed) out.push({ name: e.name, kind: 'error', truth: e.initial, start: scaled(e.initial) });
+  }
+  return out;
+}
 
 /** One replicate's estimates as written to estimates.json (the fields the table needs). */
 export type ReplicateRow = Pick<EstimateRow, 'name' | 'kind' | 'estimate' | 'transformed' | 'scale' | 'fixed' | 'se' | 'ciLower' | 'ciUpper' | 'seTransformed'>;

@@ -2,6 +2,10 @@
  * The forward-sensitivity system: y = [x; S] with S = ∂x/∂p (nx × ns, row-major),
  *   dx/dt = f(t, x, p, c),   dS/dt = (∂f/∂x) S + ∂f/∂p,   S(0) = ∂x0/∂p.
  * Integrated together so the step-size controller also bounds the sensitivities' error.
+ *
+ * The derivative is evaluated at every stage of every step, so it allocates nothing and its product (∂f/∂x) S is
+ * straight-line code over the nx terms of each entry, generated once per (nx, ns): entry (i, k) is
+ * ((∂f/∂p)_ik + input_ik) + J_i0 S_0k + J_i1 S_1k + …, summed in that order.
  */
 import type { CpuModel } from './cpu-model.js';
 import type { Derivative } from './explicit-rk.js';
@@ -14,6 +18,11 @@ export class SensitivitySystem {
   readonly inputRateDp: Float64Array;
   private readonly jx: Float64Array;
   private readonly jp: Float64Array;
+  private readonly x0: Float64Array;
+  private readonly s0: Float64Array;
+  /** The subject's parameters and covariates the derivative reads (`bind`). */
+  private p: Float64Array = new Float64Array(0);
+  private c: Float64Array = new Float64Array(0);
 
   constructor(readonly model: CpuModel, readonly withSensitivities: boolean) {
     const { nx, ns } = model.dims;
@@ -22,41 +31,71 @@ export class SensitivitySystem {
     this.jp = new Float64Array(nx * ns);
     this.inputRate = new Float64Array(nx);
     this.inputRateDp = new Float64Array(nx * ns);
+    this.x0 = new Float64Array(nx);
+    this.s0 = new Float64Array(nx * ns);
   }
 
-  /** The derivative of the augmented state for one subject's parameters and covariates. */
-  derivative(p: Float64Array, c: Float64Array): Derivative {
-    const { nx, ns } = this.model.dims;
+  /** The parameters and covariates of the trajectory the derivative is evaluated for, until the next `bind`. */
+  bind(p: Float64Array, c: Float64Array): void {
+    this.p = p;
+    this.c = c;
+  }
+
+  /**
+   * The derivative of the augmented state, for the bound parameters and covariates (given here, they are bound
+   * first). The model functions read x from the first nx entries of y (they index x only below nx).
+   */
+  derivative(p?: Float64Array, c?: Float64Array): Derivative {
+    if (p && c) this.bind(p, c);
     const m = this.model;
-    const x = new Float64Array(nx);
-    const fx = new Float64Array(nx);
+    const { inputRate, inputRateDp, jx, jp } = this;
+    const nx = m.dims.nx;
+    if (!this.withSensitivities) {
+      return (t, y, out) => {
+        m.rhs(t, y, this.p, this.c, out);
+        for (let i = 0; i < nx; i++) out[i] = out[i]! + inputRate[i]!;
+      };
+    }
+    const product = sensitivityProduct(nx, m.dims.ns);
     return (t, y, out) => {
-      for (let i = 0; i < nx; i++) x[i] = y[i]!;
-      m.rhs(t, x, p, c, fx);
-      for (let i = 0; i < nx; i++) out[i] = fx[i]! + this.inputRate[i]!;
-      if (!this.withSensitivities) return;
-      m.rhsDx(t, x, p, c, this.jx);
-      m.rhsDp(t, x, p, c, this.jp);
-      for (let i = 0; i < nx; i++) {
-        for (let k = 0; k < ns; k++) {
-          let acc = this.jp[i * ns + k]! + this.inputRateDp[i * ns + k]!;
-          for (let j = 0; j < nx; j++) acc += this.jx[i * nx + j]! * y[nx + j * ns + k]!;
-          out[nx + i * ns + k] = acc;
-        }
-      }
+      const { p, c } = this;
+      m.rhs(t, y, p, c, out);
+      for (let i = 0; i < nx; i++) out[i] = out[i]! + inputRate[i]!;
+      m.rhsDx(t, y, p, c, jx);
+      m.rhsDp(t, y, p, c, jp);
+      product(jx, jp, inputRateDp, y, out);
     };
   }
 
   /** y(0) = [x0(p, c); ∂x0/∂p]. */
   initialState(p: Float64Array, c: Float64Array, y: Float64Array): void {
-    const { nx, ns } = this.model.dims;
-    const x0 = new Float64Array(nx);
-    this.model.initial(p, c, x0);
-    y.set(x0);
+    this.model.initial(p, c, this.x0);
+    y.set(this.x0);
     if (this.withSensitivities) {
-      const s0 = new Float64Array(nx * ns);
-      this.model.initialDp(p, c, s0);
-      y.set(s0, nx);
+      this.model.initialDp(p, c, this.s0);
+      y.set(this.s0, this.x0.length);
     }
   }
+}
+
+/** out[nx + i·ns + k] = (jp[i·ns + k] + rateDp[i·ns + k]) + Σ_j jx[i·nx + j] · y[nx + j·ns + k]. */
+type Product = (jx: Float64Array, jp: Float64Array, rateDp: Float64Array, y: Float64Array, out: Float64Array) => void;
+
+const products = new Map<string, Product>();
+
+function sensitivityProduct(nx: number, ns: number): Product {
+  const key = `${nx}x${ns}`;
+  const cached = products.get(key);
+  if (cached) return cached;
+  const rowEntries = Array.from({ length: nx }, (_, j) => `const j${j} = jx[r + ${j}];`).join(' ');
+  const terms = Array.from({ length: nx }, (_, j) => ` + j${j} * y[${nx + j * ns} + k]`).join('');
+  const body = `for (let i = 0; i < ${nx}; i++) {
+  const r = i * ${nx};
+  const o = i * ${ns};
+  ${rowEntries}
+  for (let k = 0; k < ${ns}; k++) out[${nx} + o + k] = jp[o + k] + rateDp[o + k]${terms};
+}`;
+  const fn = new Function('jx', 'jp', 'rateDp', 'y', 'out', body) as Product;
+  products.set(key, fn);
+  return fn;
 }

@@ -53,7 +53,7 @@ export interface TrajectoryInput {
   /** Zero-order inputs; none when absent. */
   readonly infusions?: readonly Infusion[];
   /** Times where the RHS is discontinuous. */
-  readonly breakpoints: readonly number[];
+  readonly breakpoints: ArrayLike<number>;
 }
 
 export interface SolverOptions {
@@ -85,118 +85,306 @@ export interface TrajectoryResult {
   rejectedSteps: number;
 }
 
+/** Status and step counts of one trajectory; the predictions and gradients went into the caller's arrays. */
+export interface TrajectoryStats {
+  readonly status: TrajectoryStatus;
+  readonly acceptedSteps: number;
+  readonly rejectedSteps: number;
+}
+
 export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options: SolverOptions = defaultSolverOptions): TrajectoryResult {
-  const { nx, ns } = model.dims;
   const nobs = input.times.length;
-  const result: TrajectoryResult = {
-    status: TrajectoryStatus.Ok, predictions: new Float64Array(nobs).fill(NaN), gradients: new Float64Array(nobs * ns), acceptedSteps: 0, rejectedSteps: 0,
-  };
-  const system = new SensitivitySystem(model, options.sensitivities);
-  const n = system.size;
-  const fExact = system.derivative(input.p, input.c);
-  let tLeft = Infinity;
-  const f: Derivative = (tt, yy, out) => fExact(tt < tLeft ? tt : tLeft, yy, out);
-  const stepper = createStepper(model, input, options, f, n);
-  const controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(stepper.order, stepper.embeddedOrder) + 1 });
-  let y = new Float64Array(n);
-  let yNew = new Float64Array(n);
-  const err = new Float64Array(n);
-  system.initialState(input.p, input.c, y);
+  const predictions = new Float64Array(nobs);
+  const gradients = new Float64Array(nobs * model.dims.ns);
+  return { ...new TrajectorySolver(model, options).solve(input, predictions, gradients), predictions, gradients };
+}
 
-  const infusions = input.infusions ?? [];
-  const stops = [...new Set([...Array.from(input.times), ...input.doses.map((d) => d.time), ...infusions.flatMap((i) => [i.start, i.end]), ...input.breakpoints])]
-    .filter((s) => s >= 0)
-    .sort((a, b) => a - b);
-  const started = new Array<boolean>(infusions.length).fill(false);
-  const ended = new Array<boolean>(infusions.length).fill(false);
-  let t = 0;
-  let h = 0;
-  let obs = 0;
-  let dose = 0;
-  const doses = [...input.doses].sort((a, b) => a.time - b.time);
-  const fx = new Float64Array(nx);
+/**
+ * Solves trajectories one after another for one model and one set of options, reusing its workspace (the state
+ * vectors, the stepper's stages, the stop list): a trajectory allocates nothing but its stop list's growth and its
+ * stats. For a batch of rows, make one solver and call `solve` per row.
+ */
+export class TrajectorySolver {
+  private readonly system: SensitivitySystem;
+  /** The derivative, evaluated at the left limit of the next stop (see the file comment). */
+  private readonly f: Derivative;
+  private tLeft = Infinity;
+  /** The explicit stepper, kept across trajectories; the Rosenbrock stepper binds p and c, so it is made per trajectory. */
+  private readonly explicit: Stepper | undefined;
+  private readonly controller: PiController;
+  private y: Float64Array;
+  private yNew: Float64Array;
+  private readonly err: Float64Array;
+  private readonly fx: Float64Array;
+  private readonly fBefore: Float64Array;
+  private readonly hx: Float64Array;
+  private readonly hp: Float64Array;
+  private readonly one = [0];
+  private readonly f0: Float64Array;
+  private readonly y1: Float64Array;
+  private readonly f1: Float64Array;
+  private stops = new Float64Array(64);
+  private started = new Uint8Array(8);
+  private ended = new Uint8Array(8);
+  private readonly doses: Bolus[] = [];
 
-  const record = (): void => {
+  constructor(readonly model: CpuModel, readonly options: SolverOptions) {
+    const { nx, ns } = model.dims;
+    this.system = new SensitivitySystem(model, options.sensitivities);
+    const n = this.system.size;
+    const derivative = this.system.derivative();
+    this.f = (t, y, out) => derivative(t < this.tLeft ? t : this.tLeft, y, out);
+    this.explicit = (options.method ?? 'explicit') === 'explicit' ? new ExplicitStepper(options.tableau ?? dormandPrince5, n, this.f) : undefined;
+    const method = this.explicit ?? options.rosenbrockTableau ?? ros34pw2;
+    this.controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(method.order, method.embeddedOrder) + 1 });
+    this.y = new Float64Array(n);
+    this.yNew = new Float64Array(n);
+    this.err = new Float64Array(n);
+    this.f0 = new Float64Array(n);
+    this.y1 = new Float64Array(n);
+    this.f1 = new Float64Array(n);
+    this.fx = new Float64Array(nx);
+    this.fBefore = new Float64Array(nx);
+    this.hx = new Float64Array(nx);
+    this.hp = new Float64Array(ns);
+  }
+
+  /**
+   * Integrates one trajectory: its predictions into `predictions[0…nobs)` (NaN after a failure) and ∂/∂p into
+   * `gradients[0…nobs·ns)` (row-major; zeros without sensitivities, unspecified after a failure).
+   */
+  solve(input: TrajectoryInput, predictions: Float64Array, gradients: Float64Array): TrajectoryStats {
+    const { model, options, system, controller, err } = this;
+    const { nx, ns } = model.dims;
+    const sens = options.sensitivities;
+    const nobs = input.times.length;
+    let accepted = 0;
+    let rejected = 0;
+    const done = (status: TrajectoryStatus): TrajectoryStats => {
+      if (status !== TrajectoryStatus.Ok) predictions.fill(NaN, 0, nobs);
+      return { status, acceptedSteps: accepted, rejectedSteps: rejected };
+    };
+    predictions.fill(NaN, 0, nobs);
+    if (!sens) gradients.fill(0, 0, nobs * ns);
+    system.bind(input.p, input.c);
+    system.inputRate.fill(0);
+    system.inputRateDp.fill(0);
+    const stepper = this.explicit ?? createStepper(model, input, options, this.f, system.size);
+    stepper.invalidate();
+    controller.reset();
+    this.tLeft = Infinity;
+    let y = this.y;
+    let yNew = this.yNew;
+    system.initialState(input.p, input.c, y);
+
+    const infusions = input.infusions ?? [];
+    const stops = this.stopList(input, infusions);
+    if (this.started.length < infusions.length) {
+      this.started = new Uint8Array(infusions.length);
+      this.ended = new Uint8Array(infusions.length);
+    }
+    const { started, ended } = this;
+    started.fill(0);
+    ended.fill(0);
+    const doses = this.doses;
+    doses.length = 0;
+    for (const d of input.doses) doses.push(d);
+    sortByTime(doses);
+    let t = 0;
+    let h = 0;
+    let obs = 0;
+    let dose = 0;
+
+    for (let s = 0; s < stops.length; s++) {
+      const stop = stops[s]!;
+      if (stop > t) {
+        this.tLeft = stop * (1 - Number.EPSILON);
+        if (h === 0) h = this.startingStep(t, y, stop - t);
+        // Integrate to exactly `stop`.
+        while (t < stop) {
+          const remaining = stop - t;
+          const last = h >= remaining * (1 - 1e-12);
+          const hStep = last ? remaining : h;
+          stepper.step(t, y, hStep, yNew, err);
+          const norm = controller.errorNorm(err, y, yNew);
+          if (!Number.isFinite(norm)) {
+            // NaN steps included: a step that is not a positive number cannot be retried.
+            if (!(hStep >= 1e-14 * Math.max(1, Math.abs(t)))) return done(TrajectoryStatus.NonFinite);
+            h = hStep * 0.2;
+            rejected++;
+          } else if (norm <= 1) {
+            t = last ? stop : t + hStep;
+            const swap = y;
+            y = yNew;
+            yNew = swap;
+            stepper.accept();
+            accepted++;
+            if (!last || hStep === h) h = hStep * controller.factor(norm, true);
+          } else {
+            h = hStep * controller.factor(norm, false);
+            rejected++;
+          }
+          if (accepted + rejected > options.maxSteps) return done(TrajectoryStatus.MaxSteps);
+          if (h < 1e-13 * Math.max(1, Math.abs(t))) return done(TrajectoryStatus.StepTooSmall);
+        }
+      }
+      this.tLeft = Infinity;
+      while (obs < nobs && input.times[obs]! <= t) {
+        this.recordObservation(input, obs, t, y, predictions, gradients);
+        obs++;
+      }
+      let dosed = false;
+      // Infusions ending now, then doses and infusions starting now.
+      for (let k = 0; k < infusions.length; k++) {
+        const inf = infusions[k]!;
+        if (!started[k] || ended[k] || !(inf.end <= t)) continue;
+        ended[k] = 1;
+        dosed = true;
+        if (sens && inf.dEnd) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + inf.rate * inf.dEnd[q]!;
+        refreshRates(system, infusions, started, ended, ns);
+      }
+      for (let k = 0; k < infusions.length; k++) {
+        const inf = infusions[k]!;
+        if (started[k] || !(inf.start <= t)) continue;
+        started[k] = 1;
+        dosed = true;
+        if (sens && inf.dStart) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! - inf.rate * inf.dStart[q]!;
+        refreshRates(system, infusions, started, ended, ns);
+      }
+      while (dose < doses.length && doses[dose]!.time <= t) {
+        this.applyBolus(input, doses[dose]!, t, y);
+        dose++;
+        dosed = true;
+      }
+      // A dose or a breakpoint changes the RHS: the cached first stage is stale.
+      stepper.invalidate();
+      if (dosed && h > 0) h = Math.min(h, this.startingStep(t, y, Infinity));
+    }
     while (obs < nobs && input.times[obs]! <= t) {
-      recordObservation(model, input, obs, t, y, result, options.sensitivities);
+      this.recordObservation(input, obs, t, y, predictions, gradients);
       obs++;
     }
-  };
-
-  for (const stop of stops) {
-    if (stop > t) {
-      tLeft = stop * (1 - Number.EPSILON);
-      if (h === 0) h = initialStep(f, t, y, stop - t, options);
-      // Integrate to exactly `stop`.
-      while (t < stop) {
-        const remaining = stop - t;
-        const last = h >= remaining * (1 - 1e-12);
-        const hStep = last ? remaining : h;
-        stepper.step(t, y, hStep, yNew, err);
-        const norm = controller.errorNorm(err, y, yNew);
-        if (!Number.isFinite(norm)) {
-          if (hStep < 1e-14 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.NonFinite);
-          h = hStep * 0.2;
-          result.rejectedSteps++;
-          continue;
-        }
-        if (norm <= 1) {
-          t = last ? stop : t + hStep;
-          [y, yNew] = [yNew, y];
-          stepper.accept();
-          result.acceptedSteps++;
-          if (!last || hStep === h) h = hStep * controller.factor(norm, true);
-        } else {
-          h = hStep * controller.factor(norm, false);
-          result.rejectedSteps++;
-        }
-        if (result.acceptedSteps + result.rejectedSteps > options.maxSteps) return fail(result, TrajectoryStatus.MaxSteps);
-        if (h < 1e-13 * Math.max(1, Math.abs(t))) return fail(result, TrajectoryStatus.StepTooSmall);
-      }
-    }
-    tLeft = Infinity;
-    record();
-    let dosed = false;
-    // Infusions ending now, then doses and infusions starting now.
-    infusions.forEach((inf, k) => {
-      if (started[k] && !ended[k] && inf.end <= t) {
-        ended[k] = true;
-        dosed = true;
-        if (options.sensitivities && inf.dEnd) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + inf.rate * inf.dEnd[q]!;
-        refreshRates(system, infusions, started, ended, ns);
-      }
-    });
-    infusions.forEach((inf, k) => {
-      if (!started[k] && inf.start <= t) {
-        started[k] = true;
-        dosed = true;
-        if (options.sensitivities && inf.dStart) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! - inf.rate * inf.dStart[q]!;
-        refreshRates(system, infusions, started, ended, ns);
-      }
-    });
-    while (dose < doses.length && doses[dose]!.time <= t) {
-      applyBolus(model, input, doses[dose]!, t, y, fx, options.sensitivities);
-      dose++;
-      dosed = true;
-    }
-    // A dose or a breakpoint changes the RHS: the cached first stage is stale.
-    stepper.invalidate();
-    if (dosed && h > 0) h = Math.min(h, initialStep(f, t, y, Infinity, options));
+    this.y = y;
+    this.yNew = yNew;
+    for (let i = 0; i < nobs; i++) if (!Number.isFinite(predictions[i]!)) return done(TrajectoryStatus.NonFinite);
+    return done(TrajectoryStatus.Ok);
   }
-  record();
-  for (let i = 0; i < result.predictions.length; i++) if (!Number.isFinite(result.predictions[i]!)) return fail(result, TrajectoryStatus.NonFinite);
-  return result;
+
+  /** Observation times, dose times, infusion ends and breakpoints at t ≥ 0: ascending, each once. */
+  private stopList(input: TrajectoryInput, infusions: readonly Infusion[]): Float64Array {
+    const bound = input.times.length + input.doses.length + 2 * infusions.length + input.breakpoints.length;
+    if (this.stops.length < bound) this.stops = new Float64Array(bound);
+    const buffer = this.stops;
+    let count = 0;
+    const add = (s: number): void => {
+      if (s >= 0) buffer[count++] = s;
+    };
+    for (let i = 0; i < input.times.length; i++) add(input.times[i]!);
+    for (const d of input.doses) add(d.time);
+    for (const inf of infusions) {
+      add(inf.start);
+      add(inf.end);
+    }
+    for (let i = 0; i < input.breakpoints.length; i++) add(input.breakpoints[i]!);
+    const stops = buffer.subarray(0, count).sort();
+    let unique = 0;
+    for (let i = 0; i < count; i++) if (i === 0 || stops[i] !== stops[unique - 1]) stops[unique++] = stops[i]!;
+    return stops.subarray(0, unique);
+  }
+
+  private recordObservation(input: TrajectoryInput, j: number, t: number, y: Float64Array, predictions: Float64Array, gradients: Float64Array): void {
+    const { model, hx, hp, one } = this;
+    const { nx, ns } = model.dims;
+    const o = input.outputs[j]!;
+    model.predict(o, t, y, input.p, input.c, one);
+    predictions[j] = one[0]!;
+    if (!this.options.sensitivities) return;
+    model.predictDx(o, t, y, input.p, input.c, hx);
+    model.predictDp(o, t, y, input.p, input.c, hp);
+    // ∂h/∂p (total) = ∂h/∂x · S + ∂h/∂p (direct)
+    for (let k = 0; k < ns; k++) {
+      let acc = hp[k]!;
+      for (let i = 0; i < nx; i++) acc += hx[i]! * y[nx + i * ns + k]!;
+      gradients[j * ns + k] = acc;
+    }
+  }
+
+  private applyBolus(input: TrajectoryInput, d: Bolus, t: number, y: Float64Array): void {
+    const { model, fx, fBefore } = this;
+    const { nx, ns } = model.dims;
+    const sens = this.options.sensitivities;
+    const moves = sens && d.dTime !== undefined;
+    if (moves) model.rhs(t, y, input.p, input.c, fBefore);
+    y[d.target] = y[d.target]! + d.amount;
+    if (!sens) return;
+    if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
+    if (moves && d.dTime) {
+      model.rhs(t, y, input.p, input.c, fx);
+      for (let i = 0; i < nx; i++) {
+        const jump = fBefore[i]! - fx[i]!;
+        for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * d.dTime[k]!;
+      }
+    }
+  }
+
+  /**
+   * Hairer's starting step (Hairer, Nørsett & Wanner I, II.4; DOPRI5's HINIT), in the error norm's scaling:
+   * h0 = 0.01‖y‖/‖f‖, an explicit Euler step of h0 to estimate ‖f′‖ = ‖f(t + h0, y + h0 f) − f‖/h0, then
+   * h = min(100 h0, (0.01 / max(‖f‖, ‖f′‖))^(1/q)), bounded by the span. The ‖f′‖ term matters after a dose:
+   * a state that was zero has scale atol, and 0.01‖y‖/‖f‖ alone restarts orders of magnitude too small. Where f
+   * is exactly zero at both points (nothing happens yet, e.g. before the first dose) the whole span is tried: the
+   * error estimate still decides.
+   */
+  private startingStep(t: number, y: Float64Array, span: number): number {
+    const { f0, y1, f1, f } = this;
+    const { rtol, atol } = this.options;
+    const n = y.length;
+    f(t, y, f0);
+    let d0 = 0;
+    let d1 = 0;
+    for (let i = 0; i < n; i++) {
+      const scale = atol + rtol * Math.abs(y[i]!);
+      d0 += (y[i]! / scale) ** 2;
+      d1 += (f0[i]! / scale) ** 2;
+    }
+    d0 = Math.sqrt(d0 / n);
+    d1 = Math.sqrt(d1 / n);
+    const h0 = Math.min(d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1), span);
+    for (let i = 0; i < n; i++) y1[i] = y[i]! + h0 * f0[i]!;
+    f(t + h0, y1, f1);
+    let d2 = 0;
+    for (let i = 0; i < n; i++) d2 += ((f1[i]! - f0[i]!) / (atol + rtol * Math.abs(y[i]!))) ** 2;
+    d2 = Math.sqrt(d2 / n) / h0;
+    if (d1 === 0 && d2 === 0) return span;
+    const dMax = Math.max(d1, d2);
+    const h1 = dMax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dMax, 1 / this.controller.options.q);
+    return Math.min(100 * h0, h1, span);
+  }
+}
+
+/** Stable insertion sort by dose time (a handful of doses per trajectory). */
+function sortByTime(doses: Bolus[]): void {
+  for (let i = 1; i < doses.length; i++) {
+    const d = doses[i]!;
+    let j = i - 1;
+    while (j >= 0 && doses[j]!.time > d.time) {
+      doses[j + 1] = doses[j]!;
+      j--;
+    }
+    doses[j + 1] = d;
+  }
 }
 
 /** The total input rate of each state and its ∂/∂p, summed afresh from the running infusions. */
-function refreshRates(system: SensitivitySystem, infusions: readonly Infusion[], started: readonly boolean[], ended: readonly boolean[], ns: number): void {
+function refreshRates(system: SensitivitySystem, infusions: readonly Infusion[], started: Uint8Array, ended: Uint8Array, ns: number): void {
   system.inputRate.fill(0);
   system.inputRateDp.fill(0);
-  infusions.forEach((inf, k) => {
-    if (!started[k] || ended[k]) return;
+  for (let k = 0; k < infusions.length; k++) {
+    const inf = infusions[k]!;
+    if (!started[k] || ended[k]) continue;
     system.inputRate[inf.target] = system.inputRate[inf.target]! + inf.rate;
     if (inf.dRate) for (let q = 0; q < ns; q++) system.inputRateDp[inf.target * ns + q] = system.inputRateDp[inf.target * ns + q]! + inf.dRate[q]!;
-  });
+  }
 }
 
 /** The one-step method of `options.method` for the system y = [x; S] (its size n) with derivative f. */
@@ -208,61 +396,3 @@ export function createStepper(model: CpuModel, input: Pick<TrajectoryInput, 'p' 
   return stepper;
 }
 
-function fail(result: TrajectoryResult, status: TrajectoryStatus): TrajectoryResult {
-  result.status = status;
-  result.predictions.fill(NaN);
-  return result;
-}
-
-function recordObservation(model: CpuModel, input: TrajectoryInput, j: number, t: number, y: Float64Array, result: TrajectoryResult, sens: boolean): void {
-  const { nx, ns } = model.dims;
-  const x = y.subarray(0, nx);
-  const o = input.outputs[j]!;
-  const out = [0];
-  model.predict(o, t, x, input.p, input.c, out);
-  result.predictions[j] = out[0]!;
-  if (!sens) return;
-  const hx = new Float64Array(nx);
-  const hp = new Float64Array(ns);
-  model.predictDx(o, t, x, input.p, input.c, hx);
-  model.predictDp(o, t, x, input.p, input.c, hp);
-  // ∂h/∂p (total) = ∂h/∂x · S + ∂h/∂p (direct)
-  for (let k = 0; k < ns; k++) {
-    let acc = hp[k]!;
-    for (let i = 0; i < nx; i++) acc += hx[i]! * y[nx + i * ns + k]!;
-    result.gradients[j * ns + k] = acc;
-  }
-}
-
-function applyBolus(model: CpuModel, input: TrajectoryInput, d: Bolus, t: number, y: Float64Array, fx: Float64Array, sens: boolean): void {
-  const { nx, ns } = model.dims;
-  const before = sens && d.dTime ? new Float64Array(nx) : undefined;
-  if (before) model.rhs(t, y.subarray(0, nx), input.p, input.c, before);
-  y[d.target] = y[d.target]! + d.amount;
-  if (!sens) return;
-  if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
-  if (before && d.dTime) {
-    model.rhs(t, y.subarray(0, nx), input.p, input.c, fx);
-    for (let i = 0; i < nx; i++) {
-      const jump = before[i]! - fx[i]!;
-      for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * d.dTime[k]!;
-    }
-  }
-}
-
-/** Hairer's starting step: h = 0.01·‖y‖/‖f‖ in the tolerance-scaled norm, bounded by the span to integrate. */
-function initialStep(f: (t: number, y: Float64Array, out: Float64Array) => void, t: number, y: Float64Array, span: number, options: SolverOptions): number {
-  const f0 = new Float64Array(y.length);
-  f(t, y, f0);
-  let d0 = 0;
-  let d1 = 0;
-  for (let i = 0; i < y.length; i++) {
-    const scale = options.atol + options.rtol * Math.abs(y[i]!);
-    d0 += (y[i]! / scale) ** 2;
-    d1 += (f0[i]! / scale) ** 2;
-  }
-  d0 = Math.sqrt(d0 / y.length);
-  d1 = Math.sqrt(d1 / y.length);
-  const h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
-  return Math.min(h0, span);
-}

@@ -31,6 +31,11 @@ export class PiController {
     this.maxFactor = options.maxFactor ?? 10;
   }
 
+  /** Forget the error history: a new trajectory starts. */
+  reset(): void {
+    this.previousError = 1e-4;
+  }
+
   /**
    * The scaled RMS norm of the error estimate: √(mean((err_i / (atol + rtol·max(|y0_i|, |y1_i|)))²)).
    * A step is accepted when this is ≤ 1.

@@ -1,0 +1,243 @@
+/**
+ * The rows of a batch on the f64 CPU back end: each row's trajectory problem (its subject's observations, and the
+ * doses with lag, bioavailability and infusion rates applied), solved by one reused `TrajectorySolver`, and the
+ * fused Gaussian likelihood. The in-process engine and every worker of the pool run this same code, so a row gives
+ * the same numbers wherever it runs.
+ *
+ * Nothing is allocated per row beyond the solver's per-trajectory stats: the subjects' observations and covariates
+ * are unpacked once, and the dose records (with their ∂/∂p arrays) are reused from row to row.
+ */
+import type { ModelDimensions } from '../../../compiler/emit/model-functions.js';
+import type { TsModelModule } from '../../model/load-ts-module.js';
+import type { EngineData } from '../engine-data.js';
+import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine.js';
+import { gaussianTerm } from '../gaussian-likelihood.js';
+import { TrajectoryStatus } from '../trajectory-status.js';
+import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
+
+/** What the CPU rows need of a prepared model (runtime/engine/prepared-model.ts has all of it). */
+export interface CpuRowModel {
+  readonly dims: ModelDimensions;
+  readonly ts: TsModelModule;
+  readonly inputTargets: readonly number[];
+  readonly doseTargets: readonly number[];
+}
+
+interface BolusRecord {
+  time: number;
+  amount: number;
+  target: number;
+  readonly dTime: Float64Array;
+  readonly dAmount: Float64Array;
+}
+
+interface InfusionRecord {
+  start: number;
+  end: number;
+  target: number;
+  rate: number;
+  readonly dRate: Float64Array;
+  readonly dStart: Float64Array;
+  readonly dEnd: Float64Array;
+}
+
+/** One subject's data, unpacked from the engine layout. */
+interface SubjectData {
+  readonly times: Float64Array;
+  readonly outputs: Float64Array;
+  readonly values: Float64Array;
+  readonly c: Float64Array;
+  readonly ndoses: number;
+}
+
+export class CpuRows {
+  private readonly solver: TrajectorySolver;
+  private readonly subjects: SubjectData[];
+  private readonly p: Float64Array;
+  private readonly boluses: BolusRecord[];
+  private readonly infusionRecords: InfusionRecord[];
+  /** The current row's problem; its arrays are refilled per row. */
+  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; breakpoints: Float64Array };
+  private readonly one = [0];
+  private readonly scratch: { lag: Float64Array; bio: Float64Array; duration: Float64Array; rate: Float64Array; dse: Float64Array };
+  private readonly rowPredictions: Float64Array;
+  private readonly rowGradients: Float64Array;
+
+  constructor(readonly model: CpuRowModel, readonly data: EngineData, settings: SolverSettings) {
+    const { np, ns, ne } = model.dims;
+    this.solver = new TrajectorySolver(model.ts, { ...settings, sensitivities: true, method: settings.method ?? 'explicit' });
+    const stride = 2 + data.nCovariates;
+    this.subjects = Array.from({ length: data.nSubjects }, (_, s) => {
+      const nobs = data.subjects[s * stride]!;
+      const column = (k: number): Float64Array => Float64Array.from({ length: nobs }, (_, j) => data.obs[(s * data.maxObs + j) * 3 + k]!);
+      return { times: column(0), values: column(1), outputs: column(2), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]! };
+    });
+    this.p = new Float64Array(np);
+    const capacity = data.maxDoses + model.doseTargets.length;
+    this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
+    this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
+    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], breakpoints: new Float64Array(model.dims.nbreakpoints) };
+    this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
+    this.rowPredictions = new Float64Array(data.maxObs);
+    this.rowGradients = new Float64Array(data.maxObs * ns);
+  }
+
+  /** Predictions and ∂/∂p of every row (`p` is nrows × np); NaN for padding and failed rows. */
+  simulate(subject: Int32Array, p: Float64Array): SimulateResult {
+    const nrows = subject.length;
+    const M = this.data.maxObs;
+    const ns = this.model.dims.ns;
+    const out: SimulateResult = { status: new Int32Array(nrows), predictions: new Float64Array(nrows * M).fill(NaN), gradients: new Float64Array(nrows * M * ns).fill(NaN) };
+    for (let r = 0; r < nrows; r++) {
+      const status = this.solveRow(subject[r]!, p, r);
+      out.status[r] = status;
+      if (status !== TrajectoryStatus.Ok) continue;
+      const nobs = this.input.times.length;
+      out.predictions.set(this.rowPredictions.subarray(0, nobs), r * M);
+      out.gradients.set(this.rowGradients.subarray(0, nobs * ns), r * M * ns);
+    }
+    return out;
+  }
+
+  /** log p(Y_i | p) of every row with its gradients in p and in the error parameters e. */
+  logLikelihood(subject: Int32Array, p: Float64Array, e: Float64Array): LikelihoodResult {
+    const nrows = subject.length;
+    const { ns, ne } = this.model.dims;
+    const m = this.model.ts;
+    const out: LikelihoodResult = { status: new Int32Array(nrows), logLik: new Float64Array(nrows).fill(NaN), dLogLikDp: new Float64Array(nrows * ns), dLogLikDe: new Float64Array(nrows * ne) };
+    const { one, rowPredictions, rowGradients } = this;
+    const dsde = this.scratch.dse;
+    for (let r = 0; r < nrows; r++) {
+      const status = this.solveRow(subject[r]!, p, r);
+      out.status[r] = status;
+      if (status !== TrajectoryStatus.Ok) continue;
+      const { times, outputs, values } = this.subjects[subject[r]!]!;
+      let ll = 0;
+      for (let j = 0; j < times.length; j++) {
+        const o = outputs[j]!;
+        const f = rowPredictions[j]!;
+        m.errorSd(o, f, e, one);
+        const sd = one[0]!;
+        m.errorSdDf(o, f, e, one);
+        const term = gaussianTerm(values[j]!, f, sd, one[0]!);
+        ll += term.ll;
+        for (let k = 0; k < ns; k++) out.dLogLikDp[r * ns + k] = out.dLogLikDp[r * ns + k]! + term.dllDf * rowGradients[j * ns + k]!;
+        m.errorSdDe(o, f, e, dsde);
+        for (let q = 0; q < ne; q++) out.dLogLikDe[r * ne + q] = out.dLogLikDe[r * ne + q]! + term.dllDsd * dsde[q]!;
+      }
+      out.logLik[r] = ll;
+    }
+    return out;
+  }
+
+  /** Solves row r (subject s, parameters p[r·np…]) into rowPredictions and rowGradients. */
+  private solveRow(s: number, p: Float64Array, r: number): TrajectoryStatus {
+    const np = this.model.dims.np;
+    for (let k = 0; k < np; k++) this.p[k] = p[r * np + k]!;
+    const status = this.prepareInput(s);
+    if (status !== TrajectoryStatus.Ok) return status;
+    return this.solver.solve(this.input as TrajectoryInput, this.rowPredictions, this.rowGradients).status;
+  }
+
+  /** The trajectory problem of the current row: its subject's observations, and doses with lag and bioavailability applied. */
+  private prepareInput(s: number): TrajectoryStatus {
+    const { model, data, one, input } = this;
+    const ns = model.dims.ns;
+    const m = model.ts;
+    const subject = this.subjects[s]!;
+    const { p } = this;
+    const c = subject.c;
+    input.c = c;
+    input.times = subject.times;
+    input.outputs = subject.outputs;
+    input.doses.length = 0;
+    input.infusions.length = 0;
+    const value = (fn: (i: number, p: Float64Array, c: Float64Array, out: number[]) => void, i: number): number => {
+      fn(i, p, c, one);
+      return one[0]!;
+    };
+    const { lag: dLag, bio: dF, duration: dD, rate: dR } = this.scratch;
+    for (let k = 0; k < subject.ndoses; k++) {
+      const base = (s * data.maxDoses + k) * 4;
+      const inputIndex = data.doses[base + 2]!;
+      const amount = data.doses[base + 1]!;
+      const dataRate = data.doses[base + 3]!;
+      const lag = value(m.inputLag, inputIndex);
+      const F = amount * value(m.inputBioavailability, inputIndex);
+      m.inputLagDp(inputIndex, p, c, dLag);
+      m.inputBioavailabilityDp(inputIndex, p, c, dF);
+      for (let q = 0; q < ns; q++) dF[q] = dF[q]! * amount;
+      const start = data.doses[base]! + lag;
+      const target = model.inputTargets[inputIndex]!;
+      const modelDuration = value(m.inputDuration, inputIndex);
+      const modelRate = value(m.inputRate, inputIndex);
+      // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
+      const useDuration = dataRate === -2 || (dataRate === 0 && modelDuration > 0);
+      const useRate = dataRate === -1 || (dataRate === 0 && modelRate > 0);
+      if (dataRate > 0 || useDuration || useRate) {
+        const inf = this.infusionRecords[input.infusions.length]!;
+        let R: number;
+        let D: number;
+        if (useDuration) {
+          D = modelDuration;
+          R = F / D;
+          m.inputDurationDp(inputIndex, p, c, dD);
+          for (let q = 0; q < ns; q++) inf.dRate[q] = dF[q]! / D - (F * dD[q]!) / (D * D);
+        } else {
+          R = useRate ? modelRate : dataRate;
+          if (useRate) m.inputRateDp(inputIndex, p, c, inf.dRate);
+          else inf.dRate.fill(0);
+          D = F / R;
+          for (let q = 0; q < ns; q++) dD[q] = dF[q]! / R - (F * inf.dRate[q]!) / (R * R);
+        }
+        if (!(R > 0) || !(D > 0)) return TrajectoryStatus.NonFinite;
+        inf.start = start;
+        inf.end = start + D;
+        inf.target = target;
+        inf.rate = R;
+        inf.dStart.set(dLag);
+        for (let q = 0; q < ns; q++) inf.dEnd[q] = dLag[q]! + dD[q]!;
+        input.infusions.push(inf);
+      } else {
+        const bolus = this.boluses[input.doses.length]!;
+        bolus.time = start;
+        bolus.amount = F;
+        bolus.target = target;
+        bolus.dTime.set(dLag);
+        bolus.dAmount.set(dF);
+        input.doses.push(bolus);
+      }
+    }
+    for (let k = 0; k < model.doseTargets.length; k++) {
+      const time = value(m.doseTime, k);
+      const amount = value(m.doseAmount, k);
+      const D = value(m.doseDuration, k);
+      const target = model.doseTargets[k]!;
+      if (D > 0) {
+        const inf = this.infusionRecords[input.infusions.length]!;
+        m.doseTimeDp(k, p, c, inf.dStart);
+        m.doseAmountDp(k, p, c, dF);
+        m.doseDurationDp(k, p, c, dD);
+        inf.start = time;
+        inf.end = time + D;
+        inf.target = target;
+        inf.rate = amount / D;
+        for (let q = 0; q < ns; q++) {
+          inf.dRate[q] = dF[q]! / D - (amount * dD[q]!) / (D * D);
+          inf.dEnd[q] = inf.dStart[q]! + dD[q]!;
+        }
+        input.infusions.push(inf);
+      } else {
+        const bolus = this.boluses[input.doses.length]!;
+        m.doseTimeDp(k, p, c, bolus.dTime);
+        m.doseAmountDp(k, p, c, bolus.dAmount);
+        bolus.time = time;
+        bolus.amount = amount;
+        bolus.target = target;
+        input.doses.push(bolus);
+      }
+    }
+    m.breakpoints(p, c, input.breakpoints);
+    return TrajectoryStatus.Ok;
+  }
+}

@@ -94,14 +94,18 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
         .option('uncertainty', { type: 'boolean', default: true, describe: 'after the fit: marginal likelihood (−2LL, AIC, BIC) and standard errors from the observed information (--no-uncertainty to skip)' })
-        .option('uq-samples', { type: 'number', default: 100, describe: 'Monte-Carlo draws per subject for the uncertainty step' })
-        .option('uq-estimator', { choices: ['auto', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'marginal-likelihood estimator: draws from the prior, importance sampling from the fitted posterior, or both and the more precise (auto)' })
+        .option('estimate', { choices: ['ml', 'elbo'] as const, default: 'ml' as const, describe: 'the reported estimate: the maximum-likelihood finish from the variational optimum (ml), or the variational optimum itself (elbo)' })
+        .option('uq-estimator', { choices: ['auto', 'agq', 'laplace', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'how the marginal likelihood is integrated: adaptive Gauss–Hermite quadrature (agq; auto for up to 4 random effects), importance sampling from the Laplace approximation (laplace; auto beyond), or — with --estimate elbo — draws from the prior or the fitted q' })
+        .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 7, 5, 3 for 1–4 effects)' })
+        .option('uq-samples', { type: 'number', describe: 'draws per subject: of the Laplace sampler (default 200) or of the --estimate elbo estimators (default 100)' })
+        .option('uq-seconds', { type: 'number', describe: 'time budget for resolving the information’s Monte-Carlo error (Laplace sampler; default 120)' })
         .option('starts', { type: 'number', default: 0, describe: 'convergence assessment: refit from N random initial values (±50 % for φ, ×/÷2 for ω and σ) and write starts.csv' }),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      if (!(Number.isInteger(argv.uqSamples) && argv.uqSamples >= 2) || !(Number.isInteger(argv.starts) && argv.starts >= 0) || !(argv.iwSamples === undefined || (Number.isInteger(argv.iwSamples) && argv.iwSamples >= 1))) {
-        process.stderr.write('nlmc fit: --uq-samples takes a whole number ≥ 2, --starts a whole number ≥ 0 and --iw-samples a whole number ≥ 1\n');
+      const whole = (x: number | undefined, min: number): boolean => x === undefined || (Number.isInteger(x) && x >= min);
+      if (!whole(argv.uqSamples, 2) || !whole(argv.agqNodes, 1) || !(argv.uqSeconds === undefined || argv.uqSeconds > 0) || !(Number.isInteger(argv.starts) && argv.starts >= 0) || !(argv.iwSamples === undefined || (Number.isInteger(argv.iwSamples) && argv.iwSamples >= 1))) {
+        process.stderr.write('nlmc fit: --uq-samples takes a whole number ≥ 2, --agq-nodes one ≥ 1, --uq-seconds a positive number, --starts a whole number ≥ 0 and --iw-samples a whole number ≥ 1\n');
         process.exitCode = 1;
         return;
       }
@@ -117,6 +121,7 @@ await yargs(hideBin(process.argv))
           model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
           color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'], uncertainty: argv.uncertainty, uqSamples: argv.uqSamples, uqEstimator: argv.uqEstimator, starts: argv.starts,
+          estimate: argv.estimate, agqNodes: argv.agqNodes, uqSeconds: argv.uqSeconds,
           posterior: argv.posterior, iwSamples: argv.iwSamples,
         },
         { ...io, isTty: Boolean(process.stderr.isTTY) },

@@ -17,7 +17,7 @@ import { estimateRows } from '../../runtime/report/estimates.js';
 import { standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
-import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type EstimatorChoice, type UncertaintyResult } from '../../runtime/uq/uncertainty.js';
+import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../../runtime/uq/finish-fit.js';
 import { readInput } from '../read-input.js';
 
 export interface FitArgs {
@@ -40,8 +40,17 @@ export interface FitArgs {
   readonly uncertainty?: boolean;
   /** Monte-Carlo draws per subject for the uncertainty step (default 100). */
   readonly uqSamples?: number;
-  /** Marginal-likelihood estimator (default auto: both, the smaller Monte-Carlo error wins). */
-  readonly uqEstimator?: EstimatorChoice;
+  /**
+   * How the marginal likelihood is integrated (default auto: AGQ for up to 4 random effects, else the Laplace
+   * importance sampler; prior/importance: the drawn estimators around q, with --estimate elbo).
+   */
+  readonly uqEstimator?: LikelihoodChoice;
+  /** The reported estimate: the maximum-likelihood finish (default) or the variational optimum. */
+  readonly estimate?: EstimateChoice;
+  /** AGQ nodes per random effect. */
+  readonly agqNodes?: number;
+  /** Time budget of the information's Monte-Carlo control (Laplace sampler), seconds. */
+  readonly uqSeconds?: number;
   /** Refits from this many random initial values (convergence assessment; default 0). */
   readonly starts?: number;
   /** q's family (default: the training default; on --resume the fit's own). */
@@ -156,26 +165,28 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const seconds = (performance.now() - started) / 1000;
   say(`${complete ? 'done' : 'stopped early'}: ${result.message} (${result.state.epoch} epochs, ${seconds.toFixed(1)} s)`);
 
-  let uncertainty: UncertaintyResult | undefined;
-  if (complete && args.uncertainty !== false && !stopRequested()) {
-    const samples = args.uqSamples ?? defaultUncertaintyOptions.samples;
-    say(`uncertainty: marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject (--no-uncertainty to skip)`);
-    const problem = uqProblem(ctx);
+  let finished: FinishedFit = { population, ...post, messages: [] };
+  if (complete && !stopRequested() && (args.estimate !== 'elbo' || args.uncertainty !== false)) {
     try {
-      uncertainty = await assessUncertainty(problem, population, post.subjects, { ...defaultUncertaintyOptions, samples, estimator: args.uqEstimator ?? 'auto', seed: args.seed }, (line) => say(`  ${line}`));
-      for (const m of uncertainty.messages) io.stderr(`nlmc fit: warning: ${m}\n`);
+      finished = await finishFit(ctx, population, post, {
+        estimate: args.estimate ?? 'ml', likelihood: args.uqEstimator ?? 'auto', uncertainty: args.uncertainty !== false, seed: args.seed,
+        ...(args.agqNodes ? { agqNodes: args.agqNodes } : {}), ...(args.uqSamples ? { samples: args.uqSamples } : {}), ...(args.uqSeconds ? { uqSeconds: args.uqSeconds } : {}),
+      }, say);
+      for (const m of finished.messages) io.stderr(`nlmc fit: warning: ${m}\n`);
     } catch (e) {
-      io.stderr(`nlmc fit: warning: the uncertainty step failed (${(e as Error).message}); the estimates are written without standard errors\n`);
-    } finally {
-      problem.engine.dispose();
+      io.stderr(`nlmc fit: warning: the step after training failed (${(e as Error).message}); the variational estimates are written without standard errors\n`);
     }
   }
-  const outputs = { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: post.subjects, predictions: post.predictions, ...(uncertainty ? { uncertainty } : {}) };
+  const uncertainty = finished.uncertainty;
+  const ml = finished.maximumLikelihood;
+  const outputs = { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: finished.subjects, predictions: finished.predictions, ...(uncertainty ? { uncertainty } : {}), ...(ml ? { maximumLikelihood: ml } : {}) };
   let written = writeRunOutputs(outDir, outputs);
   if (args.progress !== 'json') {
-    const rows = estimateRows(ir, ctx.layout, population, standardErrors(uncertainty));
-    io.stdout(`\n${'parameter'.padEnd(16)} ${'estimate'.padStart(12)}  ${'initial'.padStart(10)}\n`);
-    for (const r of rows) io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)}  ${r.initial.toPrecision(4).padStart(10)}${r.fixed ? '  fixed' : ''}\n`);
+    const rows = estimateRows(ir, ctx.layout, finished.population, standardErrors(uncertainty));
+    // With the maximum-likelihood finish, the variational optimum it started from is shown beside it.
+    const elboRows = ml ? estimateRows(ir, ctx.layout, population) : undefined;
+    io.stdout(`\n${'parameter'.padEnd(16)} ${(ml ? 'ML estimate' : 'estimate').padStart(12)}${elboRows ? ` ${'ELBO optimum'.padStart(12)}` : ''}  ${'initial'.padStart(10)}\n`);
+    rows.forEach((r, k) => io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)}${elboRows ? ` ${elboRows[k]!.estimate.toPrecision(5).padStart(12)}` : ''}  ${r.initial.toPrecision(4).padStart(10)}${r.fixed ? '  fixed' : ''}\n`));
     if (uncertainty?.likelihood) {
       const l = uncertainty.likelihood;
       if (uncertainty.covariance?.ok) {
@@ -185,7 +196,10 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
           io.stdout(`${r.name.padEnd(16)} ${r.estimate.toPrecision(5).padStart(12)} ${r.se.toPrecision(3).padStart(11)} ${(r.rse ?? 0).toFixed(1).padStart(7)}  [${r.ciLower?.toPrecision(4)}, ${r.ciUpper?.toPrecision(4)}]\n`);
         }
       }
-      io.stdout(`\n−2LL ${l.minus2LL.toFixed(2)} (Monte-Carlo SE ${l.mcError.toPrecision(2)}, ${l.estimator === 'prior' ? 'prior' : 'importance'} sampling, ${l.samples} draws per subject)  AIC ${l.aic.toFixed(2)}  BIC ${l.bic.toFixed(2)} (n = ${l.subjects} subjects)\n`);
+      const how = l.estimator === 'agq'
+        ? `adaptive Gauss–Hermite quadrature, ${l.samples} nodes per effect${l.quadratureChange !== undefined ? `; ${(l.minus2LL - 2 * l.quadratureChange).toFixed(2)} with ${l.samples + 2}` : ''}`
+        : `Monte-Carlo SE ${l.mcError.toPrecision(2)}, ${l.estimator === 'prior' ? 'prior' : l.estimator === 'laplace' ? 'Laplace importance' : 'importance'} sampling, ${l.samples} draws per subject`;
+      io.stdout(`\n${ml ? 'at the maximum-likelihood estimate: ' : 'at the variational optimum: '}−2LL ${l.minus2LL.toFixed(2)} (${how})  AIC ${l.aic.toFixed(2)}  BIC ${l.bic.toFixed(2)} (n = ${l.subjects} subjects)\n`);
     }
     io.stdout(`\nwrote ${written.join(', ')}\n`);
   }

@@ -5,7 +5,8 @@ import { compile } from '../../compiler/pipeline.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { Encoder } from '../../runtime/infer/encoder.js';
 import { fitContext } from '../../runtime/infer/fit-context.js';
-import { parseFitFile } from '../../runtime/infer/fit-file.js';
+import { parseFitFile, reportedPopulation } from '../../runtime/infer/fit-file.js';
+import { posthocPosteriors } from '../../runtime/uq/finish-fit.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { loadParameters } from '../../runtime/nn/index.js';
 import { individualCsv, predictionsCsv } from '../../runtime/report/fit-outputs.js';
@@ -59,7 +60,10 @@ export async function runPredict(args: PredictArgs, io: Io): Promise<number> {
   }
   const encoder = new Encoder(fit.encoderConfig, ctx.layout.omega0);
   loadParameters(encoder, fit.encoder);
-  const post = await posteriors(ctx, encoder, Float64Array.from(fit.population.values));
+  const population = reportedPopulation(fit);
+  // A maximum-likelihood fit reports conditional modes as EBEs; the encoder's q is where their search starts.
+  const encoded = await posteriors(ctx, encoder, population);
+  const post = fit.maximumLikelihood ? await posthocPosteriors(ctx, population, encoded.subjects) : encoded;
   const outDir = args.out ?? join(path.replace(/fit\.json$/, ''), 'predict');
   mkdirSync(outDir, { recursive: true });
   writeFileAtomic(join(outDir, 'individual.csv'), individualCsv(ctx.ir, read.dataset, post.subjects));

@@ -26,7 +26,10 @@ export interface FitFile {
   readonly encoderConfig: EncoderConfig;
   readonly encoder: ParameterState;
   readonly scaling: EncoderScaling;
+  /** The variational optimum (the training state; `--resume` continues from it). */
   readonly population: { readonly names: readonly string[]; readonly values: readonly number[] };
+  /** The reported maximum-likelihood estimate, when the finish ran (runtime/uq/ml-finish.ts). */
+  readonly maximumLikelihood?: { readonly names: readonly string[]; readonly values: readonly number[]; readonly method: string; readonly size: number; readonly logLik: number; readonly converged: boolean };
   readonly state: { readonly epoch: number; readonly learningRate: number; readonly validationSubjects: readonly number[] };
   readonly trace: readonly { epoch: number; elbo: number; validationElbo?: number; gradientNorm: number; learningRate: number; population: number[]; seconds: number }[];
 }
@@ -38,6 +41,11 @@ export interface FitFile {
  */
 export function fitObjective(fit: FitFile): { posterior: PosteriorFamily; iwSamples: number } {
   return { posterior: fit.encoderConfig.posterior ?? 'diagonal', iwSamples: fit.options?.iwSamples ?? 1 };
+}
+
+/** The population vector the fit reports: the maximum-likelihood estimate when there is one. */
+export function reportedPopulation(fit: FitFile): Float64Array {
+  return Float64Array.from(fit.maximumLikelihood?.values ?? fit.population.values);
 }
 
 export function sha256(text: string): string {

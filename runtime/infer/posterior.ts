@@ -33,29 +33,51 @@ export interface ObservationPrediction {
 }
 
 export async function posteriors(ctx: FitContext, encoder: Encoder, population: Float64Array): Promise<{ subjects: SubjectPosterior[]; predictions: ObservationPrediction[] }> {
-  const { np, neta } = ctx.model.dims;
+  const { neta } = ctx.model.dims;
   const S = ctx.data.nSubjects;
   const all = Array.from({ length: S }, (_, i) => i);
   const out = noGrad(() => encoder.forward(ctx.inputs, all));
   const fullRank = encoder.config.posterior === 'fullrank';
   const width = 2 * neta + (fullRank ? lowerCount(neta) : 0);
+  const q: PosteriorMoments[] = [];
+  for (let i = 0; i < S; i++) {
+    const mu = out.data.slice(i * width, i * width + neta);
+    const chol = choleskyFactor(out.data, fullRank ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
+    q.push(fullRank ? { mu, sd: marginalSds(chol, neta), chol } : { mu, sd: marginalSds(chol, neta) });
+  }
+  return predictionsAt(ctx, population, q);
+}
+
+/** The marginal sds sqrt(diag LLᵀ) of a lower-triangular factor. */
+export function marginalSds(chol: ArrayLike<number>, neta: number): Float64Array {
+  return Float64Array.from({ length: neta }, (_, k) => {
+    let s2 = 0;
+    for (let j = 0; j <= k; j++) s2 += chol[k * neta + j]! ** 2;
+    return Math.sqrt(s2);
+  });
+}
+
+/** A subject's posterior location and spread, from the encoder or from the Laplace approximation at the MLE. */
+export interface PosteriorMoments {
+  readonly mu: Float64Array;
+  readonly sd: Float64Array;
+  readonly chol?: Float64Array;
+}
+
+/** The EBEs `q[i].mu`, the individual parameters there, and PRED/IPRED/IWRES at `population`. */
+export async function predictionsAt(ctx: FitContext, population: Float64Array, q: readonly PosteriorMoments[]): Promise<{ subjects: SubjectPosterior[]; predictions: ObservationPrediction[] }> {
+  const { np, neta } = ctx.model.dims;
+  const S = ctx.data.nSubjects;
   const { phi, error } = unpack(ctx.layout, population);
   const subjects: SubjectPosterior[] = [];
   const rows = { subject: new Int32Array(2 * S), p: new Float64Array(2 * S * np) };
   for (let i = 0; i < S; i++) {
-    const mu = out.data.slice(i * width, i * width + neta);
-    const chol = choleskyFactor(out.data, fullRank ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
-    const sd = new Float64Array(neta);
-    for (let k = 0; k < neta; k++) {
-      let s2 = 0;
-      for (let j = 0; j <= k; j++) s2 += chol[k * neta + j]! ** 2;
-      sd[k] = Math.sqrt(s2);
-    }
+    const { mu } = q[i]!;
     const p = new Float64Array(np);
     const p0 = new Float64Array(np);
     ctx.model.ts.individual(phi, mu, ctx.covariates[i]!, p);
     ctx.model.ts.individual(phi, new Float64Array(neta), ctx.covariates[i]!, p0);
-    subjects.push(fullRank ? { mu, sd, p, chol } : { mu, sd, p });
+    subjects.push({ ...q[i]!, p });
     rows.subject[2 * i] = i;
     rows.subject[2 * i + 1] = i;
     rows.p.set(p0, 2 * i * np);

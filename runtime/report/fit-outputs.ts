@@ -8,11 +8,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
-import type { FitFile } from '../infer/fit-file.js';
+import { reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import type { ObservationPrediction, SubjectPosterior } from '../infer/posterior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/starts.js';
+import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv } from './estimates.js';
 import { writeFileAtomic } from './write-atomic.js';
@@ -56,14 +57,42 @@ export interface RunOutputs {
   readonly uncertainty?: UncertaintyResult;
   /** The runs of `--starts` (the main fit first). */
   readonly starts?: readonly StartRun[];
+  /** The maximum-likelihood finish: its estimate is the one reported (the variational optimum is kept beside it). */
+  readonly maximumLikelihood?: MaximumLikelihoodEstimate;
+}
+
+function maximumLikelihoodJson(out: RunOutputs) {
+  const ml = out.maximumLikelihood;
+  if (!ml) return null;
+  const r = ml.result;
+  return {
+    method: r.at.method === 'agq' ? 'adaptive Gauss–Hermite quadrature' : 'importance sampling from the Laplace approximation', size: r.at.size,
+    sizeMeaning: r.at.method === 'agq' ? 'nodes per random effect' : 'draws per subject', logLik: r.logLik, minus2LL: -2 * r.logLik, converged: r.converged, message: r.message,
+    finalStepSe: finite(r.iterations[r.iterations.length - 1]?.stepSe ?? NaN), finalScoreMcSe: r.at.method === 'agq' ? null : finite(r.iterations[r.iterations.length - 1]?.scoreMcSe ?? NaN),
+    iterations: r.iterations.map((it) => ({ minus2LL: -2 * it.logLik, stepSe: finite(it.stepSe), seconds: it.seconds })),
+    collapsed: ml.collapsed.map((c) => ({ parameter: c.name, omega: c.omega, initial: c.initial, kl: c.kl })), starts: ml.runs.map((x) => ({ start: x.start, minus2LL: -2 * x.logLik, converged: x.converged })),
+    seconds: r.seconds,
+  };
+}
+
+/** fit.json with the reported estimate beside the training state. */
+function fitWithEstimate(out: RunOutputs): FitFile {
+  const ml = out.maximumLikelihood;
+  if (!ml) return out.fit;
+  return { ...out.fit, maximumLikelihood: { names: out.fit.population.names, values: Array.from(ml.result.v), method: ml.result.at.method, size: ml.result.at.size, logLik: ml.result.logLik, converged: ml.result.converged } };
 }
 
 const matrix = (m: Float64Array, d: number): (number | null)[][] => Array.from({ length: d }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d), (x) => (Number.isFinite(x) ? x : null)));
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** The standard errors (estimation scale) per population-vector entry, when the information was invertible. */
+/**
+ * The standard errors (estimation scale) per population-vector entry: all of them when the information was
+ * invertible, those outside the flat directions (NaN for the others) when it was not.
+ */
 export function standardErrors(u: UncertaintyResult | undefined): Float64Array | undefined {
-  return u?.covariance?.ok ? u.covariance.se : undefined;
+  const c = u?.covariance;
+  if (!c) return undefined;
+  return c.ok ? c.se : c.partialSe;
 }
 
 function likelihoodJson(u: UncertaintyResult | undefined) {
@@ -85,7 +114,7 @@ function uncertaintyJson(u: UncertaintyResult | undefined) {
     estimator: u.likelihood?.estimator ?? null,
     samples: u.likelihood?.samples ?? null,
     names: u.names,
-    standardErrors: c?.ok ? Array.from(c.se) : null,
+    standardErrors: c?.ok ? Array.from(c.se) : c?.partialSe ? Array.from(c.partialSe, (x) => finite(x)) : null,
     standardErrorMcError: c?.ok && u.seMcError ? Array.from(u.seMcError, (x) => finite(x)) : null,
     correlation: c?.ok ? matrix(c.correlation, d) : null,
     information: u.information ? matrix(u.information.information, d) : null,
@@ -115,19 +144,22 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
     writeFileAtomic(path, text);
     written.push(path);
   };
-  const population = Float64Array.from(out.fit.population.values);
-  const rows = estimateRows(out.ir, out.layout, population, standardErrors(out.uncertainty));
+  const fit = fitWithEstimate(out);
+  const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty));
   put('estimates.csv', estimatesCsv(rows));
   const starts = startsJson(out);
   put('estimates.json', `${JSON.stringify({
     model: out.fit.model.name, complete: out.fit.complete, stop: out.fit.stop, message: out.fit.message, backend: out.fit.backend, epochs: out.fit.state.epoch,
-    elbo: out.fit.trace[out.fit.trace.length - 1]?.elbo ?? null, estimates: rows, likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty),
+    elbo: out.fit.trace[out.fit.trace.length - 1]?.elbo ?? null,
+    estimate: out.maximumLikelihood ? 'maximum likelihood' : 'variational (ELBO optimum)', estimates: rows,
+    ...(out.maximumLikelihood ? { variational: estimateRows(out.ir, out.layout, Float64Array.from(out.fit.population.values)), maximumLikelihood: maximumLikelihoodJson(out) } : {}),
+    likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty),
     ...(starts ? { starts } : {}),
   }, null, 2)}\n`);
   if (out.subjects) put('individual.csv', individualCsv(out.ir, out.dataset, out.subjects));
   if (out.predictions) put('predictions.csv', predictionsCsv(out.ir, out.dataset, out.predictions));
   put('trace.csv', traceCsv(out.layout, out.fit));
   if (out.starts) put('starts.csv', startsCsv(out.ir, out.layout, out.starts));
-  put('fit.json', `${JSON.stringify(out.fit)}\n`);
+  put('fit.json', `${JSON.stringify(fit)}\n`);
   return written;
 }

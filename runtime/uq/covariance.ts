@@ -29,9 +29,29 @@ export type CovarianceResult =
       readonly eigenvalues: Float64Array;
       /** The eigenvector of the smallest eigenvalue, by parameter (components of at least 0.2 in size). */
       readonly direction: readonly { readonly name: string; readonly weight: number }[];
+      /**
+       * Standard errors of the entries outside the flat directions (NaN inside them): for an entry e_k with
+       * |u_k| < PARTIAL_WEIGHT on every flat eigenvector u, e_kᵀ I⁺ e_k over the other eigenvectors.
+       */
+      readonly partialSe?: Float64Array;
     };
 
+/** An entry counts as outside a flat direction when its weight in the direction's unit eigenvector is below this. */
+export const PARTIAL_WEIGHT = 0.1;
+
+/** SEs from the eigenvectors outside `flat`, for the entries that take no part in any flat one. */
+function partialStandardErrors(values: Float64Array, vectors: Float64Array, d: number, flat: readonly number[]): Float64Array {
+  return Float64Array.from({ length: d }, (_, j) => {
+    if (flat.some((k) => Math.abs(vectors[j * d + k]!) >= PARTIAL_WEIGHT)) return NaN;
+    let v = 0;
+    for (let k = 0; k < d; k++) if (!flat.includes(k)) v += vectors[j * d + k]! ** 2 / values[k]!;
+    return Math.sqrt(v);
+  });
+}
+
 export const SINGULAR_RATIO = 1e-10;
+/** The smallest eigenvalue of the correlation-scaled information below which parameters count as collinear. */
+export const COLLINEAR_RATIO = 1e-4;
 
 export function covarianceFromInformation(information: Float64Array, names: readonly string[], mcError?: Float64Array): CovarianceResult {
   const d = names.length;
@@ -71,7 +91,13 @@ export function covarianceFromInformation(information: Float64Array, names: read
       }
     }
   }
-  const singular = !(largest > 0) || !(smallest > SINGULAR_RATIO * largest);
+  // Collinearity on the correlation scale D^-1/2 I D^-1/2 (scale-free): a deterministic information (AGQ) has
+  // no Monte-Carlo error to compare with, but its finite differences carry the solver's noise, ~1e-5 relative.
+  const root = Float64Array.from({ length: d }, (_, i) => Math.sqrt(information[i * d + i]!));
+  const scaled = root.every((x) => x > 0) ? symmetricEigen(Float64Array.from(information, (x, idx) => x / (root[Math.floor(idx / d)]! * root[idx % d]!)), d) : undefined;
+  const collinear = scaled !== undefined && !(scaled.values[0]! > COLLINEAR_RATIO);
+  const rawSingular = !(largest > 0) || !(smallest > SINGULAR_RATIO * largest);
+  const singular = rawSingular || collinear;
   if (direction.reduce((m, x) => (Math.abs(x) > Math.abs(m) ? x : m), 0) < 0) direction = direction.map((x) => -x);
   const describe = (u: Float64Array) => {
     const weights = names.map((name, i) => ({ name, weight: u[i]! })).filter((x) => Math.abs(x.weight) >= 0.2).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
@@ -82,20 +108,35 @@ export function covarianceFromInformation(information: Float64Array, names: read
   };
   if (singular || !(weakest.value > 2 * weakest.noise)) {
     if (singular) {
-      direction = Float64Array.from({ length: d }, (_, i) => vectors[i * d]!);
+      direction = collinear && !rawSingular ? Float64Array.from({ length: d }, (_, i) => scaled!.vectors[i * d]! / root[i]!) : Float64Array.from({ length: d }, (_, i) => vectors[i * d]!);
+      const norm = Math.hypot(...direction);
+      direction = direction.map((x) => x / norm);
       weakest = curvature(direction);
     }
     if (direction.reduce((m, x) => (Math.abs(x) > Math.abs(m) ? x : m), 0) < 0) direction = direction.map((x) => -x);
     const { weights, combination, listed, verb } = describe(direction);
     const noisy = mcError !== undefined && weakest.noise > 0;
     const shown = singular || !noisy
-      ? `smallest eigenvalue ${smallest.toPrecision(3)}, largest ${largest.toPrecision(3)}`
+      ? `smallest eigenvalue ${smallest.toPrecision(3)}, largest ${largest.toPrecision(3)}${collinear && !rawSingular ? `; ${scaled!.values[0]!.toPrecision(2)} on the correlation scale` : ''}`
       : `curvature ${weakest.value.toPrecision(3)} ± ${weakest.noise.toPrecision(2)} (Monte Carlo) along that direction, largest eigenvalue ${largest.toPrecision(3)}`;
     const negative = weakest.value < -SINGULAR_RATIO * Math.abs(largest) && weakest.value < -3 * weakest.noise;
+    const flat = Array.from(values.keys()).filter((k) => {
+      if (!(values[k]! > SINGULAR_RATIO * Math.abs(largest))) return true;
+      if (!mcError) return false;
+      return !(values[k]! > 2 * curvature(Float64Array.from({ length: d }, (_, i) => vectors[i * d + k]!)).noise);
+    });
+    if (flat.length === 0) flat.push(0);
+    let partialSe = flat.length < d && values.every((x, k) => flat.includes(k) || x > 0) ? partialStandardErrors(values, vectors, d, flat) : undefined;
+    if (collinear && !rawSingular && values.every((x) => x > 0)) {
+      const flatScaled = Array.from(scaled!.values.keys()).filter((k) => !(scaled!.values[k]! > COLLINEAR_RATIO));
+      partialSe = partialStandardErrors(scaled!.values, scaled!.vectors, d, flatScaled).map((x, j) => x / root[j]!);
+    }
+    const kept = partialSe ? names.filter((_, j) => Number.isFinite(partialSe[j]!)) : [];
+    const keptNote = kept.length > 0 ? `; standard errors are given for ${kept.join(', ')}, which take no part in that direction` : '';
     const message = negative
-      ? `the observed information is not positive definite (${shown}): the estimates are not at a maximum of the marginal likelihood along ${combination} — ${listed} ${verb} not determined by these data, or the fit has not converged; no standard errors`
-      : `the observed information is singular${noisy && !singular ? ' within its Monte-Carlo error' : ''} (${shown}): ${listed} ${verb} not identifiable from these data — the likelihood is flat along ${combination}; no standard errors${noisy && !singular ? ' (if that direction should be identified, raise --uq-samples)' : ''}`;
-    return { ok: false, message, eigenvalues: values, direction: weights };
+      ? `the observed information is not positive definite (${shown}): the estimates are not at a maximum of the marginal likelihood along ${combination} — ${listed} ${verb} not determined by these data, or the fit has not converged; no standard errors for them${keptNote}`
+      : `the observed information is singular${noisy && !singular ? ' within its Monte-Carlo error' : ''} (${shown}): ${listed} ${verb} not identifiable from these data — the likelihood is flat along ${combination}; no standard errors for them${keptNote}${noisy && !singular ? ' (if that direction should be identified, raise --uq-samples)' : ''}`;
+    return { ok: false, message, eigenvalues: values, direction: weights, ...(kept.length > 0 ? { partialSe } : {}) };
   }
   const covariance = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {

@@ -9,7 +9,7 @@ import { compile } from '../../compiler/pipeline.js';
 import { hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import { Encoder } from '../infer/encoder.js';
 import { fitContext, type FitContext } from '../infer/fit-context.js';
-import { parseFitFile, type FitFile } from '../infer/fit-file.js';
+import { parseFitFile, reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import { posteriors, type SubjectPosterior } from '../infer/posterior.js';
 import { loadParameters } from '../nn/index.js';
 
@@ -32,7 +32,7 @@ export async function loadFittedRun(path: string, data?: string, map: Record<str
   const ctx = await fitContext(compiled, read.dataset, fit.scaling);
   const encoder = new Encoder(fit.encoderConfig, ctx.layout.omega0);
   loadParameters(encoder, fit.encoder);
-  const population = Float64Array.from(fit.population.values);
+  const population = reportedPopulation(fit);
   const post = await posteriors(ctx, encoder, population);
   return { fit, ctx, population, subjects: post.subjects };
 }

@@ -15,8 +15,8 @@
  */
 import type { Random } from '../simulate/random.js';
 
-/** 'agq': adaptive Gauss–Hermite quadrature (agq.ts), deterministic. */
-export type EstimatorKind = 'prior' | 'importance' | 'agq';
+/** 'agq': adaptive Gauss–Hermite quadrature (agq.ts), deterministic; 'laplace': importance sampling from the Laplace proposal (laplace-proposal.ts). */
+export type EstimatorKind = 'prior' | 'importance' | 'agq' | 'laplace';
 
 export interface ImportanceSettings {
   /** Share of draws from the prior (defensive mixture). */

@@ -14,7 +14,9 @@ import { defaultInformationOptions, observedInformation, type InformationOptions
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
 
-export type EstimatorChoice = 'auto' | EstimatorKind;
+/** The Monte-Carlo estimators drawn around the fit (AGQ and the Laplace sampler come from the ML finish instead). */
+export type DrawnKind = 'prior' | 'importance';
+export type EstimatorChoice = 'auto' | DrawnKind;
 
 export interface UncertaintyOptions {
   /** Draws per subject for each estimator. */
@@ -68,6 +70,8 @@ export interface LikelihoodBlock {
   readonly parameters: number;
   readonly subjects: number;
   readonly observations: number;
+  /** AGQ: Σ log p with two more nodes per effect minus the reported one (the quadrature's error estimate). */
+  readonly quadratureChange?: number;
 }
 
 export interface UncertaintyResult {
@@ -95,7 +99,7 @@ export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSett
 }
 
 /** Draws of one estimator for every subject, centred at the estimates. */
-export function drawSampleSet(problem: UqProblem, kind: EstimatorKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): SampleSet {
+export function drawSampleSet(problem: UqProblem, kind: DrawnKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): SampleSet {
   const { phi, omega } = unpack(problem.layout, population);
   const random = new Random(seed);
   const n = problem.data.nSubjects;
@@ -116,7 +120,7 @@ export interface EstimatorRun {
 }
 
 /** One estimator at the estimates: draws, trajectories, log p̂ and its error. */
-export async function runEstimator(problem: UqProblem, kind: EstimatorKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): Promise<EstimatorRun> {
+export async function runEstimator(problem: UqProblem, kind: DrawnKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): Promise<EstimatorRun> {
   const started = performance.now();
   const set = drawSampleSet(problem, kind, population, proposals, samples, seed, importance);
   const { phi } = unpack(problem.layout, population);
@@ -135,7 +139,7 @@ export async function assessUncertainty(problem: UqProblem, population: Float64A
   const started = performance.now();
   const names = problem.layout.entries.map((e) => e.name);
   const messages: string[] = [];
-  const kinds: EstimatorKind[] = options.estimator === 'auto' ? (proposals ? ['importance', 'prior'] : ['prior']) : [options.estimator];
+  const kinds: DrawnKind[] = options.estimator === 'auto' ? (proposals ? ['importance', 'prior'] : ['prior']) : [options.estimator];
   const runs: EstimatorRun[] = [];
   for (const kind of kinds) {
     const run = await runEstimator(problem, kind, population, proposals, options.samples, options.seed + (kind === 'prior' ? 0 : 1), options.importance);

@@ -33,8 +33,14 @@ describe('covarianceFromInformation', () => {
     const r = covarianceFromInformation(info, names);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.message).toMatch(/^the observed information is singular \(smallest eigenvalue .*, largest 10\.3\): theta1 and omega_theta1 are not identifiable from these data — the likelihood is flat along 0\.71·theta1 − 0\.71·omega_theta1; no standard errors$/);
+    expect(r.message).toMatch(/^the observed information is singular \(smallest eigenvalue .*, largest 10\.3\): theta1 and omega_theta1 are not identifiable from these data — the likelihood is flat along 0\.71·theta1 − 0\.71·omega_theta1; no standard errors for them; standard errors are given for .*, which take no part in that direction$/);
     expect(r.direction.map((d) => d.name).sort()).toEqual(['omega_theta1', 'theta1']);
+    // The other two are estimable: in coordinates (s = theta1 + omega_theta1, x1, x3) the information is
+    // [[5, 1, 0], [1, 3, 0], [0, 0, 9]], so Var(x1) = 5/14 and Var(x3) = 1/9.
+    expect(r.partialSe).toBeDefined();
+    expect(Number.isNaN(r.partialSe![0]!) && Number.isNaN(r.partialSe![2]!)).toBe(true);
+    expect(r.partialSe![1]).toBeCloseTo(Math.sqrt(5 / 14), 10);
+    expect(r.partialSe![3]).toBeCloseTo(1 / 3, 10);
   });
 
   it('an indefinite information says the fit is not at a maximum, along which parameters', () => {
@@ -95,7 +101,7 @@ describe('flat directions under Monte-Carlo noise', () => {
     const r = covarianceFromInformation(info, ['a', 'b'], err);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.message).toMatch(/^the observed information is singular within its Monte-Carlo error \(curvature 0\.0100 ± 0\.010 \(Monte Carlo\) along that direction, largest eigenvalue 9\.99\): a and b are not identifiable from these data — the likelihood is flat along 0\.71·a − 0\.71·b; no standard errors \(if that direction should be identified, raise --uq-samples\)$/);
+    expect(r.message).toMatch(/^the observed information is singular within its Monte-Carlo error \(curvature 0\.0100 ± 0\.010 \(Monte Carlo\) along that direction, largest eigenvalue 9\.99\): a and b are not identifiable from these data — the likelihood is flat along 0\.71·a − 0\.71·b; no standard errors for them \(if that direction should be identified, raise --uq-samples\)$/);
     expect(covarianceFromInformation(info, ['a', 'b'], Float64Array.from([1e-4, 1e-4, 1e-4, 1e-4])).ok).toBe(true);
   });
 

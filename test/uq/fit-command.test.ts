@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { runSimulate } from '../../cli/commands/simulate.js';
+import { covarianceFromInformation } from '../../runtime/uq/covariance.js';
+import { symmetricEigen } from '../../runtime/uq/symmetric-eigen.js';
+import { closedForm, type Subject } from './gaussian-closed-form.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-uq-'));
@@ -37,18 +40,74 @@ beforeAll(async () => {
   expect(await runSimulate({ model: linear, design, seed: 3, out: join(dir, 'data.csv'), map: {}, color: false }, io)).toBe(0);
 });
 
+/** The exact maximum-likelihood estimate of the linear model by Newton's method on the closed form. */
+function exactMle(subjects: Subject[], v0: number[]): { v: number[]; logLik: number; se: number[] } {
+  const total = (v: number[]) => subjects.reduce((s, x) => s + closedForm(x, v).logLik, 0);
+  const d = v0.length;
+  let v = [...v0];
+  for (let it = 0; it < 50; it++) {
+    const h = 1e-6;
+    const g = v.map((_, k) => (total(v.map((x, j) => (j === k ? x + h : x))) - total(v.map((x, j) => (j === k ? x - h : x)))) / (2 * h));
+    const info = new Float64Array(d * d);
+    for (const x of subjects) closedForm(x, v).hessian.forEach((a, idx) => (info[idx] = info[idx]! - a));
+    const { values, vectors } = symmetricEigen(info, d);
+    const step = v.map((_, i) => values.reduce((acc, lam, k) => acc + (vectors[i * d + k]! * vectors.reduce((u, _x, j) => (j % d === k ? u + vectors[j]! * g[Math.floor(j / d)]! : u), 0)) / lam, 0));
+    v = v.map((x, i) => x + step[i]!);
+    if (Math.max(...step.map(Math.abs)) < 1e-10) break;
+  }
+  const info = new Float64Array(d * d);
+  for (const x of subjects) closedForm(x, v).hessian.forEach((a, idx) => (info[idx] = info[idx]! - a));
+  const cov = covarianceFromInformation(info, v.map((_, k) => `v${k}`));
+  if (!cov.ok) throw new Error('the closed-form information is not positive definite');
+  return { v, logLik: total(v), se: Array.from(cov.se) };
+}
+
+/** The subjects of a simulated CSV (ID, TIME, DV columns; observation rows only). */
+function subjectsOf(csv: string): Subject[] {
+  const [header, ...rows] = csv.trim().split('\n');
+  const col = (name: string) => header!.split(',').indexOf(name);
+  const [id, time, dv, mdv] = [col('ID'), col('TIME'), col('DV'), col('MDV')];
+  const by = new Map<string, { t: number[]; y: number[] }>();
+  for (const line of rows) {
+    const f = line.split(',');
+    if (mdv >= 0 && f[mdv] === '1') continue;
+    const s = by.get(f[id]!) ?? { t: [], y: [] };
+    s.t.push(Number(f[time]));
+    s.y.push(Number(f[dv]));
+    by.set(f[id]!, s);
+  }
+  return [...by.values()];
+}
+
 describe('nlmc fit: uncertainty and starts', () => {
-  it('writes SE, RSE and CI columns, the likelihood block, correlations, and starts.csv', async () => {
+  it('reports the maximum-likelihood estimate: every entry within 0.01 SE of the exact MLE, the exact −2LL and SEs', async () => {
     const { io, out } = capture();
-    const code = await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'run'), { starts: 2 }), io, () => false);
-    expect(out.stderr).toContain('uncertainty: marginal likelihood and observed information on the CPU (f64), 60 draws per subject');
+    const code = await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'ml'), { epochs: 100 }), io, () => false);
+    expect(code).toBe(0);
+    expect(out.stderr).toMatch(/maximum likelihood: converged: the Newton step is [\d.e-]+ SE/);
+    const e = JSON.parse(readFileSync(join(dir, 'ml', 'estimates.json'), 'utf8')) as EstimatesJson & { estimate: string; variational: unknown[]; uncertainty: { standardErrors: number[] } };
+    expect(e.estimate).toBe('maximum likelihood');
+    expect(e.variational).toHaveLength(6);
+    const exact = exactMle(subjectsOf(readFileSync(join(dir, 'data.csv'), 'utf8')), [1, 0.3, -0.05, Math.log(0.5), Math.log(0.2), Math.log(0.3)]);
+    const fitted = e.estimates.map((r) => (r.name.startsWith('omega') || r.name === 'sigma' ? Math.log(r.estimate) : r.estimate));
+    fitted.forEach((x, k) => expect(Math.abs(x - exact.v[k]!) / exact.se[k]!, e.estimates[k]!.name).toBeLessThan(0.01));
+    e.uncertainty.standardErrors.forEach((se, k) => expect(Math.abs(se / exact.se[k]! - 1), e.estimates[k]!.name).toBeLessThan(1e-3));
+    expect(e.likelihood!['estimator']).toBe('agq');
+    expect(Math.abs((e.likelihood!["minus2LL"] as number) + 2 * exact.logLik)).toBeLessThan(1e-3);
+    expect(out.stdout).toMatch(/at the maximum-likelihood estimate: −2LL -?\d+\.\d\d \(adaptive Gauss–Hermite quadrature, 7 nodes per effect; -?\d+\.\d\d with 9\)  AIC/);
+  });
+
+  it('--estimate elbo: the variational optimum with SE, RSE and CI columns from the drawn estimators, correlations, and starts.csv', async () => {
+    const { io, out } = capture();
+    const code = await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'run'), { starts: 2, estimate: 'elbo', uqSamples: 200 }), io, () => false);
+    expect(out.stderr).toContain('uncertainty at the variational optimum: Monte-Carlo marginal likelihood and observed information on the CPU (f64), 200 draws per subject');
     expect(code).toBe(0);
     const e = JSON.parse(readFileSync(join(dir, 'run', 'estimates.json'), 'utf8')) as EstimatesJson;
     const l = e.likelihood!;
     expect(Object.keys(l)).toEqual(expect.arrayContaining(['minus2LL', 'aic', 'bic', 'estimator', 'mcError', 'samples']));
     expect(l['aic']).toBeCloseTo((l['minus2LL'] as number) + 2 * 6, 10);
     expect(l['bic']).toBeCloseTo((l['minus2LL'] as number) + 6 * Math.log(12), 10);
-    expect(l['samples']).toBe(60);
+    expect(l['samples']).toBe(200);
     expect(['prior', 'importance']).toContain(l['estimator']);
     const mcErrors = (l['estimators'] as { mcError: number }[]).map((x) => x.mcError);
     expect(l['mcError']).toBe(Math.min(...mcErrors));
@@ -67,7 +126,7 @@ describe('nlmc fit: uncertainty and starts', () => {
     expect(e.starts!.runs).toBe(3);
     expect(e.starts!.clusters.map((c) => c.parameter)).toEqual(['a', 'k', 'c', 'omega_a', 'omega_k', 'sigma']);
     expect(out.stdout).toMatch(/convergence over 3 runs: /);
-    expect(out.stdout).toMatch(/−2LL -?\d+\.\d\d \(Monte-Carlo SE [\d.e+-]+, (importance|prior) sampling, 60 draws per subject\)  AIC/);
+    expect(out.stdout).toMatch(/at the variational optimum: −2LL -?\d+\.\d\d \(Monte-Carlo SE [\d.e+-]+, (importance|prior) sampling, 200 draws per subject\)  AIC/);
   });
 
   it('--no-uncertainty skips it: null likelihood, empty columns', async () => {
@@ -81,7 +140,7 @@ describe('nlmc fit: uncertainty and starts', () => {
     expect(existsSync(join(dir, 'plain', 'starts.csv'))).toBe(false);
   });
 
-  it('a model that identifies only a product a·b: a message naming a and b, no standard errors, no NaN', async () => {
+  it('a model that identifies only a product a·b: a message naming a and b, SEs for the others only, no NaN', async () => {
     const model = join(dir, 'product.nlm');
     writeFileSync(model, 'model product\nparameters {\n  a = 1 lognormal(omega = 0.3)\n  b = 2 lognormal\n}\nstates { X(0) = a * b }\node { d/dt X = -0.3 * X }\nobserve { y ~ normal(X, sd = s) }\nerror { s = 0.1 }\n');
     writeFileSync(join(dir, 'product-design.json'), '{ "subjects": 20, "times": [0, 1, 2, 4] }');
@@ -89,9 +148,9 @@ describe('nlmc fit: uncertainty and starts', () => {
     expect(await runSimulate({ model, design: join(dir, 'product-design.json'), seed: 3, out: join(dir, 'product.csv'), map: {}, color: false }, sim.io)).toBe(0);
     const { io, out } = capture();
     expect(await runFit(fitArgs(model, join(dir, 'product.csv'), join(dir, 'product'), { epochs: 300, uqSamples: 100 }), io, () => false)).toBe(0);
-    expect(out.stderr).toMatch(/nlmc fit: warning: the observed information is singular within its Monte-Carlo error \(.*\): (a and b|b and a) are not identifiable from these data — the likelihood is flat along 0\.7\d·[ab] − 0\.7\d·[ab]; no standard errors/);
+    expect(out.stderr).toMatch(/nlmc fit: warning: the observed information is singular \(.*\): (a and b|b and a) are not identifiable from these data — the likelihood is flat along 0\.7\d·[ab] − 0\.7\d·[ab]; no standard errors for them; standard errors are given for omega_a, s/);
     const e = JSON.parse(readFileSync(join(dir, 'product', 'estimates.json'), 'utf8')) as EstimatesJson;
-    expect(e.estimates.every((r) => r.se === null)).toBe(true);
+    expect(e.estimates.filter((r) => r.se === null).map((r) => r.name)).toEqual(['a', 'b']);
     expect(e.likelihood).not.toBeNull();
     expect(readFileSync(join(dir, 'product', 'estimates.csv'), 'utf8')).not.toMatch(/NaN/);
   });

@@ -5,13 +5,17 @@
  *   npm run bench:uq [-- --repeats 5 --is 100 --prior 1000 --pk-fit DIR --antibody-fit DIR]
  * Without --*-fit, each example dataset is fitted first (`nlmc fit --no-uncertainty`, default back end).
  * For each estimator: −2LL, its delta-method Monte-Carlo SE, the spread (sd) of −2LL over independent repeats, and
- * the draws per subject needed for an SE of 1 on −2LL (draws × SE², SE ∝ 1/√draws). Figures only; nothing is asserted.
+ * the draws per subject needed for an SE of 1 on −2LL (draws × SE², SE ∝ 1/√draws); then the default path: the
+ * maximum-likelihood finish from the fit's ELBO optimum and the uncertainty step at the MLE, timed. Figures only.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFittedRun } from '../runtime/uq/fitted-run.js';
+import { uncertaintyAtMaximum } from '../runtime/uq/at-maximum.js';
+import { maximumLikelihoodEstimate } from '../runtime/uq/ml-estimate.js';
+import { defaultMlFinishOptions } from '../runtime/uq/ml-finish.js';
 import { assessUncertainty, defaultUncertaintyOptions, runEstimator, uqProblem } from '../runtime/uq/uncertainty.js';
 
 const arg = (name: string, fallback: string): string => {
@@ -24,7 +28,7 @@ const priorDraws = Number(arg('prior', String(10 * isDraws)));
 
 function fit(example: string, data: string): string {
   const out = mkdtempSync(join(tmpdir(), 'nlmc-bench-uq-'));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', example, '--data', data, '--out', out, '--quiet', '--no-uncertainty'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', example, '--data', data, '--out', out, '--quiet', '--no-uncertainty', '--estimate', 'elbo'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`fit of ${example} failed:\n${r.stderr}`);
   return out;
 }
@@ -68,5 +72,15 @@ for (const [name, example, data] of [['pk', 'examples/pk/pk.nlm', 'examples/pk/d
   const u = await assessUncertainty(problem, run.population, run.subjects, { ...defaultUncertaintyOptions, seed: 1 });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`${name}: the whole uncertainty step (both estimators at ${defaultUncertaintyOptions.samples} draws, information, covariance): ${seconds.toFixed(1)} s; SE ${u.covariance?.ok ? Array.from(u.covariance.se, (x, k) => `${u.names[k]} ${x.toPrecision(3)}`).join(', ') : u.messages.join('; ')}`);
+  // The default since the maximum-likelihood finish: from the variational optimum to the MLE, then −2LL and SEs on
+  // the same AGQ points.
+  const t1 = performance.now();
+  const ml = await maximumLikelihoodEstimate(problem, run.population, run.subjects, defaultMlFinishOptions);
+  const finish = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  const atMax = await uncertaintyAtMaximum(problem, ml.result);
+  const step = (performance.now() - t2) / 1000;
+  console.log(`${name}: maximum-likelihood finish ${finish.toFixed(1)} s (${ml.result.iterations.length} iterations, ${ml.result.message}); −2LL ${(-2 * ml.result.logLik).toFixed(3)} at the MLE vs ${ml.variationalLogLik !== undefined ? (-2 * ml.variationalLogLik).toFixed(3) : '?'} at the ELBO optimum (AGQ, ${ml.result.at.size} nodes per effect)`);
+  console.log(`${name}: uncertainty at the MLE (node check, information from the finish): ${step.toFixed(1)} s; SE ${atMax.covariance?.ok ? Array.from(atMax.covariance.se, (x, k) => `${atMax.names[k]} ${x.toPrecision(3)}`).join(', ') : atMax.messages.join('; ')}`);
   problem.engine.dispose();
 }

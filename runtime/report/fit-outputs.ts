@@ -68,6 +68,7 @@ function maximumLikelihoodJson(out: RunOutputs) {
   return {
     method: r.at.method === 'agq' ? 'adaptive Gauss–Hermite quadrature' : 'importance sampling from the Laplace approximation', size: r.at.size,
     sizeMeaning: r.at.method === 'agq' ? 'nodes per random effect' : 'draws per subject', logLik: r.logLik, minus2LL: -2 * r.logLik, converged: r.converged, message: r.message,
+    variationalMinus2LL: ml.variationalLogLik !== undefined ? -2 * ml.variationalLogLik : null,
     finalStepSe: finite(r.iterations[r.iterations.length - 1]?.stepSe ?? NaN), finalScoreMcSe: r.at.method === 'agq' ? null : finite(r.iterations[r.iterations.length - 1]?.scoreMcSe ?? NaN),
     iterations: r.iterations.map((it) => ({ minus2LL: -2 * it.logLik, stepSe: finite(it.stepSe), seconds: it.seconds })),
     collapsed: ml.collapsed.map((c) => ({ parameter: c.name, omega: c.omega, initial: c.initial, kl: c.kl })), starts: ml.runs.map((x) => ({ start: x.start, minus2LL: -2 * x.logLik, converged: x.converged })),

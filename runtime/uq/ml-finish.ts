@@ -163,14 +163,20 @@ function quasiNewtonStep(b: Float64Array, g: Float64Array, maxStep: number): New
   return { delta, stepSe, positiveDefinite: true };
 }
 
-/** The inverse of the information made positive definite (eigenvalues floored at |λ|), as newtonStep treats it. */
-function inverseInformation(information: Float64Array, d: number, maxStep: number): Float64Array {
+/**
+ * The quasi-Newton matrix's start: the inverse information, where each direction without positive curvature gets
+ * the inverse curvature that makes its step the bounded ascent step of newtonStep (|u_kᵀg| / maxStep), so the
+ * BFGS steps that follow keep moving along it (a collapsed log ω has a tiny gradient there).
+ */
+function inverseInformation(information: Float64Array, gradient: Float64Array, maxStep: number): Float64Array {
+  const d = gradient.length;
   const { values, vectors } = symmetricEigen(information, d);
   const top = Math.max(...Array.from(values, Math.abs), 1e-300);
   const out = new Float64Array(d * d);
   for (let k = 0; k < d; k++) {
-    // A direction without positive curvature gets the scale of a maxStep move per unit of gradient.
-    const lam = values[k]! > 1e-10 * top ? values[k]! : Math.max(Math.abs(values[k]!), 1e-6 * top, 1 / maxStep);
+    let ug = 0;
+    for (let j = 0; j < d; j++) ug += vectors[j * d + k]! * gradient[j]!;
+    const lam = values[k]! > 1e-10 * top ? values[k]! : Math.max(Math.abs(ug) / maxStep, 1e-8 * top);
     for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] = out[i * d + j]! + (vectors[i * d + k]! * vectors[j * d + k]!) / lam;
   }
   return out;
@@ -213,7 +219,7 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
       const information = await observedInformation(problem, base.set, base.block, v);
       at = { ...base, information };
       step = newtonStep(information.information, g, options.maxStep);
-      inverse = inverseInformation(information.information, d, options.maxStep);
+      inverse = inverseInformation(information.information, g, options.maxStep);
       previous = undefined;
     } else {
       if (previous && inverse) {

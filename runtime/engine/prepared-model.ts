@@ -10,13 +10,16 @@ import { ros34pw2 } from '../../compiler/solvers/rosenbrock-tableau.js';
 import { emitKernel, kernelLayout, type KernelLayout } from '../../compiler/emit-wgsl/kernel.js';
 import { dimensions, doseEvents, modelFunctions, type ModelDimensions } from '../../compiler/emit/model-functions.js';
 import type { CompileResult } from '../../compiler/pipeline.js';
-import { loadTsModel, type TsModelModule } from '../model/load-ts-module.js';
+import { importModelModule } from '../model/import-model.js';
+import { transpileTsModel, type TsModelModule } from '../model/load-ts-module.js';
 import type { SolverMethod } from './engine.js';
 
 export interface PreparedModel {
   readonly name: string;
   readonly dims: ModelDimensions;
   readonly ts: TsModelModule;
+  /** The JavaScript `ts` was imported from: a worker thread of the CPU engine imports the same text. */
+  readonly moduleJs: string;
   readonly shader: string;
   /** The method the shader's kernel integrates with (Dormand–Prince 5(4) or ROS34PW2). */
   readonly method: SolverMethod;
@@ -48,8 +51,9 @@ export async function prepareModel(result: CompileResult, options: PrepareOption
   const doseTargets = events.map((e) => e.target);
   const method = options.method ?? 'explicit';
   const kernel = emitKernel(dims, method === 'rosenbrock' ? ros34pw2 : dormandPrince5, { functionLengths, inputTargets, doseTargets });
+  const moduleJs = transpileTsModel(result.artifacts.ts);
   return {
-    name: ir.name, dims, ts: await loadTsModel(result.artifacts.ts), shader: `${result.artifacts.wgsl}\n${kernel}`, method, layout: kernelLayout(dims),
+    name: ir.name, dims, ts: await importModelModule(moduleJs), moduleJs, shader: `${result.artifacts.wgsl}\n${kernel}`, method, layout: kernelLayout(dims),
     inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
     initialErrorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
     sensitivityParameters: ir.sensitivityParameters,

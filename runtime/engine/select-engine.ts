@@ -2,7 +2,7 @@
  * `--backend webgpu|cpu|auto`: auto takes WebGPU when an adapter exists and the CPU back end otherwise, and the
  * caller is told which (and why), so a user never wonders what ran.
  */
-import { createCpuEngine } from './cpu/cpu-engine.js';
+import { createParallelCpuEngine } from './cpu/cpu-pool.js';
 import type { EngineData } from './engine-data.js';
 import type { Engine, SolverSettings } from './engine.js';
 import type { PreparedModel } from './prepared-model.js';
@@ -22,13 +22,13 @@ export interface SelectedEngine {
 /** Throws an Error with a user-facing message when `webgpu` is demanded and none is available. */
 export async function selectEngine(model: PreparedModel, data: EngineData, settings: SolverSettings, backend: BackendChoice): Promise<SelectedEngine> {
   if (backend === 'cpu') {
-    const engine = createCpuEngine(model, data, settings);
+    const engine = createParallelCpuEngine(model, data, settings);
     return { engine, note: `back end: ${engine.description}`, close: () => engine.dispose() };
   }
   const gpu = await acquireGpu();
   if ('unavailable' in gpu) {
     if (backend === 'webgpu') throw new Error(`--backend webgpu: ${gpu.unavailable}`);
-    const engine = createCpuEngine(model, data, settings);
+    const engine = createParallelCpuEngine(model, data, settings);
     return { engine, note: `back end: ${engine.description} (${gpu.unavailable})`, close: () => engine.dispose() };
   }
   const engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);

@@ -10,6 +10,7 @@
  */
 import { ts } from 'ts-morph';
 import type { ModelDimensions } from '../../compiler/emit/model-functions.js';
+import { importModelModule } from './import-model.js';
 
 /** Where a function writes its results: entry (i, j) of an r × c matrix is out[i·c + j]. */
 export type Out = Float64Array | number[];
@@ -132,11 +133,5 @@ export function transpileTsModel(source: string): string {
  * `data:` URL can hold it; each call yields a fresh module instance.
  */
 export async function loadTsModel(source: string): Promise<TsModelModule> {
-  const js = transpileTsModel(source);
-  const url = `data:text/javascript;base64,${Buffer.from(js, 'utf8').toString('base64')}`;
-  const mod = (await import(/* @vite-ignore */ url)) as Partial<TsModelModule>;
-  if (typeof mod.rhs !== 'function' || typeof mod.dims !== 'object' || mod.dims === null) {
-    throw new Error('loadTsModel: the source is not a model module emitted by nlmc (no dims or rhs export)');
-  }
-  return mod as TsModelModule;
+  return importModelModule(transpileTsModel(source));
 }

@@ -4,7 +4,7 @@
  * q(η | Y_i) (proposal.ts) — the likelihood block (−2LL, AIC, BIC), and the observed information at the estimates
  * with the covariance, standard errors and correlations it implies. Everything runs on the f64 CPU back end.
  */
-import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
+import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import type { SolverSettings } from '../engine/engine.js';
 import type { FitContext } from '../infer/fit-context.js';
 import { unpack } from '../infer/population.js';
@@ -93,7 +93,7 @@ export interface UncertaintyResult {
 /** The Monte-Carlo problem of a fit: its model, data and layout, and a CPU engine at the uncertainty tolerances. */
 export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSettings): UqProblem {
   return {
-    model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createCpuEngine(ctx.model, ctx.data, solver),
+    model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createParallelCpuEngine(ctx.model, ctx.data, solver),
     effectParameter: ctx.ir.randomEffects.map((r) => r.parameter),
   };
 }

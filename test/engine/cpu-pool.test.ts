@@ -91,8 +91,10 @@ describe('the CPU engine over worker threads', () => {
       else process.env.NLMC_THREADS = saved;
     }
     const { model, data } = await loadModelAndData('pk');
-    const inProcess = createParallelCpuEngine(model, data, settings, { threads: 1 });
+    // In this thread: no worker is started, so the module text is never imported.
+    const inProcess = createParallelCpuEngine({ ...model, moduleJs: 'not a model' }, data, settings, { threads: 1 });
     expect(inProcess.threads).toBe(1);
-    expect(inProcess.description).toBe('CPU (f64, TypeScript)');
+    const rows = spreadRows(model, data.nSubjects, 16);
+    expect(identical({ ...(await inProcess.simulate(rows)) }, { ...(await createCpuEngine(model, data, settings).simulate(rows)) })).toEqual([]);
   });
 });

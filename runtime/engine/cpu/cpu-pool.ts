@@ -102,7 +102,8 @@ export function createParallelCpuEngine(model: PreparedModel, data: EngineData, 
   const ne = model.dims.ne;
   return {
     backend: 'cpu',
-    description: `CPU (f64, TypeScript, ${threads} threads)`,
+    // The in-process engine's words (the commands print them); `threads` says how many.
+    description: local.description,
     threads,
     exited: Promise.all(workers.map((w) => w.exited)).then(() => undefined),
     simulate(rows) {

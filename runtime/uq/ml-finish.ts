@@ -40,6 +40,9 @@ export interface MlFinishOptions {
 
 export const defaultMlFinishOptions: MlFinishOptions = { maxIterations: 30, tolerance: 0.01, maxStep: 1, method: 'auto', samples: 200, seed: 1, seconds: 600 };
 
+/** How far (in SE) the point may have moved since the last exact information for that information to be reused. */
+export const REUSE_SE = 0.1;
+
 export function marginalMethod(neta: number, choice: MarginalMethod | 'auto'): MarginalMethod {
   return choice === 'auto' ? (neta <= AGQ_MAX_EFFECTS ? 'agq' : 'laplace') : choice;
 }
@@ -207,6 +210,9 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
   let exactNext = true;
   // Coarse points until the first time the steps become small; the full points from then on.
   let refined = false;
+  // The last exact information on the full points: reused at convergence when the point has moved less than
+  // REUSE_SE standard errors since (it costs two solves per trajectory-changing entry).
+  let lastExact: { v: Float64Array; information: InformationResult; inverse: Float64Array } | undefined;
   for (let it = 0; ; it++) {
     const size = refined ? fullSize : coarseSize;
     const base = await pointsAt(problem, v, etas, method, size, options.seed + it);
@@ -221,6 +227,7 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
       step = newtonStep(information.information, g, options.maxStep);
       inverse = inverseInformation(information.information, g, options.maxStep);
       previous = undefined;
+      if (refined && step.positiveDefinite) lastExact = { v: Float64Array.from(v), information, inverse };
     } else {
       if (previous && inverse) {
         const sVec = Float64Array.from(v, (x, k) => x - previous!.v[k]!);
@@ -243,6 +250,11 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
     const small = step.positiveDefinite && (step.stepSe < options.tolerance || (method !== 'agq' && scoreMcSe < 2));
     if (small && exactNext && refined) {
       return finish(true, `converged: the Newton step is ${step.stepSe.toPrecision(2)} SE${method === 'agq' ? '' : `, the score ${scoreMcSe.toPrecision(2)} Monte-Carlo SE`}`);
+    }
+    const movedSe = lastExact ? Math.max(0, ...Array.from(v, (x, k) => Math.abs(x - lastExact!.v[k]!) / Math.sqrt(lastExact!.inverse[k * d + k]!))) : Infinity;
+    if (small && method === 'agq' && refined && !exactNext && movedSe < REUSE_SE) {
+      at = { ...base, information: lastExact!.information };
+      return finish(true, `converged: the quasi-Newton step is ${step.stepSe.toPrecision(2)} SE, ${movedSe.toPrecision(2)} SE from the last Newton step's exact information`);
     }
     if (small) {
       // Confirm with the exact information on the full points, at the same v.

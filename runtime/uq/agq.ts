@@ -15,12 +15,12 @@
  * deterministic proposal; its error is the quadrature's, which agqConvergence measures by the change between n
  * and n + 2 nodes. There is no Monte-Carlo error.
  */
+import { HALF_LOG_2PI } from '../engine/gaussian-likelihood.js';
 import { unpack } from '../infer/population.js';
 import { laplacePoints, type LaplaceOptions, type LaplacePoints, defaultLaplaceOptions } from './laplace.js';
 import { evaluate, simulateBlock, totalLogLik, trajectoryFreeEntries, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
-const LOG_2PI = 1.8378770664093453;
 
 /** Nodes and weights of the n-point Gauss–Hermite rule for ∫ f(z) φ(z) dz (weights sum to 1). */
 export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64Array } {
@@ -72,7 +72,7 @@ export function agqSampleSet(problem: UqProblem, v: Float64Array, points: Laplac
         ui[k * neta + r] = x + phi[problem.effectParameter[r]!]!;
       }
       // (1/K) exp(ℓ − log r) = |C| w e^ℓ / φ(z)  ⇔  log r = log φ(z) − log|C| − log w − log K.
-      li[k] = -0.5 * (neta * LOG_2PI + zz) - points.logDetChol[i]! - logW - Math.log(K);
+      li[k] = -neta * HALF_LOG_2PI - 0.5 * zz - points.logDetChol[i]! - logW - Math.log(K);
     }
     u.push(ui);
     logR.push(li);

@@ -9,14 +9,9 @@ import { unpack } from '../infer/population.js';
 import { Random } from '../simulate/random.js';
 import type { LaplacePoints } from './laplace.js';
 import type { SampleSet, UqProblem } from './marginal.js';
-import { logGammaHalfInteger, logPrior } from './proposal.js';
+import { logAddExp, logGammaHalfInteger, logPrior } from './proposal.js';
 
 export const laplaceProposalSettings = { dof: 5, inflate: 1.2, defensive: 0.1 } as const;
-
-function logAddExp(a: number, b: number): number {
-  const m = Math.max(a, b);
-  return m === -Infinity ? -Infinity : m + Math.log(Math.exp(a - m) + Math.exp(b - m));
-}
 
 /** log t_ν(η; μ, S Sᵀ) for lower-triangular S with log|S| given. */
 function logStudentTFull(eta: ArrayLike<number>, offset: number, mu: ArrayLike<number>, s: ArrayLike<number>, logDetS: number, dof: number): number {

@@ -10,6 +10,7 @@
  * one engine call per round; a Hessian that is not positive definite away from the mode is made so by flipping and
  * flooring its eigenvalues (a descent direction whatever the curvature).
  */
+import { HALF_LOG_2PI } from '../engine/gaussian-likelihood.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { unpack } from '../infer/population.js';
 import type { UqProblem } from './marginal.js';
@@ -72,7 +73,7 @@ async function jointValues(problem: UqProblem, v: Float64Array, subjects: readon
     const gradient = new Float64Array(neta);
     for (let r = 0; r < neta; r++) {
       const z = eta[r]! / omega[r]!;
-      value -= 0.9189385332046727 + Math.log(omega[r]!) + 0.5 * z * z;
+      value -= HALF_LOG_2PI + Math.log(omega[r]!) + 0.5 * z * z;
       let g = -eta[r]! / (omega[r]! * omega[r]!);
       for (let s = 0; s < ns; s++) g += lik.dLogLikDp[k * ns + s]! * jEta[k * np * neta + sens[s]! * neta + r]!;
       gradient[r] = g;

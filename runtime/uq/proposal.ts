@@ -69,7 +69,7 @@ export function logStudentT(eta: ArrayLike<number>, offset: number, mu: ArrayLik
   return logGammaHalfInteger((dof + d) / 2) - logGammaHalfInteger(dof / 2) - (d / 2) * Math.log(dof * Math.PI) - logDet - ((dof + d) / 2) * Math.log1p(q / dof);
 }
 
-function logAddExp(a: number, b: number): number {
+export function logAddExp(a: number, b: number): number {
   const m = Math.max(a, b);
   if (m === -Infinity) return -Infinity;
   return m + Math.log(Math.exp(a - m) + Math.exp(b - m));

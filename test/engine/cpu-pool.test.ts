@@ -66,6 +66,13 @@ describe('the CPU engine over worker threads', () => {
     await expect(pool.simulate(spreadRows(model, data.nSubjects, 16))).rejects.toThrow(/disposed/);
   });
 
+  it('rejects a call with the cause when a worker cannot load the model', async () => {
+    const { model, data } = await loadModelAndData('pk');
+    const pool = createParallelCpuEngine({ ...model, moduleJs: 'export const notAModel = 1;' }, data, settings, { threads: 2 });
+    engines.push(pool);
+    await expect(pool.simulate(spreadRows(model, data.nSubjects, 16))).rejects.toThrow(/CPU worker failed: .*not a model module emitted by nlmc/s);
+  });
+
   it('lets the process exit when the engine is never disposed', () => {
     const script = fileURLToPath(new URL('./fixtures/pool-without-dispose.ts', import.meta.url));
     const run = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)), encoding: 'utf8', timeout: 40_000 });

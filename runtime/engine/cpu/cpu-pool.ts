@@ -71,11 +71,11 @@ export function createParallelCpuEngine(model: PreparedModel, data: EngineData, 
   const local = createCpuEngine(model, data, settings);
   if (threads === 1) return { ...local, threads: 1, exited: Promise.resolve() };
   const init: WorkerInit = { moduleJs: model.moduleJs, dims: model.dims, inputTargets: model.inputTargets, doseTargets: model.doseTargets, data, settings };
-  const workers = Array.from({ length: threads }, () => new PoolWorker(init));
+  const source = workerSource();
+  const workers = Array.from({ length: threads }, () => new PoolWorker(source, init));
   let disposed = false;
 
   const run = async <R extends SimulateResult | LikelihoodResult>(kind: WorkerTask['kind'], rows: Rows, e: Float64Array | undefined, alloc: (nrows: number) => R): Promise<R> => {
-    if (disposed) throw new Error('the CPU engine was disposed');
     const nrows = rows.subject.length;
     const np = model.dims.np;
     const chunk = Math.max(MIN_ROWS_PER_WORKER, Math.ceil(nrows / (threads * CHUNKS_PER_WORKER)));
@@ -94,7 +94,7 @@ export function createParallelCpuEngine(model: PreparedModel, data: EngineData, 
         }
       }
     };
-    await Promise.all(workers.slice(0, Math.max(1, Math.min(threads, Math.floor(nrows / MIN_ROWS_PER_WORKER)))).map(take));
+    await Promise.all(workers.map(take));
     return out;
   };
 
@@ -106,11 +106,13 @@ export function createParallelCpuEngine(model: PreparedModel, data: EngineData, 
     description: local.description,
     threads,
     exited: Promise.all(workers.map((w) => w.exited)).then(() => undefined),
-    simulate(rows) {
+    async simulate(rows) {
+      if (disposed) throw new Error('the CPU engine was disposed');
       if (rows.subject.length < 2 * MIN_ROWS_PER_WORKER) return local.simulate(rows);
       return run('simulate', rows, undefined, (n) => ({ status: new Int32Array(n), predictions: new Float64Array(n * data.maxObs), gradients: new Float64Array(n * data.maxObs * ns) }));
     },
-    logLikelihood(rows, e) {
+    async logLikelihood(rows, e) {
+      if (disposed) throw new Error('the CPU engine was disposed');
       if (rows.subject.length < 2 * MIN_ROWS_PER_WORKER) return local.logLikelihood(rows, e);
       return run('logLikelihood', rows, Float64Array.from(e), (n) => ({ status: new Int32Array(n), logLik: new Float64Array(n), dLogLikDp: new Float64Array(n * ns), dLogLikDe: new Float64Array(n * ne) }));
     },
@@ -125,7 +127,14 @@ export function createParallelCpuEngine(model: PreparedModel, data: EngineData, 
  * How a worker is started. The compiled package runs cpu-worker.js; from the TypeScript sources (tsx, vitest) the
  * worker registers tsx's loader first, since a worker does not inherit the loader of its parent's module runner.
  */
-function workerSource(): { code: string; entry: string; loader?: string } {
+interface WorkerSource {
+  /** The bootstrap, evaluated as the worker's script: registers `loader` when given, then imports `entry`. */
+  readonly code: string;
+  readonly entry: string;
+  readonly loader?: string;
+}
+
+function workerSource(): WorkerSource {
   const here = import.meta.url;
   const code = `const { workerData } = require('node:worker_threads');
 (workerData.loader ? import(workerData.loader).then((api) => api.register()) : Promise.resolve()).then(() => import(workerData.entry));`;
@@ -144,8 +153,7 @@ class PoolWorker {
   private failure: Error | undefined;
   readonly exited: Promise<void>;
 
-  constructor(init: WorkerInit) {
-    const { code, entry, loader } = workerSource();
+  constructor({ code, entry, loader }: WorkerSource, init: WorkerInit) {
     this.worker = new Worker(code, { eval: true, workerData: { ...init, entry, loader } });
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {

@@ -15,6 +15,7 @@ import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
 import { standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { outputFolderProblem } from '../../runtime/report/write-atomic.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
 import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../../runtime/uq/finish-fit.js';
@@ -79,6 +80,11 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   if (!read.dataset || hasDataErrors(read.issues)) return 1;
   if (args.progress !== 'json') io.stderr(`${read.summaryLine}\n`);
   const outDir = args.out ?? args.model.replace(/\.nlm$/, '') + '.fit';
+  const outProblem = outputFolderProblem(outDir);
+  if (outProblem) {
+    io.stderr(`nlmc fit: --out: ${outProblem}; nothing was fitted\n`);
+    return 1;
+  }
 
   let resume: TrainState | undefined;
   let previousFit;
@@ -180,7 +186,14 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const uncertainty = finished.uncertainty;
   const ml = finished.maximumLikelihood;
   const outputs = { ir, layout: ctx.layout, dataset: read.dataset, fit, subjects: finished.subjects, predictions: finished.predictions, ...(uncertainty ? { uncertainty } : {}), ...(ml ? { maximumLikelihood: ml } : {}) };
-  let written = writeRunOutputs(outDir, outputs);
+  let written: string[];
+  try {
+    written = writeRunOutputs(outDir, outputs);
+  } catch (e) {
+    selected.close();
+    io.stderr(`nlmc fit: cannot write the run folder ${outDir}: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (args.progress !== 'json') {
     const rows = estimateRows(ir, ctx.layout, finished.population, standardErrors(uncertainty));
     // With the maximum-likelihood finish, the variational optimum it started from is shown beside it.

@@ -1,10 +1,10 @@
 /**
- * The files of a run folder, each written atomically (an interrupted run never leaves a half-written file):
+ * The files of a run folder, written as a whole (an interrupted run never leaves a half-written file, nor a folder
+ * mixing two runs):
  * estimates.csv/.json, individual.csv (EBEs), predictions.csv (PRED, IPRED, IWRES), trace.csv, fit.json, and
  * starts.csv after `--starts`. estimates.json carries the likelihood block and the uncertainty step's details
  * (information, correlations, messages) when it ran.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
@@ -16,7 +16,7 @@ import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/star
 import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv } from './estimates.js';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFolderAtomic } from './write-atomic.js';
 
 export function individualCsv(ir: ModelIR, dataset: Dataset, subjects: readonly SubjectPosterior[]): string {
   const header = ['ID', ...ir.randomEffects.map((r) => `ebe_${r.name}`), ...ir.randomEffects.map((r) => `sd_${r.name}`), ...ir.parameters.filter((p) => !p.neural).map((p) => p.name)];
@@ -136,14 +136,17 @@ function startsJson(out: RunOutputs) {
   };
 }
 
-/** Writes the run folder; returns the paths written. */
+/** Every file a run folder may hold (a new run replaces all of them: none is left from an earlier run). */
+export const RUN_FILES: ReadonlySet<string> = new Set(['estimates.csv', 'estimates.json', 'individual.csv', 'predictions.csv', 'trace.csv', 'starts.csv', 'fit.json']);
+
+/**
+ * Writes the run folder as a whole (runtime/report/write-atomic.ts: a new folder renamed into place, so that a
+ * folder never mixes two runs; other files in it are kept); returns the paths written.
+ */
 export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
+  const files: [string, string][] = [];
   const put = (name: string, text: string): void => {
-    const path = join(dir, name);
-    writeFileAtomic(path, text);
-    written.push(path);
+    files.push([name, text]);
   };
   const fit = fitWithEstimate(out);
   const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty));
@@ -162,5 +165,5 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
   put('trace.csv', traceCsv(out.layout, out.fit));
   if (out.starts) put('starts.csv', startsCsv(out.ir, out.layout, out.starts));
   put('fit.json', `${JSON.stringify(fit)}\n`);
-  return written;
+  return writeFolderAtomic(dir, files, RUN_FILES).written;
 }

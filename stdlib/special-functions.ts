@@ -29,6 +29,11 @@ export function erf(x: number): number {
 
 /** erfc(x) for x ≥ 2: e^{-x²}/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))). */
 function erfcLarge(x: number): number {
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / erfcFraction(x);
+}
+
+/** The continued fraction F(x) = x + (1/2)/(x + 1/(x + (3/2)/(x + …))) of erfc(x) = e^{-x²}/(√π F(x)), x ≥ 2 (Lentz). */
+function erfcFraction(x: number): number {
   const tiny = 1e-300;
   let f = x;
   let c = x;
@@ -44,7 +49,45 @@ function erfcLarge(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
   }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+  return f;
+}
+
+const LOG_SQRT_PI = 0.5723649429247001;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/** The upper tail Q(x) = 1 − Φ(x) = Φ(−x) for x ≥ 0 (no cancellation: erfc directly). */
+function upperTail(x: number): number {
+  const w = x / Math.SQRT2;
+  return w >= 2 ? 0.5 * erfcLarge(w) : 0.5 * (1 - erf(w));
+}
+
+/**
+ * log Φ(x), stable for x ≪ 0 where Φ itself underflows (x < −38): for x < −2√2 from the continued fraction,
+ * log Φ(x) = −log 2 − x²/2 − log √π − log F(−x/√2); for −2√2 ≤ x < 0 from 1 − erf (erfc ≥ 0.0047 there, so at most
+ * ~2 digits go to cancellation); for x ≥ 0 as log1p(−Q(x)).
+ */
+export function logNormcdf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x === Infinity) return 0;
+  if (x === -Infinity) return -Infinity;
+  if (x >= 0) return Math.log1p(-upperTail(x));
+  const z = -x / Math.SQRT2;
+  if (z >= 2) return -Math.LN2 - z * z - LOG_SQRT_PI - Math.log(erfcFraction(z));
+  return Math.log(0.5 * (1 - erf(z)));
+}
+
+/**
+ * φ(x)/Φ(x), the derivative of log Φ (the inverse Mills ratio of −x): for x < −2√2 it is √2 F(−x/√2) (the
+ * exponentials cancel exactly), → −x as x → −∞; elsewhere φ(x)/Φ(x) directly.
+ */
+export function normcdfRatio(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x === Infinity) return 0;
+  if (x === -Infinity) return Infinity;
+  const z = -x / Math.SQRT2;
+  if (z >= 2) return Math.SQRT2 * erfcFraction(z);
+  const phi = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+  return phi / (x >= 0 ? 1 - upperTail(x) : 0.5 * (1 - erf(z)));
 }
 
 /** Helper sources for the emitted TS module, by name. */

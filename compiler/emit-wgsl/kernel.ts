@@ -11,7 +11,8 @@
  *
  * Contract (all sizes static, everything padded):
  *   rows      f32[nrows × (1 + NP)]          subject index, then the row's individual parameters p
- *   obs       f32[nsubjects × maxObs × 3]     time, value (already transformed), output index
+ *   obs       f32[nsubjects × maxObs × 5]     time, value (already transformed), output index, observation term
+ *                                             code (stdlib/observation-terms.ts: observed or censored), other bound
  *   doses     f32[nsubjects × maxDoses × 4]   time, amount, input index, rate (0 = bolus)
  *   subjects  f32[nsubjects × (2 + NC)]       number of observations, number of doses, covariates
  *   errp      f32[max(1, NE)]                 residual-error parameters
@@ -21,6 +22,7 @@
  * Integration stops exactly at observation times, dose times (data times + lag) and breakpoints; an observation
  * at a dose time sees the pre-dose state. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
  */
+import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { explicitStepper } from './kernel-explicit.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
@@ -41,7 +43,7 @@ export interface KernelLayout {
 
 export function kernelLayout(dims: ModelDimensions): KernelLayout {
   return {
-    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 3, doseStride: 4, subjectStride: 2 + dims.nc,
+    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 5, doseStride: 4, subjectStride: 2 + dims.nc,
     likelihoodStride: 1 + dims.ns + dims.ne, simulateStride: 1 + dims.ns,
   };
 }
@@ -195,6 +197,8 @@ fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
   return sqrt(s / f32(N));
 }
 ${stepper.helpers ? `\n${stepper.helpers}\n` : ''}
+${observationTermsWgsl()}
+
 @compute @workgroup_size(${L.workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.x;
@@ -267,13 +271,13 @@ ${stepper.declarations}
   var ll = 0.0;
   var gp: array<f32, ${a(dims.ns)}>;
   var ge: array<f32, ${a(dims.ne)}>;
-  let obase = subj * params.maxObs * 3u;
+  let obase = subj * params.maxObs * ${L.obsStride}u;
   let dbase = subj * params.maxDoses * 4u;
 
   loop {
     // The next stop: observation, data dose (shifted by its input's lag), model dose, or breakpoint.
     var tnext = INF;
-    if (j < nobs) { tnext = obs[obase + j * 3u]; }
+    if (j < nobs) { tnext = obs[obase + j * ${L.obsStride}u]; }
     for (var i = 0u; i < NINPUTS; i++) {
       var q = dptr[i];
       loop {
@@ -330,8 +334,8 @@ ${stepper.attempt}
     // Observations at this time see the pre-dose state.
     loop {
       if (j >= nobs) { break; }
-      if (obs[obase + j * 3u] > t) { break; }
-      let o = u32(obs[obase + j * 3u + 2u]);
+      if (obs[obase + j * ${L.obsStride}u] > t) { break; }
+      let o = u32(obs[obase + j * ${L.obsStride}u + 2u]);
       var x: array<f32, ${a(dims.nx)}>;
       for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
       let f = nlm_predict(o, t, x, p, c);
@@ -351,14 +355,13 @@ ${stepper.attempt}
         results[rb] = f;
         for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
       } else {
-        // Gaussian log-likelihood of the residual r = y − f with sd(f, e), and its derivatives.
-        let yv = obs[obase + j * 3u + 1u];
+        // The observation's term (observed, or censored) with sd(f, e), and its derivatives.
+        let ob = obase + j * ${L.obsStride}u;
         let sd = nlm_errorSd(o, f, e);
-        let r = yv - f;
-        let z = r / sd;
-        ll = ll - 0.91893853320467274 - log(sd) - 0.5 * z * z;
-        let dll_dsd = (z * z - 1.0) / sd;
-        let dll_df = z / sd + dll_dsd * nlm_errorSdDf(o, f, e);
+        let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd);
+        ll = ll + term.x;
+        let dll_dsd = term.z;
+        let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
         for (var k = 0u; k < NS; k++) { gp[k] = gp[k] + dll_df * dfdp[k]; }
         let dsde = ${arr('errorSdDe', 'o, f, e')};
         for (var m = 0u; m < NE; m++) { ge[m] = ge[m] + dll_dsd * dsde[m]; }

@@ -10,6 +10,13 @@ export interface EngineSubject {
   readonly obsValues: readonly number[];
   /** Output index of each observation (position in the model's observe block). */
   readonly obsOutputs: readonly number[];
+  /**
+   * The likelihood term of each observation (stdlib/observation-terms.ts `ObservationCode`: 0 observed, 1 below
+   * the value, 2 above it, 3 between the value and its limit); all observed when absent.
+   */
+  readonly obsCensoring?: readonly number[];
+  /** The other bound of each interval-censored observation (code 3), on the output's scale; NaN otherwise. */
+  readonly obsLimits?: readonly number[];
   /** Data doses: nominal time, amount (before bioavailability), input index, rate (0 = bolus). */
   readonly doses: readonly { readonly time: number; readonly amount: number; readonly input: number; readonly rate: number }[];
   /** Covariate values in the model's order (constant within the subject). */
@@ -23,6 +30,10 @@ export interface EngineData {
   readonly maxDoses: number;
   /** nSubjects × maxObs × 3: time, value, output (padding: time +∞ is never reached because counts bound reads). */
   readonly obs: Float64Array;
+  /** nSubjects × maxObs: each observation's term code (`ObservationCode`; 0 observed, 0 in padding). */
+  readonly obsCensoring: Float64Array;
+  /** nSubjects × maxObs: the other bound of an interval (code 3), on the output's scale; NaN otherwise. */
+  readonly obsLimit: Float64Array;
   /** nSubjects × maxDoses × 4: time, amount, input, rate. */
   readonly doses: Float64Array;
   /** nSubjects × (2 + nCovariates): observation count, dose count, covariates. */
@@ -34,6 +45,8 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
   const maxObs = Math.max(1, ...subjects.map((s) => s.obsTimes.length));
   const maxDoses = Math.max(1, ...subjects.map((s) => s.doses.length));
   const obs = new Float64Array(subjects.length * maxObs * 3);
+  const obsCensoring = new Float64Array(subjects.length * maxObs);
+  const obsLimit = new Float64Array(subjects.length * maxObs).fill(NaN);
   const doses = new Float64Array(subjects.length * maxDoses * 4);
   const info = new Float64Array(subjects.length * (2 + nCovariates));
   subjects.forEach((s, i) => {
@@ -43,6 +56,8 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
       obs[base] = s.obsTimes[j]!;
       obs[base + 1] = s.obsValues[j]!;
       obs[base + 2] = s.obsOutputs[j]!;
+      obsCensoring[i * maxObs + k] = s.obsCensoring?.[j] ?? 0;
+      obsLimit[i * maxObs + k] = s.obsLimits?.[j] ?? NaN;
     });
     [...s.doses].sort((a, b) => a.time - b.time).forEach((d, k) => {
       const base = (i * maxDoses + k) * 4;
@@ -57,5 +72,5 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
     if (s.covariates.length !== nCovariates) throw new RangeError(`subject ${i}: ${s.covariates.length} covariates, the model has ${nCovariates}`);
     s.covariates.forEach((v, k) => (info[sb + 2 + k] = v));
   });
-  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, doses, subjects: info };
+  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, obsCensoring, obsLimit, doses, subjects: info };
 }

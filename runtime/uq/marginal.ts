@@ -17,13 +17,11 @@
  */
 import type { Engine } from '../engine/engine.js';
 import type { EngineData } from '../engine/engine-data.js';
-import { gaussianTerm } from '../engine/gaussian-likelihood.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
 import type { Draws, EstimatorKind } from './proposal.js';
-
-const HALF_LOG_2PI = 0.9189385332046727;
+import { HALF_LOG_2PI, observationTerm, type TermValue } from '../../stdlib/observation-terms.js';
 
 /** What the Monte-Carlo integrals need: the model, the data, the layout, and an f64 engine over the same data. */
 export interface UqProblem {
@@ -212,6 +210,7 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
   const dlde = new Float64Array(ne);
   const dsde = new Float64Array(ne);
   const one = [0];
+  const term: TermValue = { ll: 0, dllDf: 0, dllDsd: 0 };
 
   for (let i = 0; i < n; i++) {
     const u = set.u[i]!;
@@ -242,7 +241,8 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
         ts.errorSd(o, f, error, one);
         const sd = one[0]!;
         ts.errorSdDf(o, f, error, one);
-        const term = gaussianTerm(y, f, sd, one[0]!);
+        // The observation's term (observed or censored) as the engines spell it: stdlib/observation-terms.ts.
+        observationTerm(data.obsCensoring[i * M + j]!, y, data.obsLimit[i * M + j]!, f, sd, one[0]!, term);
         value += term.ll;
         for (let s = 0; s < ns; s++) dldp[s] = dldp[s]! + term.dllDf * block.gradients[(row * M + j) * ns + s]!;
         ts.errorSdDe(o, f, error, dsde);

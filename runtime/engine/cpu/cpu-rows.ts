@@ -11,7 +11,7 @@ import type { ModelDimensions } from '../../../compiler/emit/model-functions.js'
 import type { TsModelModule } from '../../model/load-ts-module.js';
 import type { EngineData } from '../engine-data.js';
 import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine.js';
-import { gaussianTerm } from '../gaussian-likelihood.js';
+import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
 
@@ -46,6 +46,9 @@ interface SubjectData {
   readonly times: Float64Array;
   readonly outputs: Float64Array;
   readonly values: Float64Array;
+  /** Each observation's likelihood term code and interval bound (EngineData.obsCensoring, obsLimit). */
+  readonly censoring: Float64Array;
+  readonly limits: Float64Array;
   readonly c: Float64Array;
   readonly ndoses: number;
 }
@@ -59,6 +62,7 @@ export class CpuRows {
   /** The current row's problem; its arrays are refilled per row. */
   private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; breakpoints: Float64Array };
   private readonly one = [0];
+  private readonly term: TermValue = { ll: 0, dllDf: 0, dllDsd: 0 };
   private readonly scratch: { lag: Float64Array; bio: Float64Array; duration: Float64Array; rate: Float64Array; dse: Float64Array };
   private readonly rowPredictions: Float64Array;
   private readonly rowGradients: Float64Array;
@@ -70,7 +74,8 @@ export class CpuRows {
     this.subjects = Array.from({ length: data.nSubjects }, (_, s) => {
       const nobs = data.subjects[s * stride]!;
       const column = (k: number): Float64Array => Float64Array.from({ length: nobs }, (_, j) => data.obs[(s * data.maxObs + j) * 3 + k]!);
-      return { times: column(0), values: column(1), outputs: column(2), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]! };
+      const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + nobs);
+      return { times: column(0), values: column(1), outputs: column(2), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]! };
     });
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
@@ -107,11 +112,12 @@ export class CpuRows {
     const out: LikelihoodResult = { status: new Int32Array(nrows), logLik: new Float64Array(nrows).fill(NaN), dLogLikDp: new Float64Array(nrows * ns), dLogLikDe: new Float64Array(nrows * ne) };
     const { one, rowPredictions, rowGradients } = this;
     const dsde = this.scratch.dse;
+    const term = this.term;
     for (let r = 0; r < nrows; r++) {
       const status = this.solveRow(subject[r]!, p, r);
       out.status[r] = status;
       if (status !== TrajectoryStatus.Ok) continue;
-      const { times, outputs, values } = this.subjects[subject[r]!]!;
+      const { times, outputs, values, censoring, limits } = this.subjects[subject[r]!]!;
       let ll = 0;
       for (let j = 0; j < times.length; j++) {
         const o = outputs[j]!;
@@ -119,7 +125,7 @@ export class CpuRows {
         m.errorSd(o, f, e, one);
         const sd = one[0]!;
         m.errorSdDf(o, f, e, one);
-        const term = gaussianTerm(values[j]!, f, sd, one[0]!);
+        observationTerm(censoring[j]!, values[j]!, limits[j]!, f, sd, one[0]!, term);
         ll += term.ll;
         for (let k = 0; k < ns; k++) out.dLogLikDp[r * ns + k] = out.dLogLikDp[r * ns + k]! + term.dllDf * rowGradients[j * ns + k]!;
         m.errorSdDe(o, f, e, dsde);

@@ -16,6 +16,22 @@ function storage(device: GPUDevice, data: Float32Array | Uint32Array, label: str
   return buffer;
 }
 
+/**
+ * The kernel's observation records (compiler/emit-wgsl/kernel.ts): time, value, output, term code, other bound —
+ * the bound 0 where there is none (NaN has no place on the device).
+ */
+export function kernelObservations(data: EngineData, stride: number): Float32Array {
+  const n = data.nSubjects * data.maxObs;
+  const out = new Float32Array(n * stride);
+  for (let m = 0; m < n; m++) {
+    for (let k = 0; k < 3; k++) out[m * stride + k] = data.obs[m * 3 + k]!;
+    out[m * stride + 3] = data.obsCensoring[m]!;
+    const limit = data.obsLimit[m]!;
+    out[m * stride + 4] = Number.isFinite(limit) ? limit : 0;
+  }
+  return out;
+}
+
 export async function createWebGpuEngine(model: PreparedModel, data: EngineData, settings: SolverSettings, device: GPUDevice, adapterInfo: string): Promise<Engine> {
   const { np, ns, ne } = model.dims;
   const L = model.layout;
@@ -37,7 +53,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
   const pipeline = await device.createComputePipelineAsync({ label: `${model.name} integrate`, layout: 'auto', compute: { module, entryPoint: 'main' } });
 
   // Resident data.
-  const obs = storage(device, Float32Array.from(data.obs), 'obs');
+  const obs = storage(device, kernelObservations(data, L.obsStride), 'obs');
   const doses = storage(device, Float32Array.from(data.doses), 'doses');
   const subjects = storage(device, Float32Array.from(data.subjects), 'subjects');
   const paramsBuffer = device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });

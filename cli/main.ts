@@ -96,7 +96,7 @@ await yargs(hideBin(process.argv))
         .option('uncertainty', { type: 'boolean', default: true, describe: 'after the fit: marginal likelihood (−2LL, AIC, BIC) and standard errors from the observed information (--no-uncertainty to skip)' })
         .option('estimate', { choices: ['ml', 'elbo'] as const, default: 'ml' as const, describe: 'the reported estimate: the maximum-likelihood finish from the variational optimum (ml), or the variational optimum itself (elbo)' })
         .option('uq-estimator', { choices: ['auto', 'agq', 'laplace', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'how the marginal likelihood is integrated: adaptive Gauss–Hermite quadrature (agq; auto for up to 4 random effects), importance sampling from the Laplace approximation (laplace; auto beyond), or — with --estimate elbo — draws from the prior or the fitted q' })
-        .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 7, 5, 3 for 1–4 effects)' })
+        .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 9, 5, 3 for 1–4 effects)' })
         .option('uq-samples', { type: 'number', describe: 'draws per subject: of the Laplace sampler (default 200) or of the --estimate elbo estimators (default 100)' })
         .option('uq-seconds', { type: 'number', describe: 'time budget for resolving the information’s Monte-Carlo error (Laplace sampler; default 120)' })
         .option('starts', { type: 'number', default: 0, describe: 'convergence assessment: refit from N random initial values (±50 % for φ, ×/÷2 for ω and σ) and write starts.csv' }),

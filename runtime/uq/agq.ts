@@ -38,7 +38,7 @@ export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64
 
 /** Nodes per random effect by default: n^d stays within a few hundred trajectories per subject. */
 export function defaultAgqNodes(neta: number): number {
-  return [1, 9, 7, 5, 3][neta] ?? 1;
+  return [1, 9, 9, 5, 3][neta] ?? 1;
 }
 
 /** The largest number of random effects AGQ is used for by default (beyond: the Laplace importance sampler). */

@@ -71,7 +71,7 @@ describe('nlmc fit: uncertainty and starts', () => {
     e.uncertainty.standardErrors.forEach((se, k) => expect(Math.abs(se / exact.se[k]! - 1), e.estimates[k]!.name).toBeLessThan(1e-3));
     expect(e.likelihood!['estimator']).toBe('agq');
     expect(Math.abs((e.likelihood!["minus2LL"] as number) + 2 * exact.logLik)).toBeLessThan(1e-3);
-    expect(out.stdout).toMatch(/at the maximum-likelihood estimate: −2LL -?\d+\.\d\d \(adaptive Gauss–Hermite quadrature, 7 nodes per effect; -?\d+\.\d\d with 9\)  AIC/);
+    expect(out.stdout).toMatch(/at the maximum-likelihood estimate: −2LL -?\d+\.\d\d \(adaptive Gauss–Hermite quadrature, 9 nodes per effect; -?\d+\.\d\d with 11\)  AIC/);
   });
 
   it('--estimate elbo: the variational optimum with SE, RSE and CI columns from the drawn estimators, correlations, and starts.csv', async () => {

@@ -11,10 +11,11 @@ import { fitContext } from '../../runtime/infer/fit-context.js';
 import type { PosteriorFamily } from '../../runtime/infer/elbo.js';
 import { fitFile, fitObjective, parseFitFile } from '../../runtime/infer/fit-file.js';
 import { initialVector } from '../../runtime/infer/population.js';
+import { initialPredictionProblems } from '../../runtime/infer/preflight.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
-import { standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { nonFinitePredictionSubjects, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
 import { outputFolderProblem } from '../../runtime/report/write-atomic.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
@@ -78,6 +79,14 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const read = readDataset(dataText, args.data, requirementsFromIr(ir), { map: args.map });
   for (const issue of read.issues) io.stderr(`${formatIssue(issue, args.data)}\n`);
   if (!read.dataset || hasDataErrors(read.issues)) return 1;
+  if (read.summary.observations === 0) {
+    const why = [
+      read.summary.missingDv > 0 ? `${read.summary.missingDv} observation row${read.summary.missingDv === 1 ? ' has' : 's have'} a missing DV` : '',
+      read.summary.otherRows > 0 ? `${read.summary.otherRows} row${read.summary.otherRows === 1 ? ' is' : 's are'} MDV=1 or EVID=2` : '',
+    ].filter((x) => x).join(', ');
+    io.stderr(`nlmc fit: ${args.data}: no observations to fit${why ? ` (${why})` : ''}; nothing was fitted\n`);
+    return 1;
+  }
   if (args.progress !== 'json') io.stderr(`${read.summaryLine}\n`);
   const outDir = args.out ?? args.model.replace(/\.nlm$/, '') + '.fit';
   const outProblem = outputFolderProblem(outDir);
@@ -113,9 +122,18 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     io.stderr(`nlmc fit: ${(e as Error).message}\n`);
     return 1;
   }
+  const solver = { rtol: 1e-6, atol: 1e-8, maxSteps: 100_000 };
+  const unusable = await initialPredictionProblems(ctx, previousFit ? Float64Array.from(previousFit.population.values) : initialVector(ctx.layout), solver);
+  for (const u of unusable.slice(0, 10)) io.stderr(`${args.data}:${u.row > 0 ? `${u.row}:` : ''} ${u.fatal ? 'error' : 'warning'}: ${u.message}\n`);
+  if (unusable.length > 10) io.stderr(`… and ${unusable.length - 10} more subjects\n`);
+  const refused = unusable.filter((u) => u.fatal).length;
+  if (refused > 0) {
+    io.stderr(`nlmc fit: ${refused} subject${refused === 1 ? '' : 's'} cannot be fitted (every sample would fail); fix or remove ${refused === 1 ? 'that row' : 'those rows'}; nothing was fitted\n`);
+    return 1;
+  }
   let selected;
   try {
-    selected = await selectEngine(ctx.model, ctx.data, { rtol: 1e-6, atol: 1e-8, maxSteps: 100_000 }, args.backend);
+    selected = await selectEngine(ctx.model, ctx.data, solver, args.backend);
   } catch (e) {
     io.stderr(`nlmc fit: ${(e as Error).message}\n`);
     return 1;
@@ -193,6 +211,10 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     selected.close();
     io.stderr(`nlmc fit: cannot write the run folder ${outDir}: ${(e as Error).message}\n`);
     return 1;
+  }
+  const nonFinite = nonFinitePredictionSubjects(read.dataset, finished.predictions);
+  if (nonFinite.length > 0) {
+    io.stderr(`nlmc fit: warning: the predictions of ${nonFinite.length === 1 ? 'ID' : 'IDs'} ${nonFinite.slice(0, 10).join(', ')}${nonFinite.length > 10 ? ` and ${nonFinite.length - 10} more` : ''} are not all finite (the trajectory failed or overflowed); those cells of predictions.csv are empty\n`);
   }
   if (args.progress !== 'json') {
     const rows = estimateRows(ir, ctx.layout, finished.population, standardErrors(uncertainty));

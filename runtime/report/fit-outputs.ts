@@ -18,12 +18,22 @@ import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv } from './estimates.js';
 import { writeFolderAtomic } from './write-atomic.js';
 
+/** A table cell: the number, or empty where it is NaN or infinite (no table holds NaN or Infinity). */
+const cell = (v: number): string => (Number.isFinite(v) ? formatNumber(v) : '');
+
+/** The IDs of the subjects with a non-finite PRED, IPRED or IWRES (their cells in predictions.csv are empty). */
+export function nonFinitePredictionSubjects(dataset: Dataset, predictions: readonly ObservationPrediction[]): string[] {
+  const ids = new Set<string>();
+  for (const p of predictions) if (!Number.isFinite(p.pred) || !Number.isFinite(p.ipred) || !Number.isFinite(p.iwres)) ids.add(dataset.ids[p.subject]!);
+  return [...ids];
+}
+
 export function individualCsv(ir: ModelIR, dataset: Dataset, subjects: readonly SubjectPosterior[]): string {
   const header = ['ID', ...ir.randomEffects.map((r) => `ebe_${r.name}`), ...ir.randomEffects.map((r) => `sd_${r.name}`), ...ir.parameters.filter((p) => !p.neural).map((p) => p.name)];
   const lines = [header.join(',')];
   subjects.forEach((s, i) => {
-    const params = ir.parameters.map((p, k) => (p.neural ? undefined : formatNumber(s.p[k]!))).filter((v): v is string => v !== undefined);
-    lines.push([dataset.ids[i]!, ...Array.from(s.mu, formatNumber), ...Array.from(s.sd, formatNumber), ...params].join(','));
+    const params = ir.parameters.map((p, k) => (p.neural ? undefined : cell(s.p[k]!))).filter((v): v is string => v !== undefined);
+    lines.push([dataset.ids[i]!, ...Array.from(s.mu, cell), ...Array.from(s.sd, cell), ...params].join(','));
   });
   return `${lines.join('\n')}\n`;
 }
@@ -31,7 +41,7 @@ export function individualCsv(ir: ModelIR, dataset: Dataset, subjects: readonly 
 export function predictionsCsv(ir: ModelIR, dataset: Dataset, predictions: readonly ObservationPrediction[]): string {
   const lines = ['ID,TIME,OUTPUT,DV,PRED,IPRED,IWRES'];
   for (const p of predictions) {
-    lines.push([dataset.ids[p.subject]!, formatNumber(p.time), ir.outputs[p.output]!.name, formatNumber(p.dv), formatNumber(p.pred), formatNumber(p.ipred), formatNumber(p.iwres)].join(','));
+    lines.push([dataset.ids[p.subject]!, cell(p.time), ir.outputs[p.output]!.name, cell(p.dv), cell(p.pred), cell(p.ipred), cell(p.iwres)].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -41,7 +51,7 @@ export function traceCsv(layout: PopulationLayout, fit: FitFile): string {
   for (const r of fit.trace) {
     const { phi, omega, error } = unpack(layout, Float64Array.from(r.population));
     const values = layout.entries.map((e) => (e.kind === 'phi' ? phi[e.index]! : e.kind === 'logOmega' ? omega[e.index]! : error[e.index]!));
-    lines.push([r.epoch, formatNumber(r.elbo), r.validationElbo === undefined ? '' : formatNumber(r.validationElbo), formatNumber(r.gradientNorm), formatNumber(r.learningRate), formatNumber(r.seconds), ...values.map(formatNumber)].join(','));
+    lines.push([r.epoch, cell(r.elbo), r.validationElbo === undefined ? '' : cell(r.validationElbo), cell(r.gradientNorm), cell(r.learningRate), cell(r.seconds), ...values.map(cell)].join(','));
   }
   return `${lines.join('\n')}\n`;
 }

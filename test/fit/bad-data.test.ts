@@ -1,0 +1,78 @@
+/**
+ * Data a fit must not accept silently (reproducers in test/fixtures/repro/data): no usable observations, absurd
+ * values that make the predictions or the likelihood non-finite — refused before training, naming subject and
+ * row — and no NaN or Infinity in an output table when a trajectory fails anyway.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runFit, type FitArgs } from '../../cli/commands/fit.js';
+import { compile } from '../../compiler/pipeline.js';
+import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { nonFinitePredictionSubjects, predictionsCsv } from '../../runtime/report/fit-outputs.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/repro/data/', import.meta.url));
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { stdout: (s: string) => void (out.stdout += s), stderr: (s: string) => void (out.stderr += s), isTty: false } };
+}
+
+const fitArgs = (data: string, out: string, extra: Partial<FitArgs> = {}): FitArgs => ({
+  model: 'examples/pk/pk.nlm', data, out, backend: 'cpu', seed: 1, epochs: 3, samples: 4, learningRate: 0.05, validation: 0, patience: 100,
+  resume: false, progress: 'quiet', map: {}, color: false, uncertainty: false, ...extra,
+});
+
+describe('a fit refuses data it cannot use', () => {
+  it.each([
+    ['22_all_dv_missing.csv', /no observations to fit \(60 observation rows have a missing DV\); nothing was fitted/],
+    ['45_all_mdv1.csv', /no observations to fit \(60 rows are MDV=1 or EVID=2\); nothing was fitted/],
+  ])('%s: exit 1, a message, no run folder', async (file, message) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'nlmc-noobs-')), 'run');
+    const { io, out: text } = capture();
+    expect(await runFit(fitArgs(join(fixtures, file), out), io, () => false)).toBe(1);
+    expect(text.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('TIME = 1e308 and DV = 1e308: exit 1, naming the subject, the row and the value', async () => {
+    for (const [file, message] of [
+      ['40_time_1e308.csv', /40_time_1e308\.csv:7: error: ID 1 \(row 7\): TIME = 1e\+308 is far beyond the other subjects' times \(at most 10\)/],
+      ['18_dv_1e308.csv', /18_dv_1e308\.csv:5: error: ID 1 \(row 5, TIME = 2\.498006763\): DV = 1e\+308 against the prediction 1\.69\d+ \(sd 0\.2\) makes the likelihood non-finite/],
+    ] as const) {
+      const out = join(mkdtempSync(join(tmpdir(), 'nlmc-absurd-')), 'run');
+      const { io, out: text } = capture();
+      expect(await runFit(fitArgs(join(fixtures, file), out, { epochs: 100_000 }), io, () => false)).toBe(1);
+      expect(text.stderr).toMatch(message);
+      expect(text.stderr).toMatch(/1 subject cannot be fitted \(every sample would fail\); fix or remove that row; nothing was fitted/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('a model that fails at the initial estimates: a warning per subject before training, no NaN in the tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nlmc-blowup-'));
+    writeFileSync(join(dir, 'blowup.nlm'), 'model blowup\nparameters { k = 1 lognormal(omega = 0.1) }\nstates { X(0) = 1 }\node { d/dt X = k * X^2 }\nobserve { y ~ normal(X, sd = s) }\nerror { s = 1 }\n');
+    writeFileSync(join(dir, 'data.csv'), 'ID,TIME,DV\n1,0.5,2\n1,2,3\n2,0.5,2\n2,2,3\n');
+    const { io, out: text } = capture();
+    expect(await runFit({ ...fitArgs(join(dir, 'data.csv'), join(dir, 'run')), model: join(dir, 'blowup.nlm') }, io, () => false)).toBe(3);
+    expect(text.stderr).toMatch(/data\.csv: warning: ID 1: the trajectory at the initial estimates failed: /);
+    expect(text.stderr).toMatch(/data\.csv: warning: ID 2: the trajectory at the initial estimates failed: /);
+    expect(text.stderr).toMatch(/warning: the predictions of IDs 1, 2 are not all finite .*; those cells of predictions\.csv are empty/);
+    for (const f of ['predictions.csv', 'individual.csv', 'trace.csv', 'estimates.csv']) expect(readFileSync(join(dir, 'run', f), 'utf8')).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('predictions.csv: a non-finite value is an empty cell, and its subject is named', () => {
+    const compiled = compile(readFileSync('examples/pk/pk.nlm', 'utf8'));
+    const ir = compiled.ir!;
+    const read = readDataset('ID,TIME,DV\n7,1,2\n8,1,3\n', 'd.csv', requirementsFromIr(ir));
+    const predictions = [
+      { subject: 0, time: 1, output: 0, dv: 2, pred: 1.5, ipred: 1.6, iwres: 2 },
+      { subject: 1, time: 1, output: 0, dv: 3, pred: NaN, ipred: Infinity, iwres: -Infinity },
+    ];
+    const csv = predictionsCsv(ir, read.dataset!, predictions);
+    expect(csv).toBe('ID,TIME,OUTPUT,DV,PRED,IPRED,IWRES\n7,1,y,2,1.5,1.6,2\n8,1,y,3,,,\n');
+    expect(nonFinitePredictionSubjects(read.dataset!, predictions)).toEqual(['8']);
+  });
+});

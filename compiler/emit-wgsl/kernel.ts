@@ -20,7 +20,7 @@
  *             mode 1 (likelihood): f32[nrows × (1 + NS + NE)]    log p(Y|p), ∂/∂p, ∂/∂e
  *   status    u32[nrows]                      TrajectoryStatus
  * Integration stops exactly at observation times, dose times (data times + lag) and breakpoints; an observation
- * at a dose time sees the pre-dose state. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ * at a dose time sees the pre-dose state. At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
  */
 import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
 import type { ModelDimensions } from '../emit/model-functions.js';
@@ -243,8 +243,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var mdTime: array<f32, ${a(dims.ndoses)}>;
   var mdDone: array<bool, ${a(dims.ndoses)}>;
   for (var k = 0u; k < NDOSES; k++) { mdTime[k] = nlm_doseTime(k, p, c); mdDone[k] = false; }
+  // Breakpoints: done once reached (one before 0 or not a number never is a stop); ∂τ/∂p for their jumps.
   var bp: array<f32, ${a(dims.nbreakpoints)}>;
-  ${dims.nbreakpoints > 0 ? `let bps = ${arr('breakpoints', 'p, c')};\n  for (var k = 0u; k < NBP; k++) { bp[k] = bps[k]; }` : ''}
+  var bpDone: array<bool, ${a(dims.nbreakpoints)}>;
+  var dbp: array<f32, ${a(dims.nbreakpoints * dims.ns)}>;
+  ${dims.nbreakpoints > 0 ? `let bps = ${arr('breakpoints', 'p, c')};\n  for (var k = 0u; k < NBP; k++) { bp[k] = bps[k]; bpDone[k] = !(bp[k] >= 0.0); }` : ''}
+  ${dims.nbreakpoints > 0 && dims.ns > 0 ? `let dbps = ${arr('breakpointsDp', 'p, c')};\n  for (var m = 0u; m < NBP * NS; m++) { dbp[m] = dbps[m]; }` : ''}
   // Next unapplied data dose of each input (doses of one input stay in time order after the lag shift).
   var dptr: array<u32, ${a(dims.ninputs)}>;
   for (var i = 0u; i < NINPUTS; i++) { dptr[i] = 0u; }
@@ -289,7 +293,7 @@ ${stepper.declarations}
       if (q < ndoses) { tnext = min(tnext, doses[dbase + q * 4u] + lag[i]); }
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
-    for (var k = 0u; k < NBP; k++) { if (bp[k] > t) { tnext = min(tnext, bp[k]); } }
+    for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
     for (var q = 0u; q < MAXINF; q++) { tnext = min(tnext, inf_end[q]); }
     if (tnext >= INF) { break; }
     tnext = max(tnext, t);
@@ -369,6 +373,25 @@ ${stepper.attempt}
       j = j + 1u;
     }
     if (st != 0u) { break; }
+
+    // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, so S⁺ = S⁻ + (f(τ⁻) − f(τ⁺)) ∂τ/∂p
+    // (the rule of a moving dose time); two at one time jump once, with the first one's ∂τ/∂p.
+    for (var k = 0u; k < NBP; k++) {
+      if (bpDone[k] || bp[k] > t) { continue; }
+      bpDone[k] = true;
+      var first = true;
+      for (var q = 0u; q < k; q++) { if (bp[q] == bp[k]) { first = false; } }
+      if (NS == 0u || !first) { continue; }
+      var xb: array<f32, ${a(dims.nx)}>;
+      for (var i = 0u; i < NX; i++) { xb[i] = y[i]; }
+      let tb = select(-1.0e-30, bitcast<f32>(bitcast<u32>(t) - 1u), t > 0.0);
+      let fb = ${arr('rhs', 'tb, xb, p, c')};
+      let fa = ${arr('rhs', 't, xb, p, c')};
+      for (var i = 0u; i < NX; i++) {
+        let jump = fb[i] - fa[i];
+        for (var q = 0u; q < NS; q++) { y[NX + i * NS + q] = y[NX + i * NS + q] + jump * dbp[k * NS + q]; }
+      }
+    }
 
     // Infusions that end now, then doses given now (data doses of each input, then model-declared ones).
     var dosed = end_infusions(&y, t);

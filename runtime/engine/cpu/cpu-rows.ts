@@ -60,7 +60,7 @@ export class CpuRows {
   private readonly boluses: BolusRecord[];
   private readonly infusionRecords: InfusionRecord[];
   /** The current row's problem; its arrays are refilled per row. */
-  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; breakpoints: Float64Array };
+  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; breakpoints: Float64Array; breakpointsDp: Float64Array };
   private readonly one = [0];
   private readonly term: TermValue = { ll: 0, dllDf: 0, dllDsd: 0 };
   private readonly scratch: { lag: Float64Array; bio: Float64Array; duration: Float64Array; rate: Float64Array; dse: Float64Array };
@@ -81,7 +81,7 @@ export class CpuRows {
     const capacity = data.maxDoses + model.doseTargets.length;
     this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
     this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
-    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], breakpoints: new Float64Array(model.dims.nbreakpoints) };
+    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
     this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
     this.rowPredictions = new Float64Array(data.maxObs);
     this.rowGradients = new Float64Array(data.maxObs * ns);
@@ -244,6 +244,7 @@ export class CpuRows {
       }
     }
     m.breakpoints(p, c, input.breakpoints);
+    m.breakpointsDp(p, c, input.breakpointsDp);
     return TrajectoryStatus.Ok;
   }
 }

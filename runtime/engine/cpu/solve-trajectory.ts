@@ -7,7 +7,9 @@
  *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
  * A zero-order input of rate R(p) into state k from τ₀(p) to τ₁(p) adds R to f_k and ∂R/∂p to dS_k/dt while it
  * runs; f jumps by ±R e_k at its ends, so S_k jumps by −R ∂τ₀/∂p at the start and +R ∂τ₁/∂p at the end.
- * At one time the order is: observations, infusions ending, doses (and infusions starting).
+ * A breakpoint τ(p) of the RHS moves with p, and S jumps by the same rule as at a dose time, with x continuous:
+ *   S⁺ = S⁻ + (f(τ⁻, x) − f(τ⁺, x)) ∂τ/∂p    (`timeJump`, shared with the bolus).
+ * At one time the order is: observations, breakpoint jumps, infusions ending, doses (and infusions starting).
  * Stages that reach a stop are evaluated just before it (the left limit): at a breakpoint the RHS jumps, and the
  * step that ends there must not see the new branch, or its error estimate never passes.
  */
@@ -54,6 +56,11 @@ export interface TrajectoryInput {
   readonly infusions?: readonly Infusion[];
   /** Times where the RHS is discontinuous. */
   readonly breakpoints: ArrayLike<number>;
+  /**
+   * ∂breakpoint/∂p, nbreakpoints × ns row-major: where given, a breakpoint that moves with p makes S jump by
+   * (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Two breakpoints at one time jump once, with the first one's ∂τ/∂p.
+   */
+  readonly breakpointsDp?: ArrayLike<number>;
 }
 
 export interface SolverOptions {
@@ -233,6 +240,7 @@ export class TrajectorySolver {
         this.recordObservation(input, obs, t, y, predictions, gradients);
         obs++;
       }
+      if (sens && input.breakpointsDp) this.breakpointJumps(input, t, y);
       let dosed = false;
       // Infusions ending now, then doses and infusions starting now.
       for (let k = 0; k < infusions.length; k++) {
@@ -320,10 +328,37 @@ export class TrajectorySolver {
     if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
     if (moves && d.dTime) {
       model.rhs(t, y, input.p, input.c, fx);
-      for (let i = 0; i < nx; i++) {
-        const jump = fBefore[i]! - fx[i]!;
-        for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * d.dTime[k]!;
-      }
+      this.timeJump(y, d.dTime, 0);
+    }
+  }
+
+  /**
+   * An event at τ(p) where f jumps from `fBefore` to `fx`: S += (f⁻ − f⁺) ∂τ/∂p, with ∂τ/∂p at
+   * dTime[offset…offset + ns). The rule of a moving dose time and of a moving breakpoint.
+   */
+  private timeJump(y: Float64Array, dTime: ArrayLike<number>, offset: number): void {
+    const { fx, fBefore } = this;
+    const { nx, ns } = this.model.dims;
+    for (let i = 0; i < nx; i++) {
+      const jump = fBefore[i]! - fx[i]!;
+      if (jump === 0) continue;
+      for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * dTime[offset + k]!;
+    }
+  }
+
+  /** The jumps of S at the breakpoints at t: f(τ⁻) is the RHS at the float below t (x is continuous there). */
+  private breakpointJumps(input: TrajectoryInput, t: number, y: Float64Array): void {
+    const bps = input.breakpoints;
+    const ns = this.model.dims.ns;
+    for (let k = 0; k < bps.length; k++) {
+      if (bps[k] !== t) continue;
+      let first = true;
+      for (let q = 0; q < k; q++) if (bps[q] === t) first = false;
+      if (!first) continue;
+      const before = t > 0 ? t * (1 - Number.EPSILON) : t - Number.EPSILON;
+      this.model.rhs(before, y, input.p, input.c, this.fBefore);
+      this.model.rhs(t, y, input.p, input.c, this.fx);
+      this.timeJump(y, input.breakpointsDp!, k * ns);
     }
   }
 

@@ -112,13 +112,25 @@ export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: 
   return rows;
 }
 
-const cell = (v: number | null): string => (v === null ? '' : formatNumber(v));
+const cell = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : formatNumber(v));
 
-/** The uncertainty columns are empty where there is no value (fixed parameters, --no-uncertainty, a singular information). */
-export function estimatesCsv(rows: readonly EstimateRow[]): string {
-  const lines = ['parameter,kind,estimate,estimation_scale,estimate_on_scale,fixed,initial,se,rse,ci_lower,ci_upper,se_on_scale'];
+/** Whether the fit behind the estimates ran to its end, and why it stopped (fit.json's `complete` and `stop`). */
+export interface FitStatus {
+  readonly complete: boolean;
+  readonly stop: string;
+}
+
+/**
+ * The uncertainty columns are empty where there is no value (fixed parameters, --no-uncertainty, a singular
+ * information). With `status`, two last columns on every row: `complete` (yes/no: no after Ctrl-C or a diverged
+ * fit) and `stop` (the stop reason), so that the table alone tells a finished fit from a stopped one.
+ */
+export function estimatesCsv(rows: readonly EstimateRow[], status?: FitStatus): string {
+  const tail = status ? ['complete', 'stop'] : [];
+  const lines = [['parameter,kind,estimate,estimation_scale,estimate_on_scale,fixed,initial,se,rse,ci_lower,ci_upper,se_on_scale', ...tail].join(',')];
+  const marks = status ? [status.complete ? 'yes' : 'no', status.stop] : [];
   for (const r of rows) {
-    lines.push([r.name, r.kind, formatNumber(r.estimate), r.scale, formatNumber(r.transformed), r.fixed ? 'yes' : 'no', formatNumber(r.initial), cell(r.se), cell(r.rse), cell(r.ciLower), cell(r.ciUpper), cell(r.seTransformed)].join(','));
+    lines.push([r.name, r.kind, cell(r.estimate), r.scale, cell(r.transformed), r.fixed ? 'yes' : 'no', cell(r.initial), cell(r.se), cell(r.rse), cell(r.ciLower), cell(r.ciUpper), cell(r.seTransformed), ...marks].join(','));
   }
   return `${lines.join('\n')}\n`;
 }

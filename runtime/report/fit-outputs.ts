@@ -160,7 +160,7 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
   };
   const fit = fitWithEstimate(out);
   const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty));
-  put('estimates.csv', estimatesCsv(rows));
+  put('estimates.csv', estimatesCsv(rows, { complete: out.fit.complete, stop: out.fit.stop }));
   const starts = startsJson(out);
   put('estimates.json', `${JSON.stringify({
     model: out.fit.model.name, complete: out.fit.complete, stop: out.fit.stop, message: out.fit.message, backend: out.fit.backend, epochs: out.fit.state.epoch,

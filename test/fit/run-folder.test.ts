@@ -121,3 +121,20 @@ describe('the run folder is written as a whole', () => {
     expect(readdirSync(dir).sort()).toEqual(['estimates.csv', 'estimates.json', 'fit.json', 'individual.csv', 'predictions.csv', 'trace.csv']);
   });
 });
+
+describe('estimates.csv says whether the fit is complete', () => {
+  it('the last two columns: complete yes/no and the stop reason, on every row', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nlmc-marker-'));
+    const stopped = capture();
+    expect(await runFit(fitArgs(join(parent, 'stopped'), { epochs: 1000 }), stopped.io, () => true)).toBe(3);
+    const done = capture();
+    expect(await runFit(fitArgs(join(parent, 'done'), { epochs: 2 }), done.io, () => false)).toBe(0);
+    const table = (name: string) => readFileSync(join(parent, name, 'estimates.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    for (const [name, complete, stop] of [['stopped', 'no', 'interrupted'], ['done', 'yes', 'max-epochs']] as const) {
+      const [header, ...rows] = table(name);
+      expect(header!.slice(-2)).toEqual(['complete', 'stop']);
+      expect(rows).toHaveLength(4);
+      for (const r of rows) expect(r.slice(-2)).toEqual([complete, stop]);
+    }
+  });
+});

@@ -222,7 +222,7 @@ export function checkObservationShape(o: ObservationStmt, diagnostics: Diagnosti
       if (arg?.kind === 'missing') continue;
       const kind = arg?.kind === 'name' ? arg.name : undefined;
       if (m.args?.length !== 1 || (kind !== 'left' && kind !== 'right' && kind !== 'interval')) {
-        diagnostics.push(diagnostic('E232', m.range, 'censored(...) takes left (below LIMIT or LLOQ in DV), right or interval; rows are marked by the CENS column'));
+        diagnostics.push(diagnostic('E232', m.range, 'censored(...) takes left (CENS = 1: below the LLOQ in DV), right (CENS = -1: above DV) or interval (either, between DV and LIMIT)'));
       } else censoring = kind;
       continue;
     }

@@ -1,6 +1,6 @@
 /**
  * Sensitivities across a breakpoint whose time is an estimated parameter: S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p, on
- * both back ends, against the closed form and central finite differences of the trajectory itself (predictions
+ * both back ends and both methods, against the closed form and central finite differences of the trajectory itself (predictions
  * and the fused log-likelihood).
  */
 import { describe, expect, it } from 'vitest';
@@ -48,9 +48,14 @@ dosing { dose 5 -> C at 1 }
 observe { y ~ normal(C, sd = 0.2) }
 `;
 
-async function engines(model: PreparedModel, data: EngineData): Promise<{ name: string; engine: Engine; tol: number }[]> {
-  const out = [{ name: 'cpu', engine: createCpuEngine(model, data, tight), tol: 1e-6 }];
-  if (gpu) out.push({ name: 'webgpu', engine: await createWebGpuEngine(model, data, loose, gpu.device, gpu.adapterInfo), tol: 2e-3 });
+/** Both back ends, each with the explicit method and with the Rosenbrock-W method (the stop loop is shared). */
+async function engines(source: string, data: EngineData): Promise<{ name: string; engine: Engine; tol: number }[]> {
+  const out: { name: string; engine: Engine; tol: number }[] = [];
+  for (const method of ['explicit', 'rosenbrock'] as const) {
+    const model = await prepareSource(source, { method });
+    out.push({ name: `cpu ${method}`, engine: createCpuEngine(model, data, { ...tight, method }), tol: method === 'explicit' ? 1e-6 : 1e-5 });
+    if (gpu) out.push({ name: `webgpu ${method}`, engine: await createWebGpuEngine(model, data, { ...loose, method }, gpu.device, gpu.adapterInfo), tol: 2e-3 });
+  }
   return out;
 }
 
@@ -72,12 +77,11 @@ async function finiteDifferences(model: PreparedModel, data: EngineData, p: numb
 
 describe('sensitivities at a breakpoint that moves with a parameter', () => {
   it('d/dt X = piecewise(t < T: k, otherwise: 0): ∂X/∂T = k after T, 0 before, on every back end', async () => {
-    const model = await prepareSource(step);
     const times = [0.5, 1, 2, 3, 6];
     const data = packSubjects([subject(times)], 0);
     const [k, T] = [2, 1.5];
     const rows: Rows = { subject: new Int32Array([0]), p: Float64Array.from([k, T]) };
-    for (const { name, engine, tol } of await engines(model, data)) {
+    for (const { name, engine, tol } of await engines(step, data)) {
       const res = await engine.simulate(rows);
       expect(res.status[0], name).toBe(TrajectoryStatus.Ok);
       times.forEach((t, j) => {
@@ -100,7 +104,7 @@ describe('sensitivities at a breakpoint that moves with a parameter', () => {
     // The T column is not zero: the check can tell a missing jump.
     expect(Math.max(...fd.pred[2]!.map(Math.abs))).toBeGreaterThan(0.5);
     const rows: Rows = { subject: new Int32Array([0]), p: Float64Array.from(p) };
-    for (const { name, engine, tol } of await engines(model, data)) {
+    for (const { name, engine, tol } of await engines(feedback, data)) {
       const sim = await engine.simulate(rows);
       const lik = await engine.logLikelihood(rows, e);
       expect(sim.status[0], name).toBe(TrajectoryStatus.Ok);

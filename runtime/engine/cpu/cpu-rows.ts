@@ -1,8 +1,8 @@
 /**
  * The rows of a batch on the f64 CPU back end: each row's trajectory problem (its subject's observations, and the
  * doses with lag, bioavailability and infusion rates applied), solved by one reused `TrajectorySolver`, and the
- * fused Gaussian likelihood. The in-process engine and every worker of the pool run this same code, so a row gives
- * the same numbers wherever it runs.
+ * fused likelihood (the observation terms of stdlib/observation-terms.ts: observed or censored). The in-process
+ * engine and every worker of the pool run this same code, so a row gives the same numbers wherever it runs.
  *
  * Nothing is allocated per row beyond the solver's per-trajectory stats: the subjects' observations and covariates
  * are unpacked once, and the dose records (with their ∂/∂p arrays) are reused from row to row.

@@ -1,8 +1,9 @@
 /**
  * The Engine: given the dataset (kept by the engine) and a batch of rows — each a subject and a vector of
  * individual parameters p — it returns predictions at the observation times with ∂/∂p, or, in the fused mode used
- * for training, each row's log-likelihood log p(Y_i | p) (Gaussian, or censored: stdlib/observation-terms.ts) with its gradient in p and in the residual-error
- * parameters e. Two back ends implement it: WebGPU (f32, one GPU thread per row) and CPU (f64).
+ * for training, each row's log-likelihood log p(Y_i | p) (Gaussian, or censored: stdlib/observation-terms.ts) with
+ * its gradient in p and in the residual-error parameters e. Two back ends implement it: WebGPU (f32, one GPU thread
+ * per row) and CPU (f64).
  */
 import type { TrajectoryStatus } from './trajectory-status.js';
 

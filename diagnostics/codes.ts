@@ -53,6 +53,7 @@ export const diagnosticCatalogue = {
   W304: { severity: 'warning', title: 'unused constant' },
   W305: { severity: 'warning', title: 'unused error parameter' },
   E400: { severity: 'error', title: 'value not representable in f32' },
+  W401: { severity: 'warning', title: 'model too large for the GPU back end' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof diagnosticCatalogue;

@@ -1,12 +1,15 @@
 /**
- * The f64 TypeScript back end's model module, written with ts-morph. Every model function takes its inputs as
- * arrays and writes its results into `out` (allocation-free, for the CPU engine's inner loop); indexed functions
- * take the case index first. The module also exports `dims` and `names` so the runtime needs nothing else.
+ * The f64 TypeScript back end's model module. Every model function takes its inputs as arrays and writes its
+ * results into `out` (allocation-free, for the CPU engine's inner loop); indexed functions take the case index
+ * first. The module also exports `dims` and `names` so the runtime needs nothing else.
+ *
+ * The text is put together directly, line by line, in the layout a TypeScript formatter gives it (2-space
+ * indent): a large model's module has tens of thousands of statements, which a formatter pass (ts-morph's
+ * `formatText`) takes minutes and gigabytes over, and which must never be spread into a call's arguments.
  */
-import { Project, StructureKind, VariableDeclarationKind, type FunctionDeclarationStructure } from 'ts-morph';
 import { builtins } from '../../stdlib/builtins.js';
 import { tsHelperSources } from '../../stdlib/special-functions.js';
-import { topoOrder } from '../ir/expr.js';
+import { topoOrder, type NodeId } from '../ir/expr.js';
 import type { ModelIR } from '../ir/model-ir.js';
 import type { ModelDerivatives } from '../diff/model-derivatives.js';
 import { dimensions, doseEvents, modelFunctions, type ArgKind, type ModelFunction } from '../emit/model-functions.js';
@@ -15,28 +18,33 @@ import { printTs } from './print-ts.js';
 
 const argType: Record<ArgKind, string> = { t: 'number', f: 'number', x: 'ArrayLike<number>', p: 'ArrayLike<number>', c: 'ArrayLike<number>', phi: 'ArrayLike<number>', eta: 'ArrayLike<number>', e: 'ArrayLike<number>' };
 
-function body(ir: ModelIR, fn: ModelFunction, caseRoots: readonly import('../ir/expr.js').NodeId[]): string[] {
+/** Appends one case's statements to `lines`, each indented by `indent`. */
+function body(ir: ModelIR, caseRoots: readonly NodeId[], indent: string, lines: string[]): void {
   const code = straightLine(ir.builder.pool, caseRoots, printTs);
-  return [...code.temporaries.map(([n, e]) => `const ${n} = ${e};`), ...code.results.map((r, i) => `out[${i}] = ${r};`)];
+  for (const [n, e] of code.temporaries) lines.push(`${indent}const ${n} = ${e};`);
+  code.results.forEach((r, i) => lines.push(`${indent}out[${i}] = ${r};`));
 }
 
-function functionStructure(ir: ModelIR, fn: ModelFunction): FunctionDeclarationStructure {
+function functionText(ir: ModelIR, fn: ModelFunction): string {
   const params = [
-    ...(fn.indexed ? [{ name: 'index', type: 'number' }] : []),
-    ...fn.args.map((a) => ({ name: a, type: argType[a] })),
-    { name: 'out', type: 'Float64Array | number[]' },
+    ...(fn.indexed ? ['index: number'] : []),
+    ...fn.args.map((a) => `${a}: ${argType[a]}`),
+    'out: Float64Array | number[]',
   ];
-  let statements: string[];
+  const lines = [`/** ${fn.doc} */`, `export function ${fn.name}(${params.join(', ')}): void {`];
   if (!fn.indexed) {
-    statements = body(ir, fn, fn.cases[0]!);
+    body(ir, fn.cases[0]!, '  ', lines);
   } else {
-    statements = ['switch (index) {'];
+    lines.push('  switch (index) {');
     fn.cases.forEach((roots, k) => {
-      statements.push(`case ${k}: {`, ...body(ir, fn, roots).map((s) => `  ${s}`), '  return;', '}');
+      lines.push(`    case ${k}: {`);
+      body(ir, roots, '      ', lines);
+      lines.push('      return;', '    }', '');
     });
-    statements.push(`default: throw new RangeError(\`${fn.name}: no case \${index}\`);`, '}');
+    lines.push(`    default: throw new RangeError(\`${fn.name}: no case \${index}\`);`, '  }');
   }
-  return { kind: StructureKind.Function, name: fn.name, isExported: true, parameters: params, returnType: 'void', statements, docs: [fn.doc] };
+  lines.push('}');
+  return lines.join('\n');
 }
 
 /** Helper functions the module's built-ins need. */
@@ -50,29 +58,37 @@ function helpersUsed(ir: ModelIR, fns: readonly ModelFunction[]): string[] {
   return [...names].sort().map((h) => tsHelperSources[h]!);
 }
 
+/** A JSON value as the formatter lays out an object literal: `{ "a": 1, "b": ["x", "y"] }`, `[]`, `{}`. */
+function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    return entries.length === 0 ? '{}' : `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${literal(x)}`).join(', ')} }`;
+  }
+  return JSON.stringify(v);
+}
+
 /** Emits the model module's source text. */
 export function emitTs(ir: ModelIR, d: ModelDerivatives): string {
   const fns = modelFunctions(ir, d);
   const events = doseEvents(ir, d);
-  const project = new Project({ useInMemoryFileSystem: true });
-  const file = project.createSourceFile(`${ir.name}.ts`, '', { overwrite: true });
-  file.addStatements([
-    `// Generated by nlmc from the model '${ir.name}'. Do not edit: change the .nlm file and rebuild.`,
-    '/* eslint-disable */',
-  ]);
   const names = {
     states: ir.states.map((s) => s.name), parameters: ir.parameters.map((p) => p.name), covariates: ir.covariates.map((c) => c.name),
     randomEffects: ir.randomEffects.map((r) => r.name), errorParameters: ir.errorParameters.map((e) => e.name), outputs: ir.outputs.map((o) => o.name),
     inputs: ir.inputs.map((i) => i.name), sensitivityParameters: ir.sensitivityParameters.map((k) => ir.parameters[k]!.name),
   };
-  file.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'dims', initializer: JSON.stringify(dimensions(ir, events)) }], docs: ['Sizes of the index spaces.'] });
-  file.addVariableStatement({ isExported: true, declarationKind: VariableDeclarationKind.Const, declarations: [{ name: 'names', initializer: JSON.stringify(names) }], docs: ['Names in index order.'] });
-  file.addVariableStatement({
-    isExported: true, declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: 'doseTargets', initializer: JSON.stringify(events.map((e) => e.target)) }], docs: ['Target state of each model-declared dose event.'],
-  });
-  file.addStatements(helpersUsed(ir, fns));
-  file.addFunctions(fns.map((f) => functionStructure(ir, f)));
-  file.formatText({ indentSize: 2 });
-  return file.getFullText();
+  const head = [
+    `// Generated by nlmc from the model '${ir.name}'. Do not edit: change the .nlm file and rebuild.`,
+    '/* eslint-disable */',
+    '/** Sizes of the index spaces. */',
+    `export const dims = ${literal(dimensions(ir, events))};`,
+    '/** Names in index order. */',
+    `export const names = ${literal(names)};`,
+    '/** Target state of each model-declared dose event. */',
+    `export const doseTargets = ${literal(events.map((e) => e.target))};`,
+  ].join('\n');
+  const helpers = helpersUsed(ir, fns);
+  const blocks = [head + (helpers.length > 0 ? `\n${helpers.join('\n\n')}` : '')];
+  for (const f of fns) blocks.push(functionText(ir, f));
+  return `${blocks.join('\n\n')}\n`;
 }

@@ -39,12 +39,21 @@ function argDecl(a: ArgKind, dims: ModelDimensions): string {
   }
 }
 
-function caseBody(ir: ModelIR, roots: readonly NodeId[], length: number, helpers: Set<string>, indent: string): string[] {
+/**
+ * Appends a case body to `lines`. A large model's body has tens of thousands of lines: they are pushed one by one,
+ * never spread into a call's arguments (which overflows the stack: "Maximum call stack size exceeded").
+ */
+function caseBody(ir: ModelIR, roots: readonly NodeId[], length: number, helpers: Set<string>, indent: string, lines: string[]): void {
   const print = wgslPrinter(helpers, (id) => ir.builder.constValue(id));
   const code = straightLine(ir.builder.pool, roots, print);
-  const lines = code.temporaries.map(([n, e]) => `${indent}let ${n} = ${e};`);
-  if (length === 1) return [...lines, `${indent}return ${code.results[0] ?? '0.0'};`];
-  return [...lines, `${indent}var out: array<f32, ${size(length)}>;`, ...code.results.map((r, i) => `${indent}out[${i}] = ${r};`), `${indent}return out;`];
+  for (const [n, e] of code.temporaries) lines.push(`${indent}let ${n} = ${e};`);
+  if (length === 1) {
+    lines.push(`${indent}return ${code.results[0] ?? '0.0'};`);
+    return;
+  }
+  lines.push(`${indent}var out: array<f32, ${size(length)}>;`);
+  code.results.forEach((r, i) => lines.push(`${indent}out[${i}] = ${r};`));
+  lines.push(`${indent}return out;`);
 }
 
 function emitFunction(ir: ModelIR, fn: ModelFunction, dims: ModelDimensions, helpers: Set<string>): string {
@@ -52,10 +61,14 @@ function emitFunction(ir: ModelIR, fn: ModelFunction, dims: ModelDimensions, hel
   const params = [...(fn.indexed ? ['index: u32'] : []), ...fn.args.map((a) => argDecl(a, dims))].join(', ');
   const lines = [`// ${fn.doc}`, `fn nlm_${fn.name}(${params}) -> ${ret} {`];
   if (!fn.indexed) {
-    lines.push(...caseBody(ir, fn.cases[0]!, fn.length, helpers, '  '));
+    caseBody(ir, fn.cases[0]!, fn.length, helpers, '  ', lines);
   } else {
     lines.push('  switch (index) {');
-    fn.cases.forEach((roots, k) => lines.push(`    case ${k}u: {`, ...caseBody(ir, roots, fn.length, helpers, '      '), '    }'));
+    fn.cases.forEach((roots, k) => {
+      lines.push(`    case ${k}u: {`);
+      caseBody(ir, roots, fn.length, helpers, '      ', lines);
+      lines.push('    }');
+    });
     lines.push('    default: {}', '  }');
     lines.push(fn.length === 1 ? '  return 0.0;' : `  return array<f32, ${size(fn.length)}>();`);
   }
@@ -100,7 +113,26 @@ export function emitWgsl(ir: ModelIR, d: ModelDerivatives, where: Range, sources
     `// Sensitivity parameters: ${ir.sensitivityParameters.map((k) => ir.parameters[k]!.name).join(', ')}`,
     ...dimsConstants(dims),
   ];
-  return { code: [...header, '', ...helperCode, '', ...bodies, ''].join('\n'), diagnostics: checkRange(ir, fns.flatMap((f) => f.cases.flat()), where, sources) };
+  const diagnostics = checkRange(ir, fns.flatMap((f) => f.cases.flat()), where, sources);
+  const tooLarge = largestArray(fns, dims);
+  if (tooLarge.size > WGSL_MAX_ARRAY) {
+    diagnostics.push(diagnostic('W401', where, `the GPU back end cannot hold this model: nlm_${tooLarge.fn} ${tooLarge.what} ${tooLarge.size} values, and a WGSL array holds at most ${WGSL_MAX_ARRAY}; it runs on the CPU back end (--backend cpu)`));
+  }
+  return { code: [...header, '', ...helperCode, '', ...bodies, ''].join('\n'), diagnostics };
+}
+
+/** The most elements a WGSL array may have (Dawn/Tint: "array count must be less than 65536"). */
+export const WGSL_MAX_ARRAY = 65535;
+
+/** The largest array a model function takes or returns. */
+function largestArray(fns: readonly ModelFunction[], dims: ModelDimensions): { fn: string; what: string; size: number } {
+  const argSize: Record<ArgKind, number> = { t: 1, f: 1, x: dims.nx, p: dims.np, phi: dims.np, c: dims.nc, eta: dims.neta, e: dims.ne };
+  let best = { fn: '', what: '', size: 0 };
+  for (const f of fns) {
+    if (f.length > best.size) best = { fn: f.name, what: 'returns', size: f.length };
+    for (const a of f.args) if (argSize[a] > best.size) best = { fn: f.name, what: `takes (${a})`, size: argSize[a] };
+  }
+  return best;
 }
 
 function dimsConstants(dims: ModelDimensions): string[] {

@@ -31,7 +31,16 @@ export async function selectEngine(model: PreparedModel, data: EngineData, setti
     const engine = createParallelCpuEngine(model, data, settings);
     return { engine, note: `back end: ${engine.description} (${gpu.unavailable})`, close: () => engine.dispose() };
   }
-  const engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);
+  let engine;
+  try {
+    engine = await createWebGpuEngine(model, data, settings, gpu.device, gpu.adapterInfo);
+  } catch (e) {
+    // auto: a model the GPU cannot hold (compile warning W401: an array over WGSL's limit) runs on the CPU.
+    if (backend === 'webgpu') throw e;
+    gpu.device.destroy();
+    const cpu = createParallelCpuEngine(model, data, settings);
+    return { engine: cpu, note: `back end: ${cpu.description} (WebGPU cannot run this model: ${(e as Error).message.slice(0, 300)})`, close: () => cpu.dispose() };
+  }
   return {
     engine, note: `back end: WebGPU on ${gpu.adapterInfo} (f32)`,
     close: () => {

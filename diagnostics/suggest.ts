@@ -1,19 +1,46 @@
-/** "Did you mean …" help: the closest known word within a small edit distance. */
+/**
+ * "Did you mean …" help: the closest known word within a small edit distance.
+ *
+ * Bounded in time and memory whatever the input (a 40,000-character name once took the process out of memory):
+ * candidates whose length differs by more than the allowed edits are skipped without a look, and the distance is
+ * computed only in the diagonal band |i − j| ≤ limit, two rows at a time — O(limit · length) time, O(length)
+ * memory — stopping as soon as every cell of a row exceeds the limit.
+ */
 
-/** Damerau–Levenshtein distance (adjacent transpositions count as one edit), case-insensitive. */
-export function editDistance(a: string, b: string): number {
+/**
+ * Damerau–Levenshtein distance (optimal string alignment: adjacent transpositions count as one edit),
+ * case-insensitive. With `limit`, any distance above it is returned as `limit + 1`.
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
-  const d: number[][] = Array.from({ length: s.length + 1 }, (_, i) => Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= s.length; i++) {
-    for (let j = 1; j <= t.length; j++) {
+  const n = s.length;
+  const m = t.length;
+  const k = Math.min(limit, Math.max(n, m));
+  const over = k + 1;
+  if (Math.abs(n - m) > k) return over;
+  let before = new Array<number>(m + 1).fill(over); // row i − 2
+  let prev = new Array<number>(m + 1).fill(over); // row i − 1
+  let cur = new Array<number>(m + 1).fill(over);
+  for (let j = 0; j <= Math.min(m, k); j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    const lo = Math.max(1, i - k);
+    const hi = Math.min(m, i + k);
+    cur.fill(over, Math.max(0, lo - 1), Math.min(m, hi + 1) + 1);
+    cur[0] = i <= k ? i : over;
+    let rowMin = cur[0]!;
+    for (let j = lo; j <= hi; j++) {
       const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, before[j - 2]! + 1);
+      v = Math.min(v, over);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
+    if (rowMin > k) return over;
+    [before, prev, cur] = [prev, cur, before];
   }
-  return d[s.length]![t.length]!;
+  return Math.min(prev[m]!, over);
 }
 
 /**
@@ -25,8 +52,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    if (c === word) continue;
-    const dist = editDistance(word, c);
+    if (c === word || Math.abs(c.length - word.length) > limit) continue;
+    const dist = editDistance(word, c, Math.min(limit, bestDistance - 1));
     if (dist <= limit && dist < bestDistance) {
       best = c;
       bestDistance = dist;

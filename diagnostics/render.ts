@@ -3,6 +3,7 @@
  * under the range, then related locations and the suggested fix. Colour only when the caller asks for it.
  */
 import type { Diagnostic } from './diagnostic.js';
+import { sourceLines } from './source-range.js';
 
 export interface RenderOptions {
   readonly color?: boolean;
@@ -12,7 +13,7 @@ const paint = (on: boolean, code: string, text: string): string => (on ? `\u001b
 
 export function renderDiagnostic(d: Diagnostic, file: string, source: string, options: RenderOptions = {}): string {
   const color = options.color ?? false;
-  const lines = source.split(/\r?\n/);
+  const lines = sourceLines(source);
   const { line, column } = d.range.start;
   const sevColor = d.severity === 'error' ? '31;1' : d.severity === 'warning' ? '33;1' : '36;1';
   const out = [`${paint(color, '1', `${file}:${line}:${column}`)}: ${paint(color, sevColor, `${d.severity} ${d.code}`)}: ${d.message}`];

@@ -20,3 +20,15 @@ export function span(a: Range, b: Range): Range {
 
 /** Where nothing in the source corresponds: the start of the file. */
 export const fileStart: Range = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+
+/**
+ * Line breaks as the lexer counts them (Chevrotain's default line terminators) and as LSP clients do: CRLF, a
+ * lone LF, or a lone CR. Everything that turns offsets into lines, or lines back into text — the renderer, the
+ * comment attachment, the end-of-file position — splits with this, so that a lone CR never shifts a line.
+ */
+export const LINE_BREAK = /\r\n|\r|\n/;
+
+/** The source's lines (`LINE_BREAK`), without their terminators. */
+export function sourceLines(source: string): string[] {
+  return source.split(LINE_BREAK);
+}

@@ -18,7 +18,7 @@
  */
 import type { CstNode, IToken } from 'chevrotain';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Range } from '../diagnostics/source-range.js';
+import { sourceLines, type Range } from '../diagnostics/source-range.js';
 import type * as A from './ast.js';
 import type * as C from './cst.generated.js';
 import { InvalidName } from './tokens.js';
@@ -490,7 +490,7 @@ class Builder {
 export function cstToAst(
   cst: C.ModelCstNode, comments: readonly IToken[], source: string, errorPoints: readonly ErrorPoint[] = [],
 ): { ast: A.ModelAst; diagnostics: Diagnostic[]; read: readonly (readonly [number, number])[] } {
-  const builder = new Builder(comments, source.split(/\r?\n/), errorPoints);
+  const builder = new Builder(comments, sourceLines(source), errorPoints);
   const ast = builder.model(cst);
   return { ast, diagnostics: builder.diagnostics, read: builder.read };
 }

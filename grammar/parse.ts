@@ -4,7 +4,7 @@
  */
 import type { ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Fix } from '../diagnostics/diagnostic.js';
-import type { Range } from '../diagnostics/source-range.js';
+import { sourceLines, type Range } from '../diagnostics/source-range.js';
 import { closest } from '../diagnostics/suggest.js';
 import type { ModelAst } from './ast.js';
 import type { ModelCstNode } from './cst.generated.js';
@@ -84,7 +84,7 @@ function errorRange(tok: IToken, previous: IToken | undefined, source: string): 
     return tokenRange(tok);
   }
   if (hasPrevious) return afterPrevious();
-  const lines = source.split('\n');
+  const lines = sourceLines(source);
   const end = { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1, offset: source.length };
   return { start: end, end };
 }

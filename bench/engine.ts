@@ -108,9 +108,9 @@ for (const [name, d] of Object.entries(designs)) {
     const single = createCpuEngine(model, data, settings);
     const pool = createParallelCpuEngine(model, data, settings);
     const cpuRowsSet = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, data.nSubjects, cpuRows);
-    // Warm-up: the JIT, and the workers' start (they load the model and the data).
-    const warm = rowsFor(model.initialParameters, model.sensitivityParameters, d.spread, data.nSubjects, Math.min(cpuRows, 200));
-    await Promise.all([single.simulate(warm), pool.simulate(warm)]);
+    // Warm-up on the same rows: the JIT (in every worker), and the workers' start (they load the model and the data).
+    await single.simulate(cpuRowsSet);
+    await pool.simulate(cpuRowsSet);
     const { rates: [cpuRate, poolRate], results: [cpuRes] } = await alternate([single, pool], cpuRowsSet);
     pool.dispose();
     let line = `${`${name} (${method})`.padEnd(23)} | ${cpuRate!.toFixed(0).padStart(9)} | ${poolRate!.toFixed(0).padStart(10)} | ${(poolRate! / cpuRate!).toFixed(2).padStart(6)} |`;

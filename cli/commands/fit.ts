@@ -77,14 +77,21 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const dataText = readText(args.data, io);
   if (dataText === undefined) return 2;
   const read = readDataset(dataText, args.data, requirementsFromIr(ir), { map: args.map });
-  for (const issue of read.issues) io.stderr(`${formatIssue(issue, args.data)}\n`);
-  if (!read.dataset || hasDataErrors(read.issues)) return 1;
-  if (read.summary.observations === 0) {
-    const why = [
-      read.summary.missingDv > 0 ? `${read.summary.missingDv} observation row${read.summary.missingDv === 1 ? ' has' : 's have'} a missing DV` : '',
-      read.summary.otherRows > 0 ? `${read.summary.otherRows} row${read.summary.otherRows === 1 ? ' is' : 's are'} MDV=1 or EVID=2` : '',
-    ].filter((x) => x).join(', ');
-    io.stderr(`nlmc fit: ${args.data}: no observations to fit${why ? ` (${why})` : ''}; nothing was fitted\n`);
+  // With errors, only the errors: the warnings are mostly their echoes (no DV column: every row "has no DV").
+  const noObservations = read.dataset !== undefined && read.summary.observations === 0;
+  const fatal = !read.dataset || hasDataErrors(read.issues) || noObservations;
+  const shown = fatal ? read.issues.filter((i) => i.severity === 'error') : read.issues;
+  for (const issue of shown) io.stderr(`${formatIssue(issue, args.data)}\n`);
+  if (fatal) {
+    if (noObservations && shown.length === 0) {
+      const why = [
+        read.summary.missingDv > 0 ? `${read.summary.missingDv} observation row${read.summary.missingDv === 1 ? ' has' : 's have'} a missing DV` : '',
+        read.summary.otherRows > 0 ? `${read.summary.otherRows} row${read.summary.otherRows === 1 ? ' is' : 's are'} MDV=1 or EVID=2` : '',
+      ].filter((x) => x).join(', ');
+      io.stderr(`nlmc fit: ${args.data}: no observations to fit${why ? ` (${why})` : ''}; nothing was fitted\n`);
+    }
+    const hidden = read.issues.length - shown.length;
+    if (hidden > 0) io.stderr(`nlmc fit: ${args.data}: ${hidden} warning${hidden === 1 ? '' : 's'} not shown; ${shown.length > 0 ? `fix the error${shown.length === 1 ? '' : 's'} first` : 'they are about the rows without observations'}\n`);
     return 1;
   }
   if (args.progress !== 'json') io.stderr(`${read.summaryLine}\n`);

@@ -34,6 +34,9 @@ describe('a fit refuses data it cannot use', () => {
     const { io, out: text } = capture();
     expect(await runFit(fitArgs(join(fixtures, file), out), io, () => false)).toBe(1);
     expect(text.stderr).toMatch(message);
+    // The per-row warnings (no observations for ID …, DV missing) are counted, not listed.
+    expect(text.stderr).not.toMatch(/warning D3/);
+    expect(text.stderr).toMatch(/: \d+ warnings not shown; they are about the rows without observations\n$/);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -74,5 +77,23 @@ describe('a fit refuses data it cannot use', () => {
     const csv = predictionsCsv(ir, read.dataset!, predictions);
     expect(csv).toBe('ID,TIME,OUTPUT,DV,PRED,IPRED,IWRES\n7,1,y,2,1.5,1.6,2\n8,1,y,3,,,\n');
     expect(nonFinitePredictionSubjects(read.dataset!, predictions)).toEqual(['8']);
+  });
+});
+
+describe('what a fit says about bad data', () => {
+  it('a fatal error (no DV column) is not followed by dozens of warnings: they are counted', async () => {
+    const { io, out: text } = capture();
+    expect(await runFit(fitArgs(join(fixtures, '12_missing_dv.csv'), join(mkdtempSync(join(tmpdir(), 'nlmc-nodv-')), 'run')), io, () => false)).toBe(1);
+    const lines = text.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/12_missing_dv\.csv:1: error D102: no DV column/);
+    expect(lines[1]).toMatch(/12_missing_dv\.csv: 61 warnings not shown; fix the error first$/);
+  });
+
+  it('a UTF-16 data file is read, and the encoding named', async () => {
+    const { io, out: text } = capture();
+    expect(await runFit(fitArgs(join(fixtures, '33_utf16.csv'), join(mkdtempSync(join(tmpdir(), 'nlmc-utf16-')), 'run'), { epochs: 2 }), io, () => false)).toBe(0);
+    expect(text.stderr).toMatch(/^nlmc: note: .*33_utf16\.csv is UTF-16 \(little-endian\); read as such/);
+    expect(text.stderr).toMatch(/33_utf16\.csv: 10 subjects, 60 observations/);
   });
 });

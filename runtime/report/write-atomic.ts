@@ -11,8 +11,9 @@
  * `cleanFolderLeftovers`) restores or finishes what a dead process left (`<dir>.tmp-*`, `<dir>.old-*`, and
  * `*.tmp-*` files inside `<dir>`). Only leftovers of processes that no longer run are touched.
  *
- * Where the folder cannot be renamed (a mount point, a parent folder without write permission), the files are
- * written in place, each atomically, and run files the new run does not write are removed; the report says so.
+ * Where the folder cannot or should not be renamed (a mount point, a parent folder without write permission, the
+ * working directory, a folder with more than a few files of its own such as /tmp), the files are written in place,
+ * each atomically, and run files the new run does not write are removed; `mode` says which way it went.
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -111,6 +112,23 @@ export function cleanFolderLeftovers(dir: string, runFiles: ReadonlySet<string>)
   }
 }
 
+/** At most this many other entries (the user's files) are moved over from an old folder; beyond, the files are written in place. */
+const MAX_FOREIGN_ENTRIES = 32;
+
+/**
+ * Whether `full` may be replaced as a whole: it does not exist, or it is a folder of a run (few other entries)
+ * that is not the working directory or above it. `--out .` or `--out /tmp` are written in place: a folder that
+ * other programs use is never renamed away, even for a moment.
+ */
+function swappable(full: string, runFiles: ReadonlySet<string>): boolean {
+  if (!existsSync(full)) return true;
+  const cwd = resolve(process.cwd());
+  if (cwd === full || cwd.startsWith(`${full}/`)) return false;
+  let foreign = 0;
+  for (const entry of readdirSync(full)) if (!runFiles.has(entry) && ++foreign > MAX_FOREIGN_ENTRIES) return false;
+  return true;
+}
+
 export interface FolderWrite {
   /** The paths written (`<dir>/<name>`, in the order given). */
   readonly written: string[];
@@ -131,12 +149,14 @@ export function writeFolderAtomic(dir: string, files: ReadonlyArray<readonly [st
   const written = files.map(([name]) => join(dir, name));
   const stage = `${full}.tmp-${process.pid}`;
   let staged = false;
-  try {
-    rmSync(stage, { recursive: true, force: true });
-    mkdirSync(stage);
-    staged = true;
-  } catch {
-    /* no write permission beside the folder: in place */
+  if (swappable(full, runFiles)) {
+    try {
+      rmSync(stage, { recursive: true, force: true });
+      mkdirSync(stage);
+      staged = true;
+    } catch {
+      /* no write permission beside the folder: in place */
+    }
   }
   if (staged) {
     try {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { cleanFolderLeftovers, outputFolderProblem, writeFolderAtomic } from '../../runtime/report/write-atomic.js';
@@ -97,6 +97,27 @@ describe('the run folder is written as a whole', () => {
     expect(readdirSync(dir).sort()).toEqual(['estimates.csv', 'fit.json', 'notes.txt', 'trace.csv']);
     expect(readFileSync(join(dir, 'fit.json'), 'utf8')).toBe('C fit.json\n');
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('a folder with many files of its own, or the working directory, is written in place, never renamed away', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nlmc-busy-'));
+    for (let k = 0; k < 40; k++) writeFileSync(join(dir, `own-${k}.txt`), `${k}\n`);
+    writeFileSync(join(dir, 'starts.csv'), 'from an earlier run\n');
+    const w = writeFolderAtomic(dir, files('B', ['estimates.csv', 'fit.json']), RUN_FILES);
+    expect(w.mode).toBe('in-place');
+    const entries = readdirSync(dir);
+    expect(entries.filter((e) => e.startsWith('own-'))).toHaveLength(40);
+    expect(entries.filter((e) => !e.startsWith('own-')).sort()).toEqual(['estimates.csv', 'fit.json']);
+    expect(readdirSync(join(dir, '..')).filter((e) => e.startsWith(`${basename(dir)}.`))).toEqual([]);
+    const cwd = process.cwd();
+    const here = mkdtempSync(join(tmpdir(), 'nlmc-cwd-'));
+    process.chdir(here);
+    try {
+      expect(writeFolderAtomic('.', files('C', ['fit.json']), RUN_FILES).mode).toBe('in-place');
+      expect(readFileSync(join(here, 'fit.json'), 'utf8')).toBe('C fit.json\n');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('leaves the temporaries of a writer that still runs alone', () => {

@@ -20,7 +20,7 @@ export interface TrainOptions {
   readonly maxEpochs: number;
   /** Monte-Carlo samples L per subject and step (with iwSamples K > 1: L independent bounds of K draws each). */
   readonly samples: number;
-  /** q's family: mean field N(μ, diag σ²) or full rank N(μ, LLᵀ). */
+  /** q's family: full rank N(μ, LLᵀ) (the default: docs/fit.md, "Posterior family and objective") or mean field N(μ, diag σ²). */
   readonly posterior: PosteriorFamily;
   /** K: 1 for the ELBO, > 1 for the importance-weighted bound with K draws (DReG gradient for the encoder). */
   readonly iwSamples: number;
@@ -37,7 +37,7 @@ export interface TrainOptions {
 }
 
 export const defaultTrainOptions: TrainOptions = {
-  seed: 1, maxEpochs: 2000, samples: 8, posterior: 'diagonal', iwSamples: 1, batchSize: 0, learningRate: 0.05, validationFraction: 0, patience: 100,
+  seed: 1, maxEpochs: 2000, samples: 8, posterior: 'fullrank', iwSamples: 1, batchSize: 0, learningRate: 0.05, validationFraction: 0, patience: 100,
   gradientTolerance: 1e-4, parameterTolerance: 1e-7, clip: 10,
 };
 

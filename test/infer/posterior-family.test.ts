@@ -98,22 +98,23 @@ describe('posterior family: training, fit.json, resume', () => {
 
   it('a fit file written before the family existed reads as diagonal / ELBO, and its posteriors have no Cholesky factor', async () => {
     const { ctx, engine, config } = await setup();
-    const first = await train(ctx.model, engine, ctx.inputs, ctx.covariates, ctx.layout, config, initialVector(ctx.layout), { ...defaultTrainOptions, maxEpochs: 2, samples: 2 });
+    const old: TrainOptions = { ...defaultTrainOptions, posterior: 'diagonal', maxEpochs: 2, samples: 2 };
+    const first = await train(ctx.model, engine, ctx.inputs, ctx.covariates, ctx.layout, config, initialVector(ctx.layout), old);
     const file = fitFile({
       complete: true, stop: first.stop, message: first.message, modelName: 'theophylline', source, dataFile: 'data.csv', dataText, backend: 'cpu',
-      options: { ...defaultTrainOptions, maxEpochs: 2, samples: 2 }, state: first.state, scaling: ctx.scaling, names: ctx.layout.entries.map((e) => e.name),
+      options: old, state: first.state, scaling: ctx.scaling, names: ctx.layout.entries.map((e) => e.name),
     });
-    const old = JSON.parse(JSON.stringify(file));
-    delete old.encoderConfig.posterior;
-    delete old.options.posterior;
-    delete old.options.iwSamples;
-    const read = parseFitFile(JSON.stringify(old), 'fit.json');
+    const written = JSON.parse(JSON.stringify(file));
+    delete written.encoderConfig.posterior;
+    delete written.options.posterior;
+    delete written.options.iwSamples;
+    const read = parseFitFile(JSON.stringify(written), 'fit.json');
     expect(fitObjective(read)).toEqual({ posterior: 'diagonal', iwSamples: 1 });
     const encoder = new Encoder(read.encoderConfig, ctx.layout.omega0);
     loadParameters(encoder, read.encoder);
     const post = await posteriors(ctx, encoder, Float64Array.from(read.population.values));
     expect(post.subjects[0]!.chol).toBeUndefined();
     expect(post.subjects[0]!.sd).toHaveLength(3);
-    expect(() => parseFitFile(JSON.stringify({ ...old, encoderConfig: { ...old.encoderConfig, posterior: 'full' } }), 'fit.json')).toThrow(/unknown posterior family/);
+    expect(() => parseFitFile(JSON.stringify({ ...written, encoderConfig: { ...written.encoderConfig, posterior: 'full' } }), 'fit.json')).toThrow(/unknown posterior family/);
   });
 });

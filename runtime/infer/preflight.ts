@@ -20,8 +20,8 @@ export interface PreflightProblem {
   readonly row: number;
   readonly message: string;
   /**
-   * True when a data value is at fault (a time far beyond the others', a DV whose residual overflows): the fit is
-   * refused. Otherwise (the model fails at the initial estimates) a warning: the fit may still move away from them.
+   * True when a data value is at fault (a time, dose amount or covariate far outside the other subjects', a DV
+   * whose residual overflows): the fit is refused. Otherwise (the model fails at the initial estimates) a warning: the fit may still move away from them.
    */
   readonly fatal: boolean;
 }
@@ -66,6 +66,42 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
     const e = ends[i]!;
     return e.row > 0 && e.time > 1000 * Math.max(typicalEnd, 1) ? e : undefined;
   };
+  // Dose amounts: the 90th percentile of |AMT| over every dose.
+  const amounts: number[] = [];
+  for (let i = 0; i < S; i++) for (let j = 0; j < ds.doseCount[i]!; j++) if (Number.isFinite(ds.doseAmount[i * D + j]!)) amounts.push(Math.abs(ds.doseAmount[i * D + j]!));
+  amounts.sort((a, b) => a - b);
+  const typicalAmount = amounts.length > 0 ? amounts[Math.floor(0.9 * (amounts.length - 1))]! : 0;
+  const K = ds.maxCovariateChanges;
+  const C = ds.covariateCount;
+  const covariate = (i: number, c: number): number => ds.covariateValues[i * K * C + c]!;
+  const firstRow = (i: number): number => {
+    const rows = [ds.observationCount[i]! > 0 ? ds.obsRow[i * O]! : Infinity, ds.doseCount[i]! > 0 ? ds.doseRow[i * D]! : Infinity];
+    const r = Math.min(...rows);
+    return Number.isFinite(r) ? r : 0;
+  };
+  /** A value of subject i far outside everyone else's: a time, a dose amount, a covariate (0 where no other is ≤ 0). */
+  const suspect = (i: number): { row: number; text: string } | undefined => {
+    const far = farTime(i);
+    if (far) return { row: far.row, text: `TIME = ${formatNumber(far.time)} is far beyond the other subjects' times (at most ${formatNumber(typicalEnd)})` };
+    for (let j = 0; j < ds.doseCount[i]!; j++) {
+      const amt = ds.doseAmount[i * D + j]!;
+      if (Math.abs(amt) > 1000 * Math.max(typicalAmount, 1)) return { row: ds.doseRow[i * D + j]!, text: `AMT = ${formatNumber(amt)} is far beyond the other doses (at most ${formatNumber(typicalAmount)})` };
+    }
+    for (let c = 0; c < C; c++) {
+      const v = covariate(i, c);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let k = 0; k < S; k++) {
+        if (k === i || !Number.isFinite(covariate(k, c))) continue;
+        lo = Math.min(lo, covariate(k, c));
+        hi = Math.max(hi, covariate(k, c));
+      }
+      if (lo > hi) continue;
+      const outside = (v === 0 && lo > 0) || Math.abs(v) > 1000 * Math.max(Math.abs(lo), Math.abs(hi), 1e-300);
+      if (outside) return { row: firstRow(i), text: `${ds.covariateNames[c]} = ${formatNumber(v)}, where the other subjects have ${formatNumber(lo)} to ${formatNumber(hi)}` };
+    }
+    return undefined;
+  };
   for (let i = 0; i < S; i++) {
     const id = ds.ids[i]!;
     const n = ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!;
@@ -78,17 +114,20 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
     let found: PreflightProblem | undefined;
     const status = sim.status[i] as TrajectoryStatus;
     if (status !== TrajectoryStatus.Ok) {
-      // A failed trajectory has no predictions at all: name the row whose time is far beyond everyone else's.
-      const far = farTime(i);
+      // A failed trajectory has no predictions at all: name the value far outside everyone else's, if there is one.
+      const bad = suspect(i);
       const why = statusMessage(status, settings.maxSteps);
-      found = far
-        ? { subject: id, row: far.row, fatal: true, message: `ID ${id} (row ${far.row}): TIME = ${formatNumber(far.time)} is far beyond the other subjects' times (at most ${formatNumber(typicalEnd)}); the trajectory at the initial estimates failed: ${why}` }
+      found = bad
+        ? { subject: id, row: bad.row, fatal: true, message: `ID ${id} (row ${bad.row}): ${bad.text}; the trajectory at the initial estimates failed: ${why}` }
         : { subject: id, row: 0, fatal: false, message: `ID ${id}: the trajectory at the initial estimates failed: ${why}` };
     }
     for (let j = 0; j < n && !found; j++) {
       const pred = sim.predictions[i * M + j]!;
       if (!Number.isFinite(pred)) {
-        found = { subject: id, row: rowOf(j), fatal: false, message: `ID ${id} (${at(j)}): the prediction at the initial estimates is ${pred}` };
+        const bad = suspect(i);
+        found = bad
+          ? { subject: id, row: bad.row, fatal: true, message: `ID ${id} (row ${bad.row}): ${bad.text}; the prediction at ${at(j)} at the initial estimates is ${pred}` }
+          : { subject: id, row: rowOf(j), fatal: false, message: `ID ${id} (${at(j)}): the prediction at the initial estimates is ${pred}` };
         break;
       }
       const base = (i * M + j) * 3;

@@ -54,6 +54,31 @@ describe('a fit refuses data it cannot use', () => {
     }
   });
 
+  it('AMT = 1e308, WT = 0 (theophylline): exit 1, naming the subject, the row, the column and the range of the others', async () => {
+    const lines = readFileSync('examples/theophylline/data.csv', 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',').map((h) => h.replace(/"/g, ''));
+    const [id, amt, wt] = ['ID', 'AMT', 'WT'].map((c) => header.indexOf(c));
+    const edit = (subject: string, column: number, value: (old: string) => string): string =>
+      `${[lines[0]!, ...lines.slice(1).map((l) => {
+        const f = l.split(',');
+        if (f[id!] === subject) f[column!] = value(f[column!]!);
+        return f.join(',');
+      })].join('\n')}\n`;
+    const dir = mkdtempSync(join(tmpdir(), 'nlmc-theo-bad-'));
+    writeFileSync(join(dir, 'amt.csv'), edit('1', amt!, (v) => (v === '0' ? v : '1e308')));
+    writeFileSync(join(dir, 'wt.csv'), edit('2', wt!, () => '0'));
+    for (const [file, message] of [
+      ['amt.csv', /amt\.csv:2: error: ID 1 \(row 2\): AMT = 1e\+308 is far beyond the other doses \(at most 320\.1\); the trajectory at the initial estimates failed: the state became NaN or infinite/],
+      ['wt.csv', /wt\.csv:14: error: ID 2 \(row 14\): WT = 0, where the other subjects have 54\.6 to 86\.4; the trajectory at the initial estimates failed/],
+    ] as const) {
+      const { io, out: text } = capture();
+      const args = { ...fitArgs(join(dir, file), join(dir, `run-${file}`), { epochs: 100_000 }), model: 'examples/theophylline/theophylline.nlm' };
+      expect(await runFit(args, io, () => false)).toBe(1);
+      expect(text.stderr).toMatch(message);
+      expect(existsSync(join(dir, `run-${file}`))).toBe(false);
+    }
+  });
+
   it('a model that fails at the initial estimates: a warning per subject before training, no NaN in the tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nlmc-blowup-'));
     writeFileSync(join(dir, 'blowup.nlm'), 'model blowup\nparameters { k = 1 lognormal(omega = 0.1) }\nstates { X(0) = 1 }\node { d/dt X = k * X^2 }\nobserve { y ~ normal(X, sd = s) }\nerror { s = 1 }\n');

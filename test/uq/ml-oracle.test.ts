@@ -4,8 +4,9 @@
  * log-likelihood must put the estimate within 0.1 SE of the maximum, the SEs must match the inverse of the
  * finite-difference Hessian within 10 %, and −2LL the AGQ value with more nodes. On pk the AGQ log-likelihood
  * itself is checked against brute-force quadrature. Cases: pk (1 random effect, from values away from the
- * truth), theophylline (real data, 3 effects), a sparse one-compartment design where the variational fit
- * collapses ω_V (2 effects, 2–3 samples per subject, data from an independent closed-form simulator).
+ * truth), theophylline (real data, 3 effects), a sparse one-compartment design where the mean-field variational
+ * fit collapses ω_V (2 effects, 2–3 samples per subject, data from an independent closed-form simulator; fitted
+ * with the diagonal family so that the collapse guard is exercised — the full-rank default does not collapse).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +30,13 @@ interface Case {
   readonly edits?: readonly [string, string][];
   /** Effects whose ω the variational fit is known to collapse here (the guard must say so). */
   readonly collapses?: readonly string[];
+  readonly args?: Partial<FitArgs>;
 }
 
 const cases: Case[] = [
   { name: 'pk', model: 'examples/pk/pk.nlm', data: 'examples/pk/data.csv', edits: [['theta1 = 0.5 ', 'theta1 = 1.2 '], ['theta2 = 2.0 ', 'theta2 = 1.0 '], ['omega = 0.5', 'omega = 0.2'], ['sigma = 0.2 ', 'sigma = 0.5 ']] },
   { name: 'theophylline', model: 'examples/theophylline/theophylline.nlm', data: 'examples/theophylline/data.csv' },
-  { name: 'sparse one-compartment', model: 'test/uq/fixtures/sparse1cpt/sparse1cpt.nlm', data: 'test/uq/fixtures/sparse1cpt/data.csv', collapses: ['omega_V'] },
+  { name: 'sparse one-compartment', model: 'test/uq/fixtures/sparse1cpt/sparse1cpt.nlm', data: 'test/uq/fixtures/sparse1cpt/data.csv', collapses: ['omega_V'], args: { posterior: 'diagonal' } },
 ];
 
 function capture() {
@@ -48,7 +50,7 @@ async function fitCase(c: Case) {
   const model = join(dir, `${c.name.replace(/\W/g, '-')}.nlm`);
   writeFileSync(model, text);
   const out = join(dir, `${c.name.replace(/\W/g, '-')}.fit`);
-  const args: FitArgs = { model, data: join(root, c.data), out, backend: 'auto', seed: 1, epochs: 2000, samples: 8, learningRate: 0.05, validation: 0, patience: 100, resume: false, progress: 'quiet', map: {}, color: false };
+  const args: FitArgs = { model, data: join(root, c.data), out, backend: 'auto', seed: 1, epochs: 2000, samples: 8, learningRate: 0.05, validation: 0, patience: 100, resume: false, progress: 'quiet', map: {}, color: false, ...c.args };
   const { io, out: printed } = capture();
   expect(await runFit(args, io, () => false)).toBe(0);
   return { out, printed };

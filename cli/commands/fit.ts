@@ -15,8 +15,8 @@ import { initialPredictionProblems } from '../../runtime/infer/preflight.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
-import { nonFinitePredictionSubjects, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
-import { outputFolderProblem } from '../../runtime/report/write-atomic.js';
+import { nonFinitePredictionSubjects, RUN_FILES, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { cleanFolderLeftovers, outputFolderProblem } from '../../runtime/report/write-atomic.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
 import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../../runtime/uq/finish-fit.js';
@@ -100,6 +100,12 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   if (outProblem) {
     io.stderr(`nlmc fit: --out: ${outProblem}; nothing was fitted\n`);
     return 1;
+  }
+  // A writer killed mid-swap left the old run beside the folder: put it back before --resume looks for fit.json.
+  try {
+    cleanFolderLeftovers(outDir, RUN_FILES);
+  } catch {
+    /* what cannot be tidied now is tidied by the next write */
   }
 
   let resume: TrainState | undefined;

@@ -3,7 +3,7 @@
  * old one (none left over, the user's own files kept); what a killed writer left is restored or removed.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +140,22 @@ describe('the run folder is written as a whole', () => {
     const { io } = capture();
     expect(await runFit(fitArgs(dir), io, () => false)).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['estimates.csv', 'estimates.json', 'fit.json', 'individual.csv', 'predictions.csv', 'trace.csv']);
+  });
+});
+
+describe('--resume after a writer was killed between the two renames', () => {
+  it('puts the old run back and resumes from it', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nlmc-resume-kill-'));
+    const dir = join(parent, 'run');
+    const first = capture();
+    expect(await runFit(fitArgs(dir, { epochs: 1000 }), first.io, () => true)).toBe(3);
+    const pid = deadPid();
+    renameSync(dir, `${dir}.old-${pid}`);
+    const resumed = capture();
+    expect(await runFit(fitArgs(dir, { epochs: 3, resume: true }), resumed.io, () => false)).toBe(0);
+    expect(resumed.out.stderr).not.toMatch(/no .*fit\.json to resume from/);
+    expect(readdirSync(parent)).toEqual(['run']);
+    expect((JSON.parse(readFileSync(join(dir, 'fit.json'), 'utf8')) as { complete: boolean }).complete).toBe(true);
   });
 });
 

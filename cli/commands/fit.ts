@@ -175,14 +175,14 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const started = performance.now();
   const names = ctx.layout.entries.map((e) => e.name);
   const onEpoch = (r: EpochReport): void => {
-    const rows = estimateRows(ir, ctx.layout, r.population);
-    const values = names.map((n) => rows.find((x) => x.name === n)!.estimate);
+    // The table's rows: network weights (nuisance parameters) are estimated too but not shown.
+    const rows = estimateRows(ir, ctx.layout, r.population).filter((x) => !x.fixed);
     if (args.progress === 'json') {
-      io.stdout(`${JSON.stringify({ epoch: r.epoch, elbo: r.elbo, validationElbo: r.validationElbo, gradientNorm: r.gradientNorm, learningRate: r.learningRate, estimates: Object.fromEntries(names.map((n, i) => [n, values[i]])) })}\n`);
+      io.stdout(`${JSON.stringify({ epoch: r.epoch, elbo: r.elbo, validationElbo: r.validationElbo, gradientNorm: r.gradientNorm, learningRate: r.learningRate, estimates: Object.fromEntries(rows.map((x) => [x.name, x.estimate])) })}\n`);
     } else if (args.progress === 'bar' && io.isTty) {
       const elapsed = (performance.now() - started) / 1000;
       const eta = (elapsed / Math.max(1, r.epoch - (resume?.epoch ?? 0))) * (args.epochs - r.epoch);
-      const shown = names.slice(0, 5).map((n, i) => `${n}=${values[i]!.toPrecision(3)}`).join(' ');
+      const shown = rows.slice(0, 5).map((x) => `${x.name}=${x.estimate.toPrecision(3)}`).join(' ');
       io.stderr(`\r\u001b[2Kepoch ${r.epoch}/${args.epochs}  ELBO ${(r.elbo).toFixed(3)}  ${shown}  ${elapsed.toFixed(0)}s (≤${eta.toFixed(0)}s left)`);
     }
   };

@@ -5,13 +5,14 @@ import { compile } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import type { MethodChoice } from '../../runtime/engine/choose-method.js';
 import { selectEngine, type BackendChoice } from '../../runtime/engine/select-engine.js';
 import type { EncoderKind } from '../../runtime/infer/encoder.js';
-import { fitContext } from '../../runtime/infer/fit-context.js';
+import { fitContextFor } from '../../runtime/infer/fit-context.js';
 import type { PosteriorFamily } from '../../runtime/infer/elbo.js';
 import { fitFile, fitObjective, parseFitFile } from '../../runtime/infer/fit-file.js';
 import { initialVector } from '../../runtime/infer/population.js';
-import { initialPredictionProblems } from '../../runtime/infer/preflight.js';
+import { initialPredictionProblems, preflightLines } from '../../runtime/infer/preflight.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
@@ -53,6 +54,8 @@ export interface FitArgs {
   readonly agqNodes?: number;
   /** Time budget of the information's Monte-Carlo control (Laplace sampler), seconds. */
   readonly uqSeconds?: number;
+  /** The integration method (default auto: a measured stiffness test picks explicit or Rosenbrock). */
+  readonly method?: MethodChoice;
   /** Refits from this many random initial values (convergence assessment; default 0). */
   readonly starts?: number;
   /** q's family (default: the training default; on --resume the fit's own). */
@@ -129,16 +132,18 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   }
 
   let ctx;
+  let methodLine = '';
   try {
-    ctx = await fitContext(compiled, read.dataset, previousFit?.scaling);
+    const prepared = await fitContextFor(compiled, read.dataset, previousFit?.scaling, args.method ?? 'auto');
+    ctx = prepared.ctx;
+    methodLine = prepared.decision.reason;
   } catch (e) {
     io.stderr(`nlmc fit: ${(e as Error).message}\n`);
     return 1;
   }
-  const solver = { rtol: 1e-6, atol: 1e-8, maxSteps: 100_000 };
+  const solver = { rtol: 1e-6, atol: 1e-8, maxSteps: 100_000, method: ctx.model.method };
   const unusable = await initialPredictionProblems(ctx, previousFit ? Float64Array.from(previousFit.population.values) : initialVector(ctx.layout), solver);
-  for (const u of unusable.slice(0, 10)) io.stderr(`${args.data}:${u.row > 0 ? `${u.row}:` : ''} ${u.fatal ? 'error' : 'warning'}: ${u.message}\n`);
-  if (unusable.length > 10) io.stderr(`… and ${unusable.length - 10} more subjects\n`);
+  for (const u of preflightLines(unusable)) io.stderr(`${args.data}:${u.row > 0 ? `${u.row}:` : ''} ${u.fatal ? 'error' : 'warning'}: ${u.line}\n`);
   const refused = unusable.filter((u) => u.fatal).length;
   if (refused > 0) {
     io.stderr(`nlmc fit: ${refused} subject${refused === 1 ? '' : 's'} cannot be fitted (every sample would fail); fix or remove ${refused === 1 ? 'that row' : 'those rows'}; nothing was fitted\n`);
@@ -156,6 +161,7 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     if (args.progress !== 'json') io.stderr(`${s}\n`);
   };
   say(selected.note);
+  say(methodLine);
   say(`encoder: ${kind}${args.encoder || previousFit ? '' : ` (chosen: the subjects are observed ${ctx.inputs.regular ? 'at the same times' : 'at different times'}; --encoder to change)`}`);
 
   const options: TrainOptions = {

@@ -19,6 +19,8 @@ export interface PreflightProblem {
   /** File row (header = row 1) of the observation at fault; 0 when the whole trajectory failed before any. */
   readonly row: number;
   readonly message: string;
+  /** For a problem not tied to a row: the message without the subject, so that many subjects can share one line. */
+  readonly reason?: string;
   /**
    * True when a data value is at fault (a time, dose amount or covariate far outside the other subjects', a DV
    * whose residual overflows): the fit is refused. Otherwise (the model fails at the initial estimates) a warning: the fit may still move away from them.
@@ -119,7 +121,7 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
       const why = statusMessage(status, settings.maxSteps);
       found = bad
         ? { subject: id, row: bad.row, fatal: true, message: `ID ${id} (row ${bad.row}): ${bad.text}; the trajectory at the initial estimates failed: ${why}` }
-        : { subject: id, row: 0, fatal: false, message: `ID ${id}: the trajectory at the initial estimates failed: ${why}` };
+        : { subject: id, row: 0, fatal: false, message: `ID ${id}: the trajectory at the initial estimates failed: ${why}`, reason: `the trajectory at the initial estimates failed: ${why}` };
     }
     for (let j = 0; j < n && !found; j++) {
       const pred = sim.predictions[i * M + j]!;
@@ -141,4 +143,28 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
     if (found) problems.push(found);
   }
   return problems;
+}
+
+/**
+ * The lines to print: problems that share a reason (a stiff model fails the same way for every subject) are one
+ * line naming the subjects (the first 10, then a count); the others one line each, the first `max` of them.
+ */
+export function preflightLines(problems: readonly PreflightProblem[], max = 10): { line: string; row: number; fatal: boolean }[] {
+  const byReason = new Map<string, PreflightProblem[]>();
+  for (const p of problems) if (p.reason !== undefined) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p]);
+  const out: { line: string; row: number; fatal: boolean }[] = [];
+  const done = new Set<string>();
+  for (const p of problems) {
+    const group = p.reason !== undefined ? byReason.get(p.reason)! : undefined;
+    if (group && group.length > 1) {
+      if (done.has(p.reason!)) continue;
+      done.add(p.reason!);
+      const ids = group.slice(0, 10).map((g) => g.subject).join(', ');
+      out.push({ line: `IDs ${ids}${group.length > 10 ? ` and ${group.length - 10} more` : ''} (${group.length} subjects): ${p.reason}`, row: 0, fatal: p.fatal });
+    } else {
+      out.push({ line: p.message, row: p.row, fatal: p.fatal });
+    }
+  }
+  if (out.length > max) return [...out.slice(0, max), { line: `… and ${out.length - max} more`, row: 0, fatal: false }];
+  return out;
 }

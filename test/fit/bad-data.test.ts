@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { preflightLines } from '../../runtime/infer/preflight.js';
 import { nonFinitePredictionSubjects, predictionsCsv } from '../../runtime/report/fit-outputs.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/repro/data/', import.meta.url));
@@ -85,10 +86,23 @@ describe('a fit refuses data it cannot use', () => {
     writeFileSync(join(dir, 'data.csv'), 'ID,TIME,DV\n1,0.5,2\n1,2,3\n2,0.5,2\n2,2,3\n');
     const { io, out: text } = capture();
     expect(await runFit({ ...fitArgs(join(dir, 'data.csv'), join(dir, 'run')), model: join(dir, 'blowup.nlm') }, io, () => false)).toBe(3);
-    expect(text.stderr).toMatch(/data\.csv: warning: ID 1: the trajectory at the initial estimates failed: /);
-    expect(text.stderr).toMatch(/data\.csv: warning: ID 2: the trajectory at the initial estimates failed: /);
+    // Subjects failing for the same reason share one line.
+    expect(text.stderr).toMatch(/data\.csv: warning: IDs 1, 2 \(2 subjects\): the trajectory at the initial estimates failed: the step size fell below its minimum/);
     expect(text.stderr).toMatch(/warning: the predictions of IDs 1, 2 are not all finite .*; those cells of predictions\.csv are empty/);
     for (const f of ['predictions.csv', 'individual.csv', 'trace.csv', 'estimates.csv']) expect(readFileSync(join(dir, 'run', f), 'utf8')).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('preflight lines: a shared reason is one line with the subjects, at most 10 named, at most 10 lines', () => {
+    const many = Array.from({ length: 25 }, (_, k) => ({ subject: String(k + 1), row: 0, fatal: false, message: `ID ${k + 1}: slow`, reason: 'slow' }));
+    const lines = preflightLines([...many, { subject: '99', row: 7, fatal: true, message: 'ID 99 (row 7): bad' }]);
+    expect(lines).toEqual([
+      { line: 'IDs 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 15 more (25 subjects): slow', row: 0, fatal: false },
+      { line: 'ID 99 (row 7): bad', row: 7, fatal: true },
+    ]);
+    const distinct = Array.from({ length: 12 }, (_, k) => ({ subject: String(k), row: k + 2, fatal: true, message: `ID ${k}: row ${k + 2}` }));
+    const shown = preflightLines(distinct);
+    expect(shown).toHaveLength(11);
+    expect(shown[10]!.line).toBe('… and 2 more');
   });
 
   it('predictions.csv: a non-finite value is an empty cell, and its subject is named', () => {

@@ -94,6 +94,7 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
         .option('uncertainty', { type: 'boolean', default: true, describe: 'after the fit: marginal likelihood (−2LL, AIC, BIC) and standard errors from the observed information (--no-uncertainty to skip)' })
+        .option('method', { choices: ['auto', 'explicit', 'rosenbrock'] as const, default: 'auto' as const, describe: 'integration method: explicit Dormand–Prince 5(4), Rosenbrock-W ROS34PW2 for stiff models, or auto (a stiffness test at the initial values decides, and says why)' })
         .option('estimate', { choices: ['ml', 'elbo'] as const, default: 'ml' as const, describe: 'the reported estimate: the maximum-likelihood finish from the variational optimum (ml), or the variational optimum itself (elbo)' })
         .option('uq-estimator', { choices: ['auto', 'agq', 'laplace', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'how the marginal likelihood is integrated: adaptive Gauss–Hermite quadrature (agq; auto for up to 4 random effects), importance sampling from the Laplace approximation (laplace; auto beyond), or — with --estimate elbo — draws from the prior or the fitted q' })
         .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 9, 5, 3 for 1–4 effects)' })
@@ -121,7 +122,7 @@ await yargs(hideBin(process.argv))
           model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
           color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'], uncertainty: argv.uncertainty, uqSamples: argv.uqSamples, uqEstimator: argv.uqEstimator, starts: argv.starts,
-          estimate: argv.estimate, agqNodes: argv.agqNodes, uqSeconds: argv.uqSeconds,
+          estimate: argv.estimate, agqNodes: argv.agqNodes, uqSeconds: argv.uqSeconds, method: argv.method,
           posterior: argv.posterior, iwSamples: argv.iwSamples,
         },
         { ...io, isTty: Boolean(process.stderr.isTTY) },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compile } from '../../compiler/pipeline.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { Encoder } from '../../runtime/infer/encoder.js';
-import { fitContext } from '../../runtime/infer/fit-context.js';
+import { fitContextFor } from '../../runtime/infer/fit-context.js';
 import { parseFitFile, reportedPopulation } from '../../runtime/infer/fit-file.js';
 import { posthocPosteriors } from '../../runtime/uq/finish-fit.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
@@ -49,7 +49,7 @@ export async function runPredict(args: PredictArgs, io: Io): Promise<number> {
   if (!read.dataset || hasDataErrors(read.issues)) return 1;
   let ctx;
   try {
-    ctx = await fitContext(compiled, read.dataset, fit.scaling);
+    ctx = (await fitContextFor(compiled, read.dataset, fit.scaling, 'auto')).ctx;
   } catch (e) {
     io.stderr(`nlmc predict: ${(e as Error).message}\n`);
     return 1;

@@ -83,7 +83,7 @@ export async function predictionsAt(ctx: FitContext, population: Float64Array, q
     rows.p.set(p0, 2 * i * np);
     rows.p.set(p, (2 * i + 1) * np);
   }
-  const engine = createCpuEngine(ctx.model, ctx.data, { rtol: 1e-9, atol: 1e-11, maxSteps: 1_000_000 });
+  const engine = createCpuEngine(ctx.model, ctx.data, { rtol: 1e-9, atol: 1e-11, maxSteps: 1_000_000, method: ctx.model.method });
   const sim = await engine.simulate(rows);
   const predictions: ObservationPrediction[] = [];
   const sd = [0];

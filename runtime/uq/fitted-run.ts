@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { compile } from '../../compiler/pipeline.js';
 import { hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import { Encoder } from '../infer/encoder.js';
-import { fitContext, type FitContext } from '../infer/fit-context.js';
+import { fitContextFor, type FitContext } from '../infer/fit-context.js';
 import { parseFitFile, reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import { posteriors, type SubjectPosterior } from '../infer/posterior.js';
 import { loadParameters } from '../nn/index.js';
@@ -29,7 +29,7 @@ export async function loadFittedRun(path: string, data?: string, map: Record<str
   const dataFile = data ?? fit.data.file;
   const read = readDataset(readFileSync(dataFile, 'utf8'), dataFile, requirementsFromIr(compiled.ir), { map });
   if (!read.dataset || hasDataErrors(read.issues)) throw new Error(`${dataFile}: the dataset does not match the model`);
-  const ctx = await fitContext(compiled, read.dataset, fit.scaling);
+  const { ctx } = await fitContextFor(compiled, read.dataset, fit.scaling, 'auto');
   const encoder = new Encoder(fit.encoderConfig, ctx.layout.omega0);
   loadParameters(encoder, fit.encoder);
   const population = reportedPopulation(fit);

@@ -93,7 +93,7 @@ export interface UncertaintyResult {
 /** The Monte-Carlo problem of a fit: its model, data and layout, and a CPU engine at the uncertainty tolerances. */
 export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSettings): UqProblem {
   return {
-    model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createParallelCpuEngine(ctx.model, ctx.data, solver),
+    model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createParallelCpuEngine(ctx.model, ctx.data, { ...solver, method: ctx.model.method }),
     effectParameter: ctx.ir.randomEffects.map((r) => r.parameter),
   };
 }

@@ -16,9 +16,9 @@ export function statusMessage(status: TrajectoryStatus, maxSteps: number): strin
     case TrajectoryStatus.Ok:
       return 'ok';
     case TrajectoryStatus.MaxSteps:
-      return `the solver needed more than ${maxSteps} steps: the model may be stiff (use the Rosenbrock method) or the tolerances too tight`;
+      return `the solver needed more than ${maxSteps} steps: the model may be stiff (nlmc fit --method rosenbrock) or the tolerances too tight`;
     case TrajectoryStatus.StepTooSmall:
-      return 'the step size fell below its minimum: the solution changes too fast here (stiffness or a singularity); try the Rosenbrock method or check the parameters';
+      return 'the step size fell below its minimum: the solution changes too fast here (stiffness or a singularity); try nlmc fit --method rosenbrock or check the parameters';
     case TrajectoryStatus.Unsupported:
       return 'more than 8 infusions run at the same time for this subject, which the GPU kernel cannot hold; use --backend cpu';
     case TrajectoryStatus.NonFinite:

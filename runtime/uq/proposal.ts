@@ -86,15 +86,35 @@ export function drawPrior(omega: ArrayLike<number>, samples: number, random: Ran
   return { eta, logDensity };
 }
 
-/** The widened q of one subject; `mu` and `sd` are the encoder's μ_i and σ_i. */
-export function drawImportance(mu: ArrayLike<number>, sd: ArrayLike<number>, omega: ArrayLike<number>, samples: number, random: Random, settings: ImportanceSettings = defaultImportance): Draws {
+/** log of the d-variate Student t with location μ and scale S Sᵀ (S lower triangular, log|S| given). */
+export function logStudentTFull(eta: ArrayLike<number>, offset: number, mu: ArrayLike<number>, s: ArrayLike<number>, logDetS: number, dof: number): number {
+  const d = mu.length;
+  const z = new Float64Array(d);
+  let q = 0;
+  for (let r = 0; r < d; r++) {
+    let x = eta[offset + r]! - mu[r]!;
+    for (let c = 0; c < r; c++) x -= s[r * d + c]! * z[c]!;
+    z[r] = x / s[r * d + r]!;
+    q += z[r]! * z[r]!;
+  }
+  return logGammaHalfInteger((dof + d) / 2) - logGammaHalfInteger(dof / 2) - (d / 2) * Math.log(dof * Math.PI) - logDetS - ((dof + d) / 2) * Math.log1p(q / dof);
+}
+
+/**
+ * Draws from (1 − α) t_ν(μ, (k C)(k C)ᵀ) + α N(0, Ω) (the deterministic mixture above) for a lower-triangular
+ * factor C of one subject's posterior covariance: the fitted q's (diagonal or full rank) or the Laplace one.
+ */
+export function drawStudentMixture(mu: ArrayLike<number>, chol: ArrayLike<number>, omega: ArrayLike<number>, samples: number, random: Random, settings: ImportanceSettings): Draws {
   const neta = omega.length;
-  const scale = Float64Array.from({ length: neta }, (_, r) => settings.inflate * sd[r]!);
+  const scale = Float64Array.from(chol, (x) => settings.inflate * x);
+  let logDetS = 0;
+  for (let r = 0; r < neta; r++) logDetS += Math.log(scale[r * neta + r]!);
   const eta = new Float64Array(samples * neta);
   const logDensity = new Float64Array(samples);
   const fromPrior = Math.round(settings.defensive * samples);
   const logA = Math.log(settings.defensive);
   const log1mA = Math.log1p(-settings.defensive);
+  const z = new Float64Array(neta);
   for (let l = 0; l < samples; l++) {
     if (l < fromPrior) {
       for (let r = 0; r < neta; r++) eta[l * neta + r] = omega[r]! * random.normal();
@@ -102,11 +122,29 @@ export function drawImportance(mu: ArrayLike<number>, sd: ArrayLike<number>, ome
       let chi2 = 0;
       for (let k = 0; k < settings.dof; k++) chi2 += random.normal() ** 2;
       const w = Math.sqrt(settings.dof / chi2);
-      for (let r = 0; r < neta; r++) eta[l * neta + r] = mu[r]! + scale[r]! * w * random.normal();
+      for (let r = 0; r < neta; r++) z[r] = random.normal();
+      for (let r = 0; r < neta; r++) {
+        let x = mu[r]!;
+        for (let c = 0; c <= r; c++) x += scale[r * neta + c]! * w * z[c]!;
+        eta[l * neta + r] = x;
+      }
     }
-    logDensity[l] = settings.defensive > 0
-      ? logAddExp(log1mA + logStudentT(eta, l * neta, mu, scale, settings.dof), logA + logPrior(eta, l * neta, omega))
-      : logStudentT(eta, l * neta, mu, scale, settings.dof);
+    const t = logStudentTFull(eta, l * neta, mu, scale, logDetS, settings.dof);
+    logDensity[l] = settings.defensive > 0 ? logAddExp(log1mA + t, logA + logPrior(eta, l * neta, omega)) : t;
   }
   return { eta, logDensity };
+}
+
+/** A diagonal factor diag(sd) as a lower-triangular matrix. */
+export function diagonalFactor(sd: ArrayLike<number>): Float64Array {
+  const d = sd.length;
+  return Float64Array.from({ length: d * d }, (_, q) => (q % (d + 1) === 0 ? sd[q / (d + 1)]! : 0));
+}
+
+/**
+ * The widened q of one subject: `mu` and `sd` are the encoder's μ_i and marginal σ_i, `chol` its full Cholesky
+ * factor when the family is full rank (then the proposal has q's correlations).
+ */
+export function drawImportance(mu: ArrayLike<number>, sd: ArrayLike<number>, omega: ArrayLike<number>, samples: number, random: Random, settings: ImportanceSettings = defaultImportance, chol?: ArrayLike<number>): Draws {
+  return drawStudentMixture(mu, chol ?? diagonalFactor(sd), omega, samples, random, settings);
 }

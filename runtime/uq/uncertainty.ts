@@ -41,6 +41,8 @@ export const uqSolverSettings: SolverSettings = { rtol: 1e-7, atol: 1e-9, maxSte
 export interface SubjectProposal {
   readonly mu: ArrayLike<number>;
   readonly sd: ArrayLike<number>;
+  /** The full-rank family's Cholesky factor (row-major, lower): the proposal then has q's correlations. */
+  readonly chol?: ArrayLike<number>;
 }
 
 export interface EstimatorSummary {
@@ -107,7 +109,7 @@ export function drawSampleSet(problem: UqProblem, kind: DrawnKind, population: F
     if (kind === 'prior') return drawPrior(omega, samples, random);
     const q = proposals?.[i];
     if (!q) throw new Error('importance sampling needs the fitted q(η | Y_i) of every subject');
-    return drawImportance(q.mu, q.sd, omega, samples, random, importance);
+    return drawImportance(q.mu, q.sd, omega, samples, random, importance, q.chol);
   });
   return sampleSet(problem, kind, phi, draws);
 }

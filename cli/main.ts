@@ -7,6 +7,7 @@ import { runBuild } from './commands/build.js';
 import { runSimulate } from './commands/simulate.js';
 import { runFit } from './commands/fit.js';
 import { runPredict } from './commands/predict.js';
+import { runEvaluate } from './commands/evaluate.js';
 import { runStudy } from './commands/study.js';
 import { runFmt } from './commands/fmt.js';
 
@@ -144,6 +145,23 @@ await yargs(hideBin(process.argv))
       const map = parseMap(argv.map);
       if (!map) return;
       process.exitCode = await runPredict({ fit: argv.fit, data: argv.data, out: argv.out, map }, io);
+    },
+  )
+  .command(
+    'evaluate <fit>',
+    'Model evaluation of a fit: NPDE and PWRES, η/ε-shrinkage, per-subject −2LL, VPC and pcVPC (docs/evaluate.md)',
+    (y) =>
+      y
+        .positional('fit', { type: 'string', demandOption: true, describe: 'a run folder (model.fit/) or its fit.json' })
+        .option('samples', { type: 'number', default: 500, describe: 'K: simulated replicates of the design' })
+        .option('seed', { type: 'number', default: 1 })
+        .option('bins', { type: 'number', default: 10, describe: 'VPC time bins (quantile binning) per output' })
+        .option('data', { type: 'string', describe: 'the dataset (default: the one named in fit.json)' })
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
+    async (argv) => {
+      const map = parseMap(argv.map);
+      if (!map) return;
+      process.exitCode = await runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, data: argv.data, map }, io);
     },
   )
   .command(

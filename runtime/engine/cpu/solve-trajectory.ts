@@ -108,8 +108,8 @@ export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options
 
 /**
  * Solves trajectories one after another for one model and one set of options, reusing its workspace (the state
- * vectors, the stepper's stages, the stop list): a trajectory allocates nothing but its stop list's growth and its
- * stats. For a batch of rows, make one solver and call `solve` per row.
+ * vectors, the stepper's stages, the stop list): a trajectory allocates a few small objects (its stats, views of
+ * the stop list), nothing per step. For a batch of rows, make one solver and call `solve` per row.
  */
 export class TrajectorySolver {
   private readonly system: SensitivitySystem;

@@ -46,7 +46,7 @@ function simulatedCsv(subjects: number, seed: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-const model = (name: string, sd: string) => `model ${name}
+const model = (name: string, sd: string, modifier = '') => `model ${name}
 
 parameters {
   CL = 2.5  lognormal(omega = 0.2)
@@ -66,7 +66,7 @@ ode {
 }
 
 observe {
-  conc ~ normal(central / V, sd = ${sd})
+  conc ~ normal(central / V, sd = ${sd}) ${modifier}
 }
 `;
 
@@ -160,5 +160,35 @@ describe('nlmc evaluate', () => {
     expect(Math.abs(correct.shrinkage.epsilon.shrinkage)).toBeLessThan(0.35);
     const fit = JSON.parse(readFileSync(join(dir, 'prop.fit', 'fit.json'), 'utf8'));
     expect(correct.likelihood.total).toBeCloseTo(-2 * fit.maximumLikelihood.logLik, 1);
+  });
+});
+
+describe('nlmc evaluate with censored rows', () => {
+  it('leaves the censored observations out of NPDE, ε-shrinkage and the VPC, and says so', async () => {
+    // The same data with every value below 0.4 mg/L reported as CENS = 1 at the limit (M3 in the model).
+    const lloq = 0.4;
+    const rows = readFileSync(join(dir, 'data.csv'), 'utf8').trim().split('\n');
+    let censored = 0;
+    const csv = [`${rows[0]},CENS`, ...rows.slice(1).map((line) => {
+      const f = line.split(',');
+      if (f[4] === '0' && Number(f[2]) < lloq) {
+        censored++;
+        return [...f.slice(0, 2), String(lloq), ...f.slice(3), '1'].join(',');
+      }
+      return `${line},0`;
+    })].join('\n');
+    expect(censored).toBeGreaterThan(20);
+    writeFileSync(join(dir, 'cens.csv'), `${csv}\n`);
+    writeFileSync(join(dir, 'cens.nlm'), model('cens', 'proportional(b = 0.3)', 'censored(left)'));
+    const { io, out } = capture();
+    expect(await runFit({ ...fitArgs(join(dir, 'cens.nlm'), join(dir, 'cens.fit')), data: join(dir, 'cens.csv') }, io, () => false), out.stderr).toBe(0);
+    const e = await evaluateRun(join(dir, 'cens.fit'), { samples: 200, seed: 1, bins: 6 });
+    expect(e.npde.filter((r) => r.censored)).toHaveLength(censored);
+    for (const r of e.npde.filter((x) => x.censored)) expect(Number.isNaN(r.npde)).toBe(true);
+    expect(e.npdeSummary.n).toBe(420 - censored);
+    expect(e.shrinkage.epsilon.observations).toBe(420 - censored);
+    expect(e.vpc[0]!.rows.reduce((n, r) => n + (r.kind === 'vpc' && r.percentile === 0.5 ? r.count : 0), 0)).toBe(420 - censored);
+    expect(e.notes.some((n) => n.includes(`${censored} censored observations`))).toBe(true);
+    console.log('censored', censored, JSON.stringify({ mean: e.npdeSummary.mean, variance: e.npdeSummary.variance, ks: e.npdeSummary.ks }));
   });
 });

@@ -215,6 +215,7 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   if (failed > 0) notes.push(`${failed} of ${K * S} simulated trajectories failed and were left out`);
   const npde: NpdeRow[] = [];
   const notDecorrelated: number[] = [];
+  const unsimulated: number[] = [];
   for (let i = 0; i < S; i++) {
     const rows = cond.predictions.slice(first[i]!, first[i + 1]!);
     const n = rows.length;
@@ -222,7 +223,10 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
     const y = Float64Array.from(used, (j) => rows[j]!.dv);
     const sub = new Float64Array(K * used.length);
     for (let k = 0; k < K; k++) used.forEach((j, c) => (sub[k * used.length + c] = sims[i]![k * n + j]!));
-    const result = used.length > 0 ? subjectNpde(y, sub, used.length) : undefined;
+    let usable = 0;
+    for (let k = 0; k < K; k++) if (used.every((_, c) => Number.isFinite(sub[k * used.length + c]!))) usable++;
+    if (used.length > 0 && usable < 2) unsimulated.push(i);
+    const result = used.length > 0 && usable >= 2 ? subjectNpde(y, sub, used.length) : undefined;
     if (result && !result.decorrelated) notDecorrelated.push(i);
     rows.forEach((r, j) => {
       const c = used.indexOf(j);
@@ -230,6 +234,7 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
       npde.push({ subject: i, time: r.time, output: r.output, dv: r.dv, pred: r.pred, epred: at(result?.epred), esd: at(result?.esd), pwres: at(result?.pwres), pde: at(result?.pde), npde: at(result?.npde), censored: c < 0 });
     });
   }
+  if (unsimulated.length > 0) notes.push(`${unsimulated.length} subject${unsimulated.length === 1 ? '' : 's'} (${unsimulated.slice(0, 5).map((i) => ctx.dataset.ids[i]!).join(', ')}${unsimulated.length > 5 ? ', …' : ''}): fewer than 2 simulations succeeded; no NPDE or PWRES for them`);
   if (notDecorrelated.length > 0) notes.push(`${notDecorrelated.length} subject${notDecorrelated.length === 1 ? '' : 's'}: the simulated covariance was not positive definite; their NPDE and PWRES use its diagonal only (not decorrelated)`);
   const ok = npde.filter((r) => !r.censored && Number.isFinite(r.npde));
   const npdeSummary = normalitySummary(ok.map((r) => r.npde));

@@ -117,6 +117,21 @@ describe('nlmc evaluate', () => {
     expect(json.shrinkage.eta).toHaveLength(2);
   });
 
+  it('refuses a missing run folder (2) and bad --samples/--bins (1); takes fit.json as well as the folder', async () => {
+    const a = capture();
+    expect(await runEvaluate({ fit: join(dir, 'nothing.fit'), samples: 100, seed: 1, bins: 5, map: {} }, a.io)).toBe(2);
+    expect(a.out.stderr).toMatch(/no such run folder/);
+    const b = capture();
+    expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 5, seed: 1, bins: 5, map: {} }, b.io)).toBe(1);
+    expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 100, seed: 1, bins: 0, map: {} }, b.io)).toBe(1);
+    expect(b.out.stderr).toMatch(/--samples takes a whole number ≥ 20/);
+    const c = capture();
+    expect(await runEvaluate({ fit: join(dir, 'prop.fit', 'fit.json'), samples: 40, seed: 2, bins: 3, map: {} }, c.io), c.out.stderr).toBe(0);
+    expect(c.out.stdout).toMatch(/NPDE \(420 observations, K = 40\)/);
+    // Rewritten by the last call: K = 40, 3 bins.
+    expect(JSON.parse(readFileSync(join(dir, 'prop.fit', 'evaluation.json'), 'utf8')).samples).toBe(40);
+  });
+
   it('correct model: NPDE mean within 2 SE of 0, variance within its χ² sampling error of 1, KS not rejected', () => {
     const s = correct.npdeSummary;
     console.log('correct', JSON.stringify({ mean: s.mean, se: s.meanSe, variance: s.variance, varianceP: s.varianceP, ks: s.ks, ratio: tertileVarianceRatio(correct), shrinkage: correct.shrinkage, minus2LL: correct.likelihood.total, seconds: correct.seconds }));

@@ -7,7 +7,7 @@
 import type { FitContext } from '../infer/fit-context.js';
 import { marginalSds, predictionsAt, type ObservationPrediction, type PosteriorMoments, type SubjectPosterior } from '../infer/posterior.js';
 import { unpack } from '../infer/population.js';
-import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
+import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { Random } from '../simulate/random.js';
 import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
@@ -92,8 +92,9 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const { phi, omega, error } = unpack(ctx.layout, population);
   const random = new Random(seed);
   const sims = counts.map((n) => new Float64Array(samples * n));
-  const engine = createCpuEngine(ctx.model, ctx.data, { rtol: 1e-8, atol: 1e-10, maxSteps: 1_000_000, method: ctx.model.method });
-  const perChunk = Math.max(1, Math.floor(4096 / Math.max(1, S)));
+  // Worker threads (NLMC_THREADS, else every core), as the uncertainty step's engine; chunks of about 16k rows.
+  const engine = createParallelCpuEngine(ctx.model, ctx.data, { rtol: 1e-8, atol: 1e-10, maxSteps: 1_000_000, method: ctx.model.method });
+  const perChunk = Math.max(1, Math.floor(16384 / Math.max(1, S)));
   const eta = new Float64Array(neta);
   const p = new Float64Array(np);
   const sd = [0];
@@ -244,15 +245,15 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
     const idx: [number, number][] = [];
     for (let i = 0; i < S; i++) for (let j = 0; j < first[i + 1]! - first[i]!; j++) if (!isCensored(i, j) && cond.predictions[first[i]! + j]!.output === output) idx.push([i, j]);
     const nObs = idx.length;
-    const mat = new Float64Array(K * nObs);
-    idx.forEach(([i, j], c) => {
-      const n = first[i + 1]! - first[i]!;
-      for (let k = 0; k < K; k++) mat[k * nObs + c] = sims[i]![k * n + j]!;
-    });
+    // The simulated values are read in place (no K × n copy: for large datasets the simulations dominate memory).
+    const sim = (k: number, c: number): number => {
+      const [i, j] = idx[c]!;
+      return sims[i]![k * (first[i + 1]! - first[i]!) + j]!;
+    };
     const rows = idx.map(([i, j]) => cond.predictions[first[i]! + j]!);
     return {
       output,
-      rows: nObs === 0 ? [] : vpc({ time: rows.map((r) => r.time), dv: rows.map((r) => r.dv), pred: rows.map((r) => r.pred), sims: mat, additive: o.dataTransform === 'log' || o.dataTransform === 'log10' }, { bins: options.bins }),
+      rows: nObs === 0 ? [] : vpc({ time: rows.map((r) => r.time), dv: rows.map((r) => r.dv), pred: rows.map((r) => r.pred), samples: K, simulated: sim, additive: o.dataTransform === 'log' || o.dataTransform === 'log10' }, { bins: options.bins }),
     };
   });
   return {

@@ -16,8 +16,10 @@ export interface VpcInput {
   readonly time: ArrayLike<number>;
   readonly dv: ArrayLike<number>;
   readonly pred: ArrayLike<number>;
-  /** K × nObs simulated values; row k is replicate k (NaN where its trajectory failed). */
-  readonly sims: Float64Array;
+  /** K: the number of simulated replicates. */
+  readonly samples: number;
+  /** Replicate k's simulated value of observation j (NaN where its trajectory failed). */
+  readonly simulated: (k: number, j: number) => number;
   /** Additive prediction correction (a log-scale output) instead of the proportional one. */
   readonly additive: boolean;
 }
@@ -71,7 +73,7 @@ export function vpc(input: VpcInput, options: VpcOptions): VpcRow[] {
   const percentiles = options.percentiles ?? [0.05, 0.5, 0.95];
   const level = options.level ?? 0.9;
   const n = input.time.length;
-  const K = Math.floor(input.sims.length / Math.max(1, n));
+  const K = input.samples;
   const bin = quantileBins(input.time, options.bins);
   const nb = n === 0 ? 0 : Math.max(...bin) + 1;
   const members: number[][] = Array.from({ length: nb }, () => []);
@@ -92,7 +94,7 @@ export function vpc(input: VpcInput, options: VpcOptions): VpcRow[] {
       for (let k = 0; k < K; k++) {
         let c = 0;
         for (const j of m) {
-          const y = input.sims[k * n + j]!;
+          const y = input.simulated(k, j);
           if (Number.isFinite(y)) values[c++] = correct(y, j);
         }
         if (c === 0) continue;

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { quantileBins, vpc } from '../../runtime/evaluate/vpc.js';
 
+/** A K × n matrix (row k = replicate k) as the VPC's accessor. */
+const matrix = (sims: Float64Array, n: number) => ({ samples: sims.length / n, simulated: (k: number, j: number) => sims[k * n + j]! });
+
 function generator(seed: number) {
   // mulberry32 + Box–Muller: the test's own generator, nothing of nlmc.
   let a = seed >>> 0;
@@ -38,7 +41,7 @@ describe('VPC', () => {
       const dv = time.map(draw);
       const sims = new Float64Array(K * nObs);
       for (let k = 0; k < K; k++) time.forEach((t, j) => (sims[k * nObs + j] = draw(t)));
-      const rows = vpc({ time, dv, pred: time.map(mean), sims, additive: false }, { bins: 8 });
+      const rows = vpc({ time, dv, pred: time.map(mean), ...matrix(sims, nObs), additive: false }, { bins: 8 });
       for (const r of rows) {
         total++;
         if (r.inside) inside++;
@@ -57,7 +60,7 @@ describe('VPC', () => {
     const dv = pred.map((p) => p);
     const sims = new Float64Array(50 * nObs);
     for (let k = 0; k < 50; k++) pred.forEach((p, j) => (sims[k * nObs + j] = p));
-    const rows = vpc({ time, dv, pred, sims, additive: false }, { bins: 1 });
+    const rows = vpc({ time, dv, pred, ...matrix(sims, nObs), additive: false }, { bins: 1 });
     const raw = rows.filter((r) => r.kind === 'vpc');
     const pc = rows.filter((r) => r.kind === 'pcvpc');
     expect(raw[2]!.observed - raw[0]!.observed).toBeGreaterThan(8);
@@ -66,7 +69,7 @@ describe('VPC', () => {
       expect(r.observed).toBeCloseTo(5.5, 12);
       expect(r.simMedian).toBeCloseTo(5.5, 12);
     }
-    const additive = vpc({ time, dv: pred.map(Math.log), pred: pred.map(Math.log), sims: sims.map(Math.log), additive: true }, { bins: 1 }).filter((r) => r.kind === 'pcvpc');
+    const additive = vpc({ time, dv: pred.map(Math.log), pred: pred.map(Math.log), ...matrix(sims.map(Math.log), nObs), additive: true }, { bins: 1 }).filter((r) => r.kind === 'pcvpc');
     for (const r of additive) expect(r.observed).toBeCloseTo((Math.log(1) + Math.log(10)) / 2, 12);
   });
 });

@@ -90,7 +90,9 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const stride = 2 + ctx.data.nCovariates;
   const counts = Array.from({ length: S }, (_, i) => ctx.data.subjects[i * stride]!);
   const { phi, omega, error } = unpack(ctx.layout, population);
-  const random = new Random(seed);
+  // Two streams, η and ε, so that the values do not depend on how the rows are chunked for the engine.
+  const etaRandom = new Random(seed);
+  const epsRandom = new Random(seed + 0x5bd1e995);
   const sims = counts.map((n) => new Float64Array(samples * n));
   // Worker threads (NLMC_THREADS, else every core), as the uncertainty step's engine; chunks of about 16k rows.
   const engine = createParallelCpuEngine(ctx.model, ctx.data, { rtol: 1e-8, atol: 1e-10, maxSteps: 1_000_000, method: ctx.model.method });
@@ -105,7 +107,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
       const rows = { subject: new Int32Array(reps * S), p: new Float64Array(reps * S * np) };
       for (let r = 0; r < reps; r++) {
         for (let i = 0; i < S; i++) {
-          for (let e = 0; e < neta; e++) eta[e] = omega[e]! * random.normal();
+          for (let e = 0; e < neta; e++) eta[e] = omega[e]! * etaRandom.normal();
           ts.individual(phi, eta, ctx.covariates[i]!, p);
           rows.subject[r * S + i] = i;
           rows.p.set(p, (r * S + i) * np);
@@ -123,7 +125,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
             const f = result.predictions[row * M + j]!;
             const output = ctx.data.obs[(i * M + j) * 3 + 2]!;
             ts.errorSd(output, f, error, sd);
-            const eps = random.normal();
+            const eps = epsRandom.normal();
             sims[i]![k * n + j] = ok && Number.isFinite(f) ? f + sd[0]! * eps : NaN;
           }
         }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../../cli/commands/evaluate.js';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
-import { evaluateRun, type ModelEvaluation } from '../../runtime/evaluate/evaluate.js';
+import { evaluateRun, simulateReplicates, type ModelEvaluation } from '../../runtime/evaluate/evaluate.js';
 import { normalitySummary } from '../../runtime/evaluate/stats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-evaluate-'));
@@ -130,6 +130,16 @@ describe('nlmc evaluate', () => {
     expect(c.out.stdout).toMatch(/NPDE \(420 observations, K = 40\)/);
     // Rewritten by the last call: K = 40, 3 bins.
     expect(JSON.parse(readFileSync(join(dir, 'prop.fit', 'evaluation.json'), 'utf8')).samples).toBe(40);
+  });
+
+  it('is reproducible: the same seed gives the same simulations, another seed others', async () => {
+    const run = correct.run;
+    const a = await simulateReplicates(run.ctx, run.population, 30, 5);
+    const b = await simulateReplicates(run.ctx, run.population, 30, 5);
+    const c = await simulateReplicates(run.ctx, run.population, 30, 6);
+    expect(a.sims.map((x) => Array.from(x))).toEqual(b.sims.map((x) => Array.from(x)));
+    expect(Array.from(a.sims[0]!)).not.toEqual(Array.from(c.sims[0]!));
+    expect(a.sims[0]!.length).toBe(30 * times.length);
   });
 
   it('correct model: NPDE mean within 2 SE of 0, variance within its χ² sampling error of 1, KS not rejected', () => {

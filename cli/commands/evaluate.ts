@@ -15,7 +15,7 @@ export interface EvaluateArgs {
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
 
-/** Exit code: 0 written, 1 bad arguments or an unusable fit, 2 no such run folder. */
+/** Exit code: 0 written, 1 bad arguments or an unusable fit, 2 no such run folder or dataset. */
 export async function runEvaluate(args: EvaluateArgs, io: Io): Promise<number> {
   if (!existsSync(args.fit)) {
     io.stderr(`nlmc evaluate: cannot read ${args.fit}: no such run folder or fit.json\n`);
@@ -30,9 +30,11 @@ export async function runEvaluate(args: EvaluateArgs, io: Io): Promise<number> {
   try {
     e = await evaluateRun(args.fit, { samples: args.samples, seed: args.seed, bins: args.bins, map: args.map, ...(args.data ? { data: args.data } : {}) });
   } catch (err) {
-    io.stderr(`nlmc evaluate: ${(err as Error).message}\n`);
-    return 1;
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    io.stderr(`nlmc evaluate: ${(err as Error).message}${missing ? ' (the dataset is read from the path fit.json names, relative to where `nlmc fit` ran: give it with --data)' : ''}\n`);
+    return missing ? 2 : 1;
   }
+  if (!e.run.fit.complete) io.stderr(`nlmc evaluate: warning: the fit did not complete (${e.run.fit.message}); its estimates are evaluated as they are\n`);
   for (const n of e.notes) io.stderr(`nlmc evaluate: note: ${n}\n`);
   const written = writeEvaluation(dir, e);
   const s = e.npdeSummary;

@@ -125,6 +125,9 @@ describe('nlmc evaluate', () => {
     expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 5, seed: 1, bins: 5, map: {} }, b.io)).toBe(1);
     expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 100, seed: 1, bins: 0, map: {} }, b.io)).toBe(1);
     expect(b.out.stderr).toMatch(/--samples takes a whole number ≥ 20/);
+    const d = capture();
+    expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 40, seed: 1, bins: 3, data: join(dir, 'missing.csv'), map: {} }, d.io)).toBe(2);
+    expect(d.out.stderr).toMatch(/give it with --data/);
     const c = capture();
     expect(await runEvaluate({ fit: join(dir, 'prop.fit', 'fit.json'), samples: 40, seed: 2, bins: 3, map: {} }, c.io), c.out.stderr).toBe(0);
     expect(c.out.stdout).toMatch(/NPDE \(420 observations, K = 40\)/);

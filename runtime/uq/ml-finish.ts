@@ -241,8 +241,10 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
     const shownStep = Number.isFinite(step.stepSe) ? `${step.stepSe.toPrecision(2)} SE` : '(curvature not positive)';
     onProgress?.(`ML iteration ${it}: −2LL ${(-2 * logLik).toFixed(3)} (${method === 'agq' ? `AGQ, ${size} nodes per effect` : `Laplace importance sampling, ${size} draws`}), ${exactNext ? 'Newton' : 'quasi-Newton'} step ${shownStep}${method === 'agq' ? '' : `, score ${scoreMcSe.toPrecision(2)} MC SE`} (${elapsed().toFixed(1)} s)`);
     const finish = async (converged: boolean, message: string): Promise<MlFinishResult> => {
-      const final = at ?? { ...base, information: await observedInformation(problem, base.set, base.block, v) };
-      return { v, logLik, converged, message, iterations, at: final, seconds: elapsed() };
+      // What is reported is always on the full points (a stop during the coarse phase re-integrates once).
+      const full = size === fullSize ? base : await pointsAt(problem, v, etas, method, fullSize, options.seed + it + 1);
+      const final = at && size === fullSize ? at : { ...full, information: await observedInformation(problem, full.set, full.block, v) };
+      return { v, logLik: totalLogLik(final.evaluation).logLik, converged, message, iterations, at: final, seconds: elapsed() };
     };
     if (base.evaluation.emptySubjects.length > 0) {
       return finish(false, `subjects ${base.evaluation.emptySubjects.slice(0, 5).map((i) => i + 1).join(', ')} have no finite likelihood at the integration points`);

@@ -10,7 +10,7 @@ import { marginalSds, predictionsAt, type ObservationPrediction, type SubjectPos
 import { defaultAtMaximumOptions, uncertaintyAtMaximum } from './at-maximum.js';
 import { laplacePoints, type LaplacePoints } from './laplace.js';
 import { maximumLikelihoodEstimate, type MaximumLikelihoodEstimate } from './ml-estimate.js';
-import { defaultMlFinishOptions, type MarginalMethod } from './ml-finish.js';
+import { defaultMlFinishOptions, integrateAt, type MarginalMethod } from './ml-finish.js';
 import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type DrawnKind, type UncertaintyResult } from './uncertainty.js';
 
 export type EstimateChoice = 'ml' | 'elbo';
@@ -54,6 +54,15 @@ export async function finishFit(ctx: FitContext, variational: Float64Array, q: {
   try {
     if (options.estimate === 'elbo') {
       if (!options.uncertainty) return { population: variational, ...q, messages: [] };
+      if (options.likelihood === 'agq' || options.likelihood === 'laplace') {
+        // The deterministic (AGQ) or Laplace-sampled likelihood and information at the ELBO optimum itself.
+        say(`uncertainty at the variational optimum by ${options.likelihood === 'agq' ? 'adaptive Gauss–Hermite quadrature' : 'Laplace importance sampling'} on the CPU (f64)`);
+        const at = await integrateAt(problem, variational, q.subjects.map((s) => s.mu), {
+          ...defaultMlFinishOptions, method: options.likelihood, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}),
+        });
+        const uncertainty = await uncertaintyAtMaximum(problem, at, { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}) }, (line) => say(`  ${line}`));
+        return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
+      }
       const samples = options.samples ?? defaultUncertaintyOptions.samples;
       say(`uncertainty at the variational optimum: Monte-Carlo marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject`);
       const uncertainty = await assessUncertainty(problem, variational, q.subjects, { ...defaultUncertaintyOptions, samples, estimator: drawn ? (options.likelihood as DrawnKind) : 'auto', seed: options.seed }, (line) => say(`  ${line}`));

@@ -89,6 +89,20 @@ async function pointsAt(problem: UqProblem, v: Float64Array, start: readonly Arr
   return { method, points, set, block, evaluation, size };
 }
 
+/**
+ * The integration points, value and information at v without maximizing: `--estimate elbo --uq-estimator agq|laplace`
+ * (−2LL and SEs at the ELBO optimum, by AGQ or the Laplace sampler).
+ */
+export async function integrateAt(problem: UqProblem, v: Float64Array, start: readonly ArrayLike<number>[], options: MlFinishOptions): Promise<MlFinishResult> {
+  const started = performance.now();
+  const method = marginalMethod(problem.model.dims.neta, options.method);
+  const size = method === 'agq' ? (options.nodes ?? defaultAgqNodes(problem.model.dims.neta)) : options.samples;
+  const base = await pointsAt(problem, v, start, method, size, options.seed);
+  const information = await observedInformation(problem, base.set, base.block, v);
+  const logLik = totalLogLik(base.evaluation).logLik;
+  return { v: Float64Array.from(v), logLik, converged: false, message: 'integrated at the given point (no maximization)', iterations: [], at: { ...base, information }, seconds: (performance.now() - started) / 1000 };
+}
+
 /** Σ log p at v on the fixed points of `at` (value only). */
 async function valueOn(problem: UqProblem, at: Pick<MarginalAt, 'set'>, v: Float64Array): Promise<number> {
   const { phi } = unpack(problem.layout, v);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { runSimulate } from '../../cli/commands/simulate.js';
-import type { Subject } from './gaussian-closed-form.js';
+import { closedForm, type Subject } from './gaussian-closed-form.js';
 import { exactMle } from './exact-mle.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -107,6 +107,17 @@ describe('nlmc fit: uncertainty and starts', () => {
     expect(e.starts!.clusters.map((c) => c.parameter)).toEqual(['a', 'k', 'c', 'omega_a', 'omega_k', 'sigma']);
     expect(out.stdout).toMatch(/convergence over 3 runs: /);
     expect(out.stdout).toMatch(/at the variational optimum: −2LL -?\d+\.\d\d \(Monte-Carlo SE [\d.e+-]+, (importance|prior) sampling, 200 draws per subject\)  AIC/);
+  });
+
+  it('--estimate elbo --uq-estimator agq: the exact −2LL and information at the ELBO optimum itself', async () => {
+    const { io } = capture();
+    expect(await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'elbo-agq'), { epochs: 100, estimate: 'elbo', uqEstimator: 'agq' }), io, () => false)).toBe(0);
+    const e = JSON.parse(readFileSync(join(dir, 'elbo-agq', 'estimates.json'), 'utf8')) as EstimatesJson & { estimate: string };
+    expect(e.estimate).toBe('variational (ELBO optimum)');
+    expect(e.likelihood!['estimator']).toBe('agq');
+    const v = e.estimates.map((r) => (r.name.startsWith('omega') || r.name === 'sigma' ? Math.log(r.estimate) : r.estimate));
+    const exact = subjectsOf(readFileSync(join(dir, 'data.csv'), 'utf8')).reduce((acc, subject) => acc + closedForm(subject, v).logLik, 0);
+    expect(Math.abs((e.likelihood!['minus2LL'] as number) + 2 * exact)).toBeLessThan(1e-3);
   });
 
   it('--no-uncertainty skips it: null likelihood, empty columns', async () => {

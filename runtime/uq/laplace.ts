@@ -14,6 +14,7 @@ import { HALF_LOG_2PI } from '../engine/gaussian-likelihood.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { unpack } from '../infer/population.js';
 import type { UqProblem } from './marginal.js';
+import { cholesky } from './cholesky.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 export interface LaplaceOptions {
@@ -80,22 +81,6 @@ async function jointValues(problem: UqProblem, v: Float64Array, subjects: readon
     }
     return Number.isFinite(value) && gradient.every(Number.isFinite) ? { value, gradient } : undefined;
   });
-}
-
-/** Lower Cholesky factor of a symmetric positive-definite d × d matrix, or undefined when it is not. */
-export function cholesky(a: ArrayLike<number>, d: number): Float64Array | undefined {
-  const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * d + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * d + k]! * l[j * d + k]!;
-      if (i === j) {
-        if (!(s > 0)) return undefined;
-        l[i * d + i] = Math.sqrt(s);
-      } else l[i * d + j] = s / l[j * d + j]!;
-    }
-  }
-  return l;
 }
 
 /** H made positive definite: eigenvalues replaced by max(|λ|, floor·max|λ|, tiny). Returns H⁺ and its inverse. */

@@ -12,23 +12,12 @@ import { runEvaluate } from '../../cli/commands/evaluate.js';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { evaluateRun, simulateReplicates, type ModelEvaluation } from '../../runtime/evaluate/evaluate.js';
 import { normalitySummary } from '../../runtime/evaluate/stats.js';
+import { generator } from './generator.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-evaluate-'));
 const truth = { CL: 3, V: 20, omega_CL: 0.3, omega_V: 0.2, b: 0.15 };
 const times = [0.5, 1, 2, 4, 8, 12, 24];
 
-function generator(seed: number) {
-  // mulberry32 + Box–Muller: the test's own generator, nothing of nlmc.
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) };
-}
 
 /** 60 subjects, 100 mg IV bolus, C(t) = D/V·exp(−CL/V·t), y = C·(1 + b·ε). */
 function simulatedCsv(subjects: number, seed: number): string {

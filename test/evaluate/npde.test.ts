@@ -6,19 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { subjectNpde } from '../../runtime/evaluate/npde.js';
 import { cholesky, ksNormal, normalCdf, normalQuantile, normalitySummary, quantile } from '../../runtime/evaluate/stats.js';
+import { generator } from './generator.js';
 
-function generator(seed: number) {
-  // mulberry32 + Box–Muller: the test's own generator, nothing of nlmc.
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) };
-}
 
 /** n = 4 observations with mean m and a strongly correlated covariance Σ = L Lᵀ (AR(1), ρ = 0.8, sds 1, 2, 3, 4). */
 const n = 4;

@@ -1,22 +1,11 @@
 /** VPC binning, coverage and the prediction correction on synthetic values with known answers. */
 import { describe, expect, it } from 'vitest';
 import { quantileBins, vpc } from '../../runtime/evaluate/vpc.js';
+import { generator } from './generator.js';
 
 /** A K × n matrix (row k = replicate k) as the VPC's accessor. */
 const matrix = (sims: Float64Array, n: number) => ({ samples: sims.length / n, simulated: (k: number, j: number) => sims[k * n + j]! });
 
-function generator(seed: number) {
-  // mulberry32 + Box–Muller: the test's own generator, nothing of nlmc.
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) };
-}
 
 describe('VPC', () => {
   it('bins by quantiles of time and never splits tied times', () => {

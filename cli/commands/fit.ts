@@ -198,8 +198,8 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const initial = initialVector(ctx.layout);
   const result = await train(ctx.model, selected.engine, ctx.inputs, ctx.covariates, ctx.layout, encoderConfig, initial, options, { onEpoch, shouldStop: stopRequested }, resume);
   if (args.progress === 'bar' && io.isTty) io.stderr('\n');
-  const complete = result.stop !== 'interrupted' && result.stop !== 'diverged';
-  const fit = fitFile({
+  let complete = result.stop !== 'interrupted' && result.stop !== 'diverged';
+  let fit = fitFile({
     complete, stop: result.stop, message: result.message, modelName: ir.name, source, dataFile: args.data, dataText, backend: selected.note,
     options, state: result.state, scaling: ctx.scaling, names,
   });
@@ -214,11 +214,17 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
       finished = await finishFit(ctx, population, post, {
         estimate: args.estimate ?? 'ml', likelihood: args.uqEstimator ?? 'auto', uncertainty: args.uncertainty !== false, seed: args.seed,
         ...(args.agqNodes ? { agqNodes: args.agqNodes } : {}), ...(args.uqSamples ? { samples: args.uqSamples } : {}), ...(args.uqSeconds ? { uqSeconds: args.uqSeconds } : {}),
+        shouldStop: stopRequested,
       }, say);
       for (const m of finished.messages) io.stderr(`nlmc fit: warning: ${m}\n`);
     } catch (e) {
       io.stderr(`nlmc fit: warning: the step after training failed (${(e as Error).message}); the variational estimates are written without standard errors\n`);
     }
+  }
+  if (finished.interrupted) {
+    // Ctrl-C during the finish: the training state is complete, the reported estimate is not; --resume redoes it.
+    complete = false;
+    fit = { ...fit, complete: false, stop: 'interrupted', message: 'interrupted during the maximum-likelihood finish' };
   }
   const uncertainty = finished.uncertainty;
   const ml = finished.maximumLikelihood;
@@ -286,10 +292,10 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   }
   selected.close();
   if (args.progress === 'json') {
-    io.stdout(`${JSON.stringify({ done: complete, stop: result.stop, message: result.message, outputs: written, ...(uncertainty?.likelihood ? { likelihood: uncertainty.likelihood } : {}) })}\n`);
+    io.stdout(`${JSON.stringify({ done: complete, stop: fit.stop, message: fit.message, outputs: written, ...(uncertainty?.likelihood ? { likelihood: uncertainty.likelihood } : {}) })}\n`);
   }
   if (!complete) {
-    io.stderr(`nlmc fit: ${result.message}; the outputs in ${outDir} are marked incomplete${result.stop === 'interrupted' ? ' (continue with --resume)' : ''}\n`);
+    io.stderr(`nlmc fit: ${fit.message}; the outputs in ${outDir} are marked incomplete${fit.stop === 'interrupted' ? ' (continue with --resume)' : ''}\n`);
     return 3;
   }
   return 0;

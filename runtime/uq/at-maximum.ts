@@ -27,6 +27,8 @@ export interface AtMaximumOptions {
   /** Report the AGQ change with two more nodes per effect. */
   readonly quadratureCheck: boolean;
   readonly seed: number;
+  /** Polled between the step's parts: true (Ctrl-C) skips what is left (the node check, more draws). */
+  readonly shouldStop?: () => boolean;
 }
 
 export const defaultAtMaximumOptions: AtMaximumOptions = { resolution: 0.1, seconds: 120, quadratureCheck: true, seed: 1 };
@@ -56,7 +58,7 @@ async function resolvedInformation(problem: UqProblem, ml: MlFinishResult, optio
     const weakest = weakestCurvature(information, d);
     const relative = weakest.noise / Math.abs(weakest.value);
     const spent = (performance.now() - started) / 1000;
-    if (relative <= options.resolution) {
+    if (relative <= options.resolution || options.shouldStop?.()) {
       say(`information: weakest curvature ${weakest.value.toPrecision(3)} ± ${weakest.noise.toPrecision(2)} (Monte Carlo, ${(100 * relative).toFixed(1)} %), ${samples} draws per subject`);
       return { information, samples };
     }
@@ -82,7 +84,7 @@ export async function uncertaintyAtMaximum(problem: UqProblem, ml: MlFinishResul
   const total = totalLogLik(ml.at.evaluation);
   const agq = ml.at.method === 'agq';
   let quadratureChange: number | undefined;
-  if (agq && options.quadratureCheck) {
+  if (agq && options.quadratureCheck && !options.shouldStop?.()) {
     const finer = await agqEvaluate(problem, ml.v, ml.at.points, ml.at.size + 2, true);
     quadratureChange = finer.logLik - total.logLik;
     say(`AGQ: −2LL ${(-2 * total.logLik).toFixed(3)} with ${ml.at.size} nodes per effect, ${(-2 * finer.logLik).toFixed(3)} with ${ml.at.size + 2}`);

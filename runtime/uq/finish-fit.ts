@@ -10,7 +10,7 @@ import { marginalSds, predictionsAt, type ObservationPrediction, type SubjectPos
 import { defaultAtMaximumOptions, uncertaintyAtMaximum } from './at-maximum.js';
 import { laplacePoints, type LaplacePoints } from './laplace.js';
 import { maximumLikelihoodEstimate, type MaximumLikelihoodEstimate } from './ml-estimate.js';
-import { defaultMlFinishOptions, integrateAt, type MarginalMethod } from './ml-finish.js';
+import { defaultMlFinishOptions, FinishInterrupted, integrateAt, type MarginalMethod } from './ml-finish.js';
 import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type DrawnKind, type UncertaintyResult } from './uncertainty.js';
 
 export type EstimateChoice = 'ml' | 'elbo';
@@ -29,6 +29,8 @@ export interface FinishOptions {
   /** Time budget of the information's Monte-Carlo control, seconds. */
   readonly uqSeconds?: number;
   readonly seed: number;
+  /** Polled during the step (Ctrl-C): an interrupted finish reports the variational optimum, `interrupted` set. */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface FinishedFit {
@@ -40,6 +42,8 @@ export interface FinishedFit {
   readonly uncertainty?: UncertaintyResult;
   /** Warnings for the user. */
   readonly messages: readonly string[];
+  /** The maximum-likelihood finish was stopped on request: the outputs are the variational optimum's, incomplete. */
+  readonly interrupted?: boolean;
 }
 
 /** The Laplace posteriors N(η̂_i, C_i C_iᵀ) as EBEs with their spread. */
@@ -69,14 +73,21 @@ export async function finishFit(ctx: FitContext, variational: Float64Array, q: {
       return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
     }
     const method = options.likelihood === 'agq' || options.likelihood === 'laplace' ? options.likelihood : 'auto';
-    const ml = await maximumLikelihoodEstimate(problem, variational, q.subjects, {
-      ...defaultMlFinishOptions, method, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}),
-    }, say);
+    let ml: MaximumLikelihoodEstimate;
+    try {
+      ml = await maximumLikelihoodEstimate(problem, variational, q.subjects, {
+        ...defaultMlFinishOptions, method, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}),
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      }, say);
+    } catch (e) {
+      if (!(e instanceof FinishInterrupted)) throw e;
+      return { population: variational, ...q, messages: ['the maximum-likelihood finish was interrupted; the outputs hold the variational optimum'], interrupted: true };
+    }
     const v = ml.result.v;
     const at = await predictionsAt(ctx, v, laplaceMoments(ml.result.at.points, ctx.model.dims.neta));
     say(`maximum likelihood: ${ml.result.message} (${ml.result.iterations.length} iterations, ${ml.result.seconds.toFixed(1)} s)`);
     if (!options.uncertainty) return { population: v, ...at, maximumLikelihood: ml, messages: ml.messages };
-    const uncertainty = await uncertaintyAtMaximum(problem, ml.result, { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}) }, (line) => say(`  ${line}`));
+    const uncertainty = await uncertaintyAtMaximum(problem, ml.result, { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}), ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}) }, (line) => say(`  ${line}`));
     return { population: v, ...at, maximumLikelihood: ml, uncertainty, messages: [...ml.messages, ...uncertainty.messages] };
   } finally {
     problem.engine.dispose();

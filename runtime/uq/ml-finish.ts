@@ -36,6 +36,15 @@ export interface MlFinishOptions {
   readonly seed: number;
   /** Stop (with the best point so far) when this many seconds have passed. */
   readonly seconds: number;
+  /** Polled every iteration: true (Ctrl-C) abandons the finish with FinishInterrupted. */
+  readonly shouldStop?: () => boolean;
+}
+
+/** Thrown when `shouldStop` asks the finish to end: the caller reports the variational optimum, marked incomplete. */
+export class FinishInterrupted extends Error {
+  constructor() {
+    super('the maximum-likelihood finish was interrupted');
+  }
 }
 
 export const defaultMlFinishOptions: MlFinishOptions = { maxIterations: 30, tolerance: 0.01, maxStep: 1, method: 'auto', samples: 200, seed: 1, seconds: 600 };
@@ -228,6 +237,7 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
   // REUSE_SE standard errors since (it costs two solves per trajectory-changing entry).
   let lastExact: { v: Float64Array; information: InformationResult; inverse: Float64Array } | undefined;
   for (let it = 0; ; it++) {
+    if (options.shouldStop?.()) throw new FinishInterrupted();
     const size = refined ? fullSize : coarseSize;
     const base = await pointsAt(problem, v, etas, method, size, options.seed + it);
     etas = base.points.mode;

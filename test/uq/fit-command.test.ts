@@ -120,6 +120,18 @@ describe('nlmc fit: uncertainty and starts', () => {
     expect(Math.abs((e.likelihood!['minus2LL'] as number) + 2 * exact)).toBeLessThan(1e-3);
   });
 
+  it('Ctrl-C during the maximum-likelihood finish: the variational optimum is written, marked incomplete, exit 3', async () => {
+    const { io, out } = capture();
+    // The stop request arrives once the finish has started (training is over by then).
+    const code = await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'stopped'), { epochs: 60 }), io, () => out.stderr.includes('maximum likelihood: from'));
+    expect(code).toBe(3);
+    expect(out.stderr).toMatch(/interrupted during the maximum-likelihood finish; the outputs in .* are marked incomplete \(continue with --resume\)/);
+    const e = JSON.parse(readFileSync(join(dir, 'stopped', 'estimates.json'), 'utf8')) as EstimatesJson & { complete: boolean; estimate: string };
+    expect(e.complete).toBe(false);
+    expect(e.estimate).toBe('variational (ELBO optimum)');
+    expect(e.likelihood).toBeNull();
+  });
+
   it('--no-uncertainty skips it: null likelihood, empty columns', async () => {
     const { io } = capture();
     expect(await runFit(fitArgs(linear, join(dir, 'data.csv'), join(dir, 'plain'), { epochs: 20, uncertainty: false }), io, () => false)).toBe(0);

@@ -7,10 +7,11 @@
  */
 import type { FitContext } from '../infer/fit-context.js';
 import { marginalSds, predictionsAt, type ObservationPrediction, type SubjectPosterior } from '../infer/posterior.js';
-import { defaultAtMaximumOptions, uncertaintyAtMaximum } from './at-maximum.js';
+import { defaultAtMaximumOptions, uncertaintyAtMaximum, type AtMaximumOptions } from './at-maximum.js';
 import { laplacePoints, type LaplacePoints } from './laplace.js';
 import { maximumLikelihoodEstimate, type MaximumLikelihoodEstimate } from './ml-estimate.js';
-import { defaultMlFinishOptions, FinishInterrupted, integrateAt, type MarginalMethod } from './ml-finish.js';
+import type { UqProblem } from './marginal.js';
+import { defaultMlFinishOptions, FinishInterrupted, integrateAt, type MarginalMethod, type MlFinishOptions } from './ml-finish.js';
 import { assessUncertainty, defaultUncertaintyOptions, uqProblem, type DrawnKind, type UncertaintyResult } from './uncertainty.js';
 
 export type EstimateChoice = 'ml' | 'elbo';
@@ -51,34 +52,43 @@ function laplaceMoments(points: LaplacePoints, neta: number) {
   return points.mode.map((mu, i) => ({ mu: Float64Array.from(mu), sd: marginalSds(points.chol[i]!, neta), chol: Float64Array.from(points.chol[i]!) }));
 }
 
+/** The finish's and the uncertainty step's settings from the fit's options (one place for the flags). */
+function settings(options: FinishOptions, method: MarginalMethod | 'auto'): { finish: MlFinishOptions; atMaximum: AtMaximumOptions } {
+  const stop = options.shouldStop ? { shouldStop: options.shouldStop } : {};
+  return {
+    finish: { ...defaultMlFinishOptions, method, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}), ...stop },
+    atMaximum: { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}), ...stop },
+  };
+}
+
+/** `--estimate elbo`: the uncertainty step at the ELBO optimum — by AGQ or the Laplace sampler, or the drawn estimators. */
+async function atVariationalOptimum(problem: UqProblem, variational: Float64Array, q: { subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[] }, options: FinishOptions, say: (line: string) => void): Promise<FinishedFit> {
+  if (!options.uncertainty) return { population: variational, ...q, messages: [] };
+  if (options.likelihood === 'agq' || options.likelihood === 'laplace') {
+    say(`uncertainty at the variational optimum by ${options.likelihood === 'agq' ? 'adaptive Gauss–Hermite quadrature' : 'Laplace importance sampling'} on the CPU (f64)`);
+    const { finish, atMaximum } = settings(options, options.likelihood);
+    const at = await integrateAt(problem, variational, q.subjects.map((s) => s.mu), finish);
+    const uncertainty = await uncertaintyAtMaximum(problem, at, atMaximum, (line) => say(`  ${line}`));
+    return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
+  }
+  const samples = options.samples ?? defaultUncertaintyOptions.samples;
+  const estimator = options.likelihood === 'prior' || options.likelihood === 'importance' ? options.likelihood : 'auto';
+  say(`uncertainty at the variational optimum: Monte-Carlo marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject`);
+  const uncertainty = await assessUncertainty(problem, variational, q.subjects, { ...defaultUncertaintyOptions, samples, estimator, seed: options.seed }, (line) => say(`  ${line}`));
+  return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
+}
+
 export async function finishFit(ctx: FitContext, variational: Float64Array, q: { subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[] }, options: FinishOptions, say: (line: string) => void = () => undefined): Promise<FinishedFit> {
-  const drawn = options.likelihood === 'prior' || options.likelihood === 'importance';
-  if (options.estimate === 'ml' && drawn) throw new Error(`--uq-estimator ${options.likelihood} integrates around the variational q: use it with --estimate elbo (the maximum-likelihood finish uses agq or laplace)`);
+  if (options.estimate === 'ml' && (options.likelihood === 'prior' || options.likelihood === 'importance')) {
+    throw new Error(`--uq-estimator ${options.likelihood} integrates around the variational q: use it with --estimate elbo (the maximum-likelihood finish uses agq or laplace)`);
+  }
   const problem = uqProblem(ctx);
   try {
-    if (options.estimate === 'elbo') {
-      if (!options.uncertainty) return { population: variational, ...q, messages: [] };
-      if (options.likelihood === 'agq' || options.likelihood === 'laplace') {
-        // The deterministic (AGQ) or Laplace-sampled likelihood and information at the ELBO optimum itself.
-        say(`uncertainty at the variational optimum by ${options.likelihood === 'agq' ? 'adaptive Gauss–Hermite quadrature' : 'Laplace importance sampling'} on the CPU (f64)`);
-        const at = await integrateAt(problem, variational, q.subjects.map((s) => s.mu), {
-          ...defaultMlFinishOptions, method: options.likelihood, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}),
-        });
-        const uncertainty = await uncertaintyAtMaximum(problem, at, { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}) }, (line) => say(`  ${line}`));
-        return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
-      }
-      const samples = options.samples ?? defaultUncertaintyOptions.samples;
-      say(`uncertainty at the variational optimum: Monte-Carlo marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject`);
-      const uncertainty = await assessUncertainty(problem, variational, q.subjects, { ...defaultUncertaintyOptions, samples, estimator: drawn ? (options.likelihood as DrawnKind) : 'auto', seed: options.seed }, (line) => say(`  ${line}`));
-      return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
-    }
-    const method = options.likelihood === 'agq' || options.likelihood === 'laplace' ? options.likelihood : 'auto';
+    if (options.estimate === 'elbo') return await atVariationalOptimum(problem, variational, q, options, say);
+    const { finish, atMaximum } = settings(options, options.likelihood === 'agq' || options.likelihood === 'laplace' ? options.likelihood : 'auto');
     let ml: MaximumLikelihoodEstimate;
     try {
-      ml = await maximumLikelihoodEstimate(problem, variational, q.subjects, {
-        ...defaultMlFinishOptions, method, seed: options.seed, ...(options.agqNodes ? { nodes: options.agqNodes } : {}), ...(options.samples ? { samples: options.samples } : {}),
-        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-      }, say);
+      ml = await maximumLikelihoodEstimate(problem, variational, q.subjects, finish, say);
     } catch (e) {
       if (!(e instanceof FinishInterrupted)) throw e;
       return { population: variational, ...q, messages: ['the maximum-likelihood finish was interrupted; the outputs hold the variational optimum'], interrupted: true };
@@ -87,7 +97,7 @@ export async function finishFit(ctx: FitContext, variational: Float64Array, q: {
     const at = await predictionsAt(ctx, v, laplaceMoments(ml.result.at.points, ctx.model.dims.neta));
     say(`maximum likelihood: ${ml.result.message} (${ml.result.iterations.length} iterations, ${ml.result.seconds.toFixed(1)} s)`);
     if (!options.uncertainty) return { population: v, ...at, maximumLikelihood: ml, messages: ml.messages };
-    const uncertainty = await uncertaintyAtMaximum(problem, ml.result, { ...defaultAtMaximumOptions, seed: options.seed, ...(options.uqSeconds ? { seconds: options.uqSeconds } : {}), ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}) }, (line) => say(`  ${line}`));
+    const uncertainty = await uncertaintyAtMaximum(problem, ml.result, atMaximum, (line) => say(`  ${line}`));
     return { population: v, ...at, maximumLikelihood: ml, uncertainty, messages: [...ml.messages, ...uncertainty.messages] };
   } finally {
     problem.engine.dispose();

@@ -224,7 +224,8 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
   const d = v0.length;
   const method = marginalMethod(problem.model.dims.neta, options.method);
   const fullSize = method === 'agq' ? (options.nodes ?? defaultAgqNodes(problem.model.dims.neta)) : options.samples;
-  const coarseSize = method === 'agq' ? Math.max(1, fullSize - 2) : Math.max(50, Math.round(fullSize / 2));
+  // Never a single node: one fixed point is a degenerate objective (log ω is then maximized at the mode's |η|).
+  const coarseSize = method === 'agq' ? (fullSize <= 3 ? fullSize : Math.max(3, fullSize - 2)) : Math.max(50, Math.round(fullSize / 2));
   let v = Float64Array.from(v0);
   let etas: readonly ArrayLike<number>[] = start;
   const iterations: MlIteration[] = [];
@@ -236,12 +237,26 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
   // The last exact information on the full points: reused at convergence when the point has moved less than
   // REUSE_SE standard errors since (it costs two solves per trajectory-changing entry).
   let lastExact: { v: Float64Array; information: InformationResult; inverse: Float64Array } | undefined;
+  // A step is judged again once the points are re-adapted: if the likelihood fell, the fixed points misled it, so
+  // the finish goes back, with shorter steps and the exact information.
+  let accepted: { v: Float64Array; logLik: number; size: number; etas: readonly ArrayLike<number>[] } | undefined;
+  let stepScale = 1;
   for (let it = 0; ; it++) {
     if (options.shouldStop?.()) throw new FinishInterrupted();
     const size = refined ? fullSize : coarseSize;
     const base = await pointsAt(problem, v, etas, method, size, options.seed + it);
-    etas = base.points.mode;
     const logLik = totalLogLik(base.evaluation).logLik;
+    if (method === 'agq' && accepted && accepted.size === size && logLik < accepted.logLik - 1e-6 * Math.max(1, Math.abs(accepted.logLik)) && stepScale > 1e-3) {
+      onProgress?.(`ML iteration ${it}: −2LL ${(-2 * logLik).toFixed(3)} after re-adapting, worse than ${(-2 * accepted.logLik).toFixed(3)}: back, with steps × ${stepScale / 4}`);
+      v = Float64Array.from(accepted.v);
+      etas = accepted.etas;
+      stepScale /= 4;
+      exactNext = true;
+      previous = undefined;
+      continue;
+    }
+    accepted = { v: Float64Array.from(v), logLik, size, etas: base.points.mode };
+    etas = base.points.mode;
     const g = base.evaluation.gradient;
     let at: MarginalAt | undefined;
     let step: NewtonStep;
@@ -291,7 +306,8 @@ export async function maximizeMarginal(problem: UqProblem, v0: Float64Array, sta
     if (it + 1 >= options.maxIterations || elapsed() > options.seconds) {
       return finish(false, `stopped after ${it + 1} iterations (${elapsed().toFixed(0)} s) with a step of ${shownStep}`);
     }
-    let alpha = 1;
+    let alpha = stepScale;
+    stepScale = Math.min(1, 2 * stepScale);
     let moved = false;
     for (let tries = 0; tries < 12; tries++, alpha /= 2) {
       const candidate = Float64Array.from(v, (x, k) => x + alpha * step.delta[k]!);

@@ -49,7 +49,7 @@ function weakestCurvature(information: InformationResult, d: number): { value: n
 }
 
 /** More draws until the weakest curvature is resolved (Laplace importance sampling only). */
-async function resolvedInformation(problem: UqProblem, ml: MlFinishResult, options: AtMaximumOptions, say: (line: string) => void): Promise<{ information: InformationResult; samples: number }> {
+async function resolvedInformation(problem: UqProblem, ml: MlFinishResult, options: AtMaximumOptions, say: (line: string) => void): Promise<InformationResult> {
   const d = ml.v.length;
   let information = ml.at.information;
   let samples = ml.at.size;
@@ -60,11 +60,11 @@ async function resolvedInformation(problem: UqProblem, ml: MlFinishResult, optio
     const spent = (performance.now() - started) / 1000;
     if (relative <= options.resolution || options.shouldStop?.()) {
       say(`information: weakest curvature ${weakest.value.toPrecision(3)} ± ${weakest.noise.toPrecision(2)} (Monte Carlo, ${(100 * relative).toFixed(1)} %), ${samples} draws per subject`);
-      return { information, samples };
+      return information;
     }
     if (spent > options.seconds) {
       say(`information: weakest curvature ${weakest.value.toPrecision(3)} ± ${weakest.noise.toPrecision(2)} (${(100 * relative).toFixed(0)} %) when the time budget of ${options.seconds} s ran out (--uq-seconds to give it more)`);
-      return { information, samples };
+      return information;
     }
     samples *= 2;
     const set = laplaceProposalSet(problem, ml.v, ml.at.points, samples, options.seed + 7919 * round);
@@ -104,7 +104,7 @@ export async function uncertaintyAtMaximum(problem: UqProblem, ml: MlFinishResul
     failedDraws: ml.at.evaluation.failedDraws, seconds: ml.seconds,
   };
   if (ml.at.evaluation.failedDraws > 0) messages.push(`${ml.at.evaluation.failedDraws} trajectories at the integration points failed and count as zero likelihood`);
-  const { information } = agq ? { information: ml.at.information } : await resolvedInformation(problem, ml, options, say);
+  const information = agq ? ml.at.information : await resolvedInformation(problem, ml, options, say);
   const covariance: CovarianceResult = covarianceFromInformation(information.information, names, agq ? undefined : information.mcError);
   if (!covariance.ok) messages.push(covariance.message);
   else if (covariance.warning) messages.push(covariance.warning);

@@ -15,6 +15,7 @@ import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { unpack } from '../infer/population.js';
 import type { UqProblem } from './marginal.js';
 import { cholesky } from './cholesky.js';
+import { diagonalFactor } from './proposal.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 export interface LaplaceOptions {
@@ -83,23 +84,18 @@ async function jointValues(problem: UqProblem, v: Float64Array, subjects: readon
   });
 }
 
-/** H made positive definite: eigenvalues replaced by max(|λ|, floor·max|λ|, tiny). Returns H⁺ and its inverse. */
-function positiveDefinite(h: Float64Array, d: number): { inverse: Float64Array; clipped: boolean } {
+/** (H⁺)⁻¹, H⁺ being H with its eigenvalues replaced by max(|λ|, 10⁻⁸·max|λ|, 10⁻¹²): H⁻¹ itself when H is clearly positive definite. */
+function positiveDefiniteInverse(h: Float64Array, d: number): Float64Array {
   const { values, vectors } = symmetricEigen(h, d);
   const top = Math.max(...Array.from(values, Math.abs), 1e-300);
-  let clipped = false;
-  const lam = Float64Array.from(values, (x) => {
-    const y = Math.max(Math.abs(x), 1e-8 * top, 1e-12);
-    if (y !== x) clipped = true;
-    return y;
-  });
+  const lam = Float64Array.from(values, (x) => Math.max(Math.abs(x), 1e-8 * top, 1e-12));
   const inverse = new Float64Array(d * d);
   for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += (vectors[i * d + k]! * vectors[j * d + k]!) / lam[k]!;
     inverse[i * d + j] = s;
   }
-  return { inverse, clipped };
+  return inverse;
 }
 
 /** −∇²ℓ by central differences of the exact gradient, symmetrized; `plus`/`minus` hold ∇ℓ at η ± h_r e_r. */
@@ -176,7 +172,7 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
       s.eta = candidates[k]!;
       s.current = at!;
       s.hessian = negativeHessian(shifted.filter((_, q) => q % 2 === 0) as JointValue[], shifted.filter((_, q) => q % 2 === 1) as JointValue[], steps, neta);
-      const { inverse } = positiveDefinite(s.hessian, neta);
+      const inverse = positiveDefiniteInverse(s.hessian, neta);
       const g = s.current.gradient;
       const dir = new Float64Array(neta);
       let decrement = 0;
@@ -204,46 +200,18 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
     mode.push(s.eta);
     if (!s.current || !s.hessian) {
       // No usable point: the prior's scale, so that callers can still place nodes (their weights will be zero).
-      chol.push(Float64Array.from({ length: neta * neta }, (_, q) => (q % (neta + 1) === 0 ? omega[q / (neta + 1)]! : 0)));
+      chol.push(diagonalFactor(omega));
       logJoint[i] = -Infinity;
       logDetChol[i] = omega.reduce((a, w) => a + Math.log(w), 0);
       return;
     }
     if (!s.converged) unconverged.push(i);
     logJoint[i] = s.current.value;
-    const c = cholesky(s.hessian, neta) ?? cholesky(pdMatrix(s.hessian, neta), neta)!;
-    const inv = cholesky(invertLower(c, neta), neta)!;
+    const inv = cholesky(positiveDefiniteInverse(s.hessian, neta), neta)!;
     chol.push(inv);
     let logDet = 0;
     for (let r = 0; r < neta; r++) logDet += Math.log(inv[r * neta + r]!);
     logDetChol[i] = logDet;
   });
   return { mode, logJoint, chol, logDetChol, unconverged, failed, rounds, trajectories };
-}
-
-/** H⁺ (see positiveDefinite) itself. */
-function pdMatrix(h: Float64Array, d: number): Float64Array {
-  const { inverse } = positiveDefinite(h, d);
-  const c = cholesky(inverse, d)!;
-  return invertLower(c, d);
-}
-
-/** (L Lᵀ)⁻¹ from the lower factor L. */
-function invertLower(l: Float64Array, d: number): Float64Array {
-  // Solve L X = I for X = L⁻¹, then (L Lᵀ)⁻¹ = X ᵀ X.
-  const x = new Float64Array(d * d);
-  for (let c = 0; c < d; c++) {
-    for (let i = 0; i < d; i++) {
-      let s = i === c ? 1 : 0;
-      for (let k = 0; k < i; k++) s -= l[i * d + k]! * x[k * d + c]!;
-      x[i * d + c] = s / l[i * d + i]!;
-    }
-  }
-  const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += x[k * d + i]! * x[k * d + j]!;
-    out[i * d + j] = s;
-  }
-  return out;
 }

@@ -77,6 +77,22 @@ export interface ParameterDecl {
   readonly range: Range;
 }
 
+/** `correlation(CL, V) = 0.3 fixed`: the correlation of two parameters' random effects (in `parameters`). */
+export interface CorrelationDecl {
+  /** The statement's word as written (the checker requires `correlation`). */
+  readonly word: string;
+  readonly wordRange: Range;
+  readonly first: string;
+  readonly firstRange: Range;
+  readonly second: string;
+  readonly secondRange: Range;
+  readonly initial: number;
+  readonly initialRange: Range;
+  readonly modifiers: readonly Modifier[];
+  readonly doc?: string;
+  readonly range: Range;
+}
+
 export interface StateDecl {
   readonly name: string;
   readonly nameRange: Range;
@@ -153,6 +169,7 @@ export interface ModelAst {
   readonly covariates: readonly CovariateDecl[];
   readonly constants: readonly ConstantDecl[];
   readonly parameters: readonly ParameterDecl[];
+  readonly correlations: readonly CorrelationDecl[];
   readonly errorParameters: readonly ParameterDecl[];
   readonly states: readonly StateDecl[];
   readonly ode: readonly OdeStmt[];

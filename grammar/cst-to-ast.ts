@@ -160,6 +160,7 @@ class Builder {
     const covariates: A.CovariateDecl[] = [];
     const constants: A.ConstantDecl[] = [];
     const parameters: A.ParameterDecl[] = [];
+    const correlations: A.CorrelationDecl[] = [];
     const errorParameters: A.ParameterDecl[] = [];
     const states: A.StateDecl[] = [];
     const ode: A.OdeStmt[] = [];
@@ -183,6 +184,7 @@ class Builder {
         const c = b.parametersBlock[0]!;
         blocks.push({ kind: 'parameters', keywordRange: this.tok(c.children.Kw_parameters[0]), range: this.range(c) });
         for (const d of this.real(c.children.parameterDecl)) parameters.push(this.parameter(this.kept(d)));
+        for (const d of this.real(c.children.correlationDecl)) correlations.push(this.correlation(this.kept(d)));
       } else if (b.errorBlock) {
         const c = b.errorBlock[0]!;
         blocks.push({ kind: 'error', keywordRange: this.tok(c.children.Kw_error[0]), range: this.range(c) });
@@ -221,7 +223,7 @@ class Builder {
       }
     }
     return {
-      name: name.name, nameRange: name.range, blocks, covariates, constants, parameters, errorParameters, states, ode, dosing, observations,
+      name: name.name, nameRange: name.range, blocks, covariates, constants, parameters, correlations, errorParameters, states, ode, dosing, observations,
       range: this.range(cst),
     };
   }
@@ -244,6 +246,20 @@ class Builder {
     return {
       name: name.name, nameRange: name.range, initial: initial.value, initialRange: initial.range, modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range,
       ...(unit !== undefined ? { unit } : {}), ...(doc ? { doc } : {}),
+    };
+  }
+
+  private correlation(d: C.CorrelationDeclCstNode): A.CorrelationDecl {
+    const word = this.ident(d.children.word?.[0]);
+    const first = this.ident(d.children.first?.[0]);
+    const second = this.ident(d.children.second?.[0]);
+    const range = this.range(d);
+    const initialNode = d.children.initial?.[0];
+    const initial = initialNode ? this.signedNumber(initialNode) : { value: NaN, range: word.range };
+    const doc = this.docFor(range);
+    return {
+      word: word.name, wordRange: word.range, first: first.name, firstRange: first.range, second: second.name, secondRange: second.range,
+      initial: initial.value, initialRange: initial.range, modifiers: (d.children.modifier ?? []).map((m) => this.modifier(m)), range, ...(doc ? { doc } : {}),
     };
   }
 

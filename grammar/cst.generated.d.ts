@@ -92,9 +92,27 @@ export interface ParametersBlockCstNode extends CstNode {
 export type ParametersBlockCstChildren = {
   Kw_parameters: IToken[];
   LBrace: IToken[];
+  correlationDecl?: CorrelationDeclCstNode[];
   parameterDecl?: ParameterDeclCstNode[];
   separator?: SeparatorCstNode[];
   RBrace: IToken[];
+};
+
+export interface CorrelationDeclCstNode extends CstNode {
+  name: "correlationDecl";
+  children: CorrelationDeclCstChildren;
+}
+
+export type CorrelationDeclCstChildren = {
+  word: IToken[];
+  LParen: IToken[];
+  first: IToken[];
+  Comma: IToken[];
+  second: IToken[];
+  RParen: IToken[];
+  Equals: IToken[];
+  initial: SignedNumberCstNode[];
+  modifier?: ModifierCstNode[];
 };
 
 export interface ErrorBlockCstNode extends CstNode {
@@ -491,6 +509,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   covariateDecl(children: CovariateDeclCstChildren, param?: IN): OUT;
   constantsBlock(children: ConstantsBlockCstChildren, param?: IN): OUT;
   parametersBlock(children: ParametersBlockCstChildren, param?: IN): OUT;
+  correlationDecl(children: CorrelationDeclCstChildren, param?: IN): OUT;
   errorBlock(children: ErrorBlockCstChildren, param?: IN): OUT;
   parameterDecl(children: ParameterDeclCstChildren, param?: IN): OUT;
   signedNumber(children: SignedNumberCstChildren, param?: IN): OUT;

@@ -28,7 +28,7 @@ export type FormatResult =
   | { readonly ok: true; readonly text: string; readonly changed: boolean }
   | { readonly ok: false; readonly reason: string; readonly diagnostics: readonly Diagnostic[] };
 
-type StatementKind = 'parameter' | 'constant' | 'state' | 'definition' | 'derivative' | 'covariate' | 'dosing' | 'observation';
+type StatementKind = 'parameter' | 'correlation' | 'constant' | 'state' | 'definition' | 'derivative' | 'covariate' | 'dosing' | 'observation';
 
 interface Statement {
   readonly kind: StatementKind;
@@ -48,6 +48,7 @@ function statements(ast: ModelAst): Statement[] {
     out.push({ kind, start: range.start.offset, end: range.end.offset, aligned, ...extra });
   };
   for (const p of [...ast.parameters, ...ast.errorParameters]) add('parameter', p.range, true, { valueEnd: p.initialRange.end.offset, hasUnit: p.unit !== undefined });
+  for (const c of ast.correlations) add('correlation', c.range, true);
   for (const c of ast.constants) add('constant', c.range, true);
   for (const s of ast.states) add('state', s.range, s.initial !== undefined);
   for (const s of ast.ode) add(s.kind, s.range, true);

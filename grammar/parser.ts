@@ -88,10 +88,27 @@ export class NlmParser extends CstParser {
     this.CONSUME(T.Parameters);
     this.CONSUME(T.LBrace);
     this.MANY(() => {
-      this.SUBRULE(this.parameterDecl);
+      this.OR([{ ALT: () => this.SUBRULE(this.correlationDecl) }, { ALT: () => this.SUBRULE(this.parameterDecl) }]);
       this.OPTION(() => this.SUBRULE(this.separator));
     });
     this.CONSUME(T.RBrace);
+  });
+
+  /**
+   * `correlation(CL, V) = 0.3`: the correlation of two parameters' random effects, with its initial value (`fixed`
+   * allowed). The word is a name, not a keyword (a parameter may still be called `correlation`); the checker
+   * requires it to be `correlation`.
+   */
+  public correlationDecl = this.RULE('correlationDecl', () => {
+    this.CONSUME(T.Identifier, { LABEL: 'word' });
+    this.CONSUME(T.LParen);
+    this.CONSUME2(T.Identifier, { LABEL: 'first' });
+    this.CONSUME(T.Comma);
+    this.CONSUME3(T.Identifier, { LABEL: 'second' });
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.signedNumber, { LABEL: 'initial' });
+    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
   });
 
   public errorBlock = this.RULE('errorBlock', () => {

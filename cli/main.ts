@@ -8,6 +8,7 @@ import { runSimulate } from './commands/simulate.js';
 import { runFit } from './commands/fit.js';
 import { runPredict } from './commands/predict.js';
 import { runEvaluate } from './commands/evaluate.js';
+import { runReport } from './commands/report.js';
 import { runStudy } from './commands/study.js';
 import { runFmt } from './commands/fmt.js';
 
@@ -162,6 +163,25 @@ await yargs(hideBin(process.argv))
       const map = parseMap(argv.map);
       if (!map) return;
       process.exitCode = await runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, data: argv.data, map }, io);
+    },
+  )
+  .command(
+    'report <fits..>',
+    'The run’s report: one self-contained HTML page with its figures (also as SVG files); two runs: side by side, with ΔOFV (docs/report.md)',
+    (y) =>
+      y
+        .positional('fits', { type: 'string', array: true, demandOption: true, describe: 'a run folder (model.fit/) or its fit.json; a second one to compare with' })
+        .option('out', { type: 'string', describe: 'the HTML file (default: <run>/report.html, or <a>/compare-<b>.html); figures go to <name>-figures/ beside it' })
+        .option('samples', { type: 'number', describe: 'K: simulated replicates for the NPDE and VPC (default 500, fewer above 400 subjects)' })
+        .option('seed', { type: 'number', default: 1 })
+        .option('bins', { type: 'number', default: 10, describe: 'VPC time bins (quantile binning) per output' })
+        .option('subjects', { type: 'number', default: 24, describe: 'individual fits drawn at most (evenly spaced over the dataset)' })
+        .option('data', { type: 'string', describe: 'the dataset (default: the one named in fit.json)' })
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
+    async (argv) => {
+      const map = parseMap(argv.map);
+      if (!map) return;
+      process.exitCode = await runReport({ fits: argv.fits, out: argv.out, samples: argv.samples, seed: argv.seed, bins: argv.bins, subjects: argv.subjects, data: argv.data, map }, io);
     },
   )
   .command(

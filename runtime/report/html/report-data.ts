@@ -1,0 +1,102 @@
+/**
+ * Everything the report draws, gathered once from a finished run folder: the fitted run (runtime/uq/fitted-run.ts),
+ * its estimates.json and EBEs (individual.csv), the model evaluation at the reported estimate
+ * (runtime/evaluate: NPDE, shrinkage, per-subject −2LL, VPC and pcVPC — the numbers `nlmc evaluate` writes),
+ * PRED/IPRED/IWRES at the EBEs, and PRED/IPRED on a fine grid for the subjects whose fits are shown.
+ */
+import { evaluateFittedRun, type ModelEvaluation } from '../../evaluate/evaluate.js';
+import { predictionsAt, type ObservationPrediction } from '../../infer/posterior.js';
+import { loadFittedRun, type FittedRun } from '../../uq/fitted-run.js';
+import { estimateRows, type EstimateRow } from '../estimates.js';
+import { fineGridCurves, type SubjectCurve } from './curves.js';
+import { readEbes, readEstimates, runFolderOf, type EstimatesFile } from './run-folder.js';
+
+export interface ReportOptions {
+  /** K simulated replicates for the NPDE and VPC; undefined: automatic (500, fewer for large datasets). */
+  readonly samples?: number;
+  readonly seed: number;
+  readonly bins: number;
+  /** At most this many subjects' individual fits are drawn. */
+  readonly subjects: number;
+  readonly data?: string;
+  readonly map?: Record<string, string>;
+}
+
+export const defaultReportOptions: ReportOptions = { seed: 1, bins: 10, subjects: 24 };
+
+/** K for `subjects` subjects when none is given: 500, down to 20 so that K·S stays near 200,000 trajectories. */
+export function automaticSamples(subjects: number): number {
+  return Math.max(20, Math.min(500, Math.round(200_000 / Math.max(1, subjects))));
+}
+
+/** Which subjects' fits are drawn, and the sentence that says so. */
+export interface ShownSubjects {
+  readonly subjects: readonly number[];
+  readonly total: number;
+  readonly rule: string;
+}
+
+/** All subjects when there are at most `limit`, else `limit` of them evenly spaced in the dataset's order. */
+export function pickSubjects(total: number, limit: number): ShownSubjects {
+  if (total <= limit) return { subjects: Array.from({ length: total }, (_, i) => i), total, rule: `all ${total} subjects` };
+  const subjects = Array.from({ length: limit }, (_, k) => Math.floor((k * total) / limit));
+  return { subjects, total, rule: `${limit} of ${total} subjects, evenly spaced in the dataset's order (about every ${Math.round(total / limit)}th; --subjects to change)` };
+}
+
+export interface TraceRow {
+  readonly epoch: number;
+  readonly elbo: number;
+  /** Natural-scale values of the estimated (not fixed) population parameters. */
+  readonly values: readonly number[];
+}
+
+export interface ReportData {
+  readonly folder: string;
+  readonly run: FittedRun;
+  readonly estimates: EstimatesFile;
+  readonly evaluation: ModelEvaluation;
+  /** Where the EBEs come from. */
+  readonly ebeSource: 'individual.csv' | 'the encoder (no individual.csv)';
+  readonly ebes: readonly Float64Array[];
+  /** PRED, IPRED and IWRES at the EBEs, in the evaluation's row order (evaluation.npde[k] is predictions[k]). */
+  readonly predictions: readonly ObservationPrediction[];
+  readonly shown: ShownSubjects;
+  readonly curves: readonly SubjectCurve[];
+  /** The names of the estimated parameters in the trace, and the trace on their natural scale. */
+  readonly traceNames: readonly string[];
+  readonly trace: readonly TraceRow[];
+  readonly samples: number;
+}
+
+function traceOf(run: FittedRun): { names: string[]; rows: TraceRow[] } {
+  const { ir, layout } = run.ctx;
+  const free = (rows: EstimateRow[]) => rows.filter((r) => !r.fixed);
+  const names = free(estimateRows(ir, layout, run.population)).map((r) => r.name);
+  const rows = run.fit.trace.map((t) => ({ epoch: t.epoch, elbo: t.elbo, values: free(estimateRows(ir, layout, Float64Array.from(t.population))).map((r) => r.estimate) }));
+  return { names, rows };
+}
+
+export async function gatherReportData(path: string, options: ReportOptions): Promise<ReportData> {
+  const folder = runFolderOf(path);
+  const estimates = readEstimates(folder);
+  const run = await loadFittedRun(path, options.data, options.map ?? {});
+  const { ctx, population } = run;
+  const S = ctx.data.nSubjects;
+  const neta = ctx.model.dims.neta;
+  const read = readEbes(folder, ctx.dataset.ids, ctx.ir.randomEffects.map((r) => r.name));
+  const ebes = read ?? run.subjects.map((s) => s.mu);
+  const samples = options.samples ?? automaticSamples(S);
+  const evaluation = await evaluateFittedRun(run, { samples, seed: options.seed, bins: options.bins });
+  const at = await predictionsAt(ctx, population, ebes.map((mu) => ({ mu, sd: new Float64Array(neta) })));
+  at.predictions.forEach((p, k) => {
+    const r = evaluation.npde[k];
+    if (!r || r.subject !== p.subject || r.time !== p.time) throw new Error(`internal: the evaluation's observation ${k} is not the prediction's`);
+  });
+  const shown = pickSubjects(S, options.subjects);
+  const curves = await fineGridCurves(ctx, population, ebes, shown.subjects);
+  const trace = traceOf(run);
+  return {
+    folder, run, estimates, evaluation, ebeSource: read ? 'individual.csv' : 'the encoder (no individual.csv)', ebes, predictions: at.predictions, shown, curves,
+    traceNames: trace.names, trace: trace.rows, samples,
+  };
+}

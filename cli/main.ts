@@ -102,7 +102,8 @@ await yargs(hideBin(process.argv))
         .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 9, 5, 3 for 1–4 effects)' })
         .option('uq-samples', { type: 'number', describe: 'draws per subject: of the Laplace sampler (default 200) or of the --estimate elbo estimators (default 100)' })
         .option('uq-seconds', { type: 'number', describe: 'time budget for resolving the information’s Monte-Carlo error (Laplace sampler; default 120)' })
-        .option('starts', { type: 'number', default: 0, describe: 'convergence assessment: refit from N random initial values (±50 % for φ, ×/÷2 for ω and σ) and write starts.csv' }),
+        .option('starts', { type: 'number', default: 0, describe: 'convergence assessment: refit from N random initial values (±50 % for φ, ×/÷2 for ω and σ) and write starts.csv' })
+        .option('report', { type: 'boolean', default: false, describe: 'after a complete fit, write its report (report.html and report-figures/ in the run folder; see nlmc report)' }),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
@@ -125,7 +126,7 @@ await yargs(hideBin(process.argv))
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
           color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'], uncertainty: argv.uncertainty, uqSamples: argv.uqSamples, uqEstimator: argv.uqEstimator, starts: argv.starts,
           estimate: argv.estimate, agqNodes: argv.agqNodes, uqSeconds: argv.uqSeconds, method: argv.method,
-          posterior: argv.posterior, iwSamples: argv.iwSamples,
+          posterior: argv.posterior, iwSamples: argv.iwSamples, report: argv.report,
         },
         { ...io, isTty: Boolean(process.stderr.isTTY) },
         () => stop,

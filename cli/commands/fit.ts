@@ -22,6 +22,7 @@ import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
 import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../../runtime/uq/finish-fit.js';
 import { readInput } from '../read-input.js';
+import { runReport } from './report.js';
 
 export interface FitArgs {
   readonly model: string;
@@ -62,6 +63,8 @@ export interface FitArgs {
   readonly posterior?: PosteriorFamily;
   /** K of the importance-weighted bound (1: ELBO; default: the training default, on --resume the fit's). */
   readonly iwSamples?: number;
+  /** After a complete fit, `nlmc report` on the run folder (report.html and its figures). */
+  readonly report?: boolean;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void; isTty: boolean };
@@ -298,5 +301,6 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     io.stderr(`nlmc fit: ${fit.message}; the outputs in ${outDir} are marked incomplete${fit.stop === 'interrupted' ? ' (continue with --resume)' : ''}\n`);
     return 3;
   }
+  if (args.report) return runReport({ fits: [outDir], seed: args.seed, bins: 10, subjects: 24, map: args.map, data: args.data }, io);
   return 0;
 }

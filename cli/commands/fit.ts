@@ -16,7 +16,7 @@ import { initialPredictionProblems, preflightLines } from '../../runtime/infer/p
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
-import { nonFinitePredictionSubjects, RUN_FILES, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
+import { nonFinitePredictionSubjects, RUN_FILES, covarianceOf, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
 import { cleanFolderLeftovers, outputFolderProblem } from '../../runtime/report/write-atomic.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
@@ -245,7 +245,7 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
     io.stderr(`nlmc fit: warning: the predictions of ${nonFinite.length === 1 ? 'ID' : 'IDs'} ${nonFinite.slice(0, 10).join(', ')}${nonFinite.length > 10 ? ` and ${nonFinite.length - 10} more` : ''} are not all finite (the trajectory failed or overflowed); those cells of predictions.csv are empty\n`);
   }
   if (args.progress !== 'json') {
-    const rows = estimateRows(ir, ctx.layout, finished.population, standardErrors(uncertainty));
+    const rows = estimateRows(ir, ctx.layout, finished.population, standardErrors(uncertainty), covarianceOf(uncertainty));
     // With the maximum-likelihood finish, the variational optimum it started from is shown beside it.
     const elboRows = ml ? estimateRows(ir, ctx.layout, population) : undefined;
     io.stdout(`\n${'parameter'.padEnd(16)} ${(ml ? 'ML estimate' : 'estimate').padStart(12)}${elboRows ? ` ${'ELBO optimum'.padStart(12)}` : ''}  ${'initial'.padStart(10)}\n`);

@@ -22,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelAst } from '../../grammar/ast.js';
 import { compile } from '../../compiler/pipeline.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
+import { correlationName } from '../../compiler/ir/model-ir.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
@@ -109,6 +110,11 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
       for (const a of m.args ?? []) if (a.name === 'omega' && a.value.kind === 'number') put(`omega:omega_${p.name}`, a.value.range);
     }
   }
+  const order = (a: string, b: string): string => {
+    const at = (n: string): number => ast.parameters.findIndex((p) => p.name === n);
+    return at(a) <= at(b) ? `corr_${a}_${b}` : `corr_${b}_${a}`;
+  };
+  for (const c of ast.correlations) put(`correlation:${order(c.first, c.second)}`, c.initialRange);
   for (const e of ast.errorParameters) put(`error:${e.name}`, e.initialRange);
   for (const o of ast.observations) {
     const sd = o.args.find((a) => a.name === 'sd')?.value;
@@ -127,6 +133,7 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
     read.set(`parameter:${p.name}`, p.initial);
     if (p.omega) read.set(`omega:omega_${p.name}`, p.omega.initial);
   }
+  for (const c of again?.correlations ?? []) read.set(`correlation:corr_${again!.parameters[c.first]!.name}_${again!.parameters[c.second]!.name}`, c.initial);
   for (const e of again?.errorParameters ?? []) read.set(`error:${e.name}`, e.initial);
   const missed = [...wanted].filter(([k, v]) => read.get(k) !== v).map(([k]) => k.split(':')[1]);
   return missed.length === 0 ? { source: out } : { error: `could not write the start values of ${missed.join(', ')} into a copy of the model; use --start truth` };
@@ -276,6 +283,7 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
   const truth = new Map<string, number>();
   ir.parameters.forEach((p, k) => truth.set(p.name, toEstimationScale(p.transform, values.parameters[k]!)));
   ir.randomEffects.forEach((r, k) => truth.set(`omega_${ir.parameters[r.parameter]!.name}`, values.omegas[k]!));
+  ir.correlations.forEach((c, k) => truth.set(correlationName(ir, c), values.correlations[k]!));
   ir.errorParameters.forEach((e, k) => truth.set(e.name, values.errorParameters[k]!));
   const table = studyTable(truth, fitted.map((o) => o.rows!));
   const wall = (performance.now() - started) / 1000;

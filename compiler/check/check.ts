@@ -15,6 +15,7 @@ import type {
 } from './checked-model.js';
 import { ExprChecker, describeKind } from './check-expr.js';
 import { evaluateConstants } from './constants.js';
+import { checkCorrelations } from './correlations.js';
 import { checkCovariateModifiers, checkDosingModifiers, checkErrorParameter, checkObservationShape, checkParameter, inputWords, type ErrorOperand } from './declarations.js';
 import { forEachExpr, namesIn } from './walk.js';
 
@@ -107,6 +108,7 @@ export function checkModel(ast: ModelAst): CheckResult {
 
   // ---- expressions ----
   const references: Reference[] = [];
+  const correlations = checkCorrelations(ast.correlations, parameters, diagnostics, references);
   /** Direct symbol uses of each definition, for ordering and reachability. */
   const usesOf = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
@@ -332,7 +334,7 @@ export function checkModel(ast: ModelAst): CheckResult {
   for (const e of errorParameters) warnUnused(e.name, e.range, 'W305', 'the error parameter');
 
   const model: CheckedModel = {
-    ast, name: ast.name, symbols, parameters, errorParameters, covariates, constants, states, definitions: ordered, inputs, doses, observations, references,
+    ast, name: ast.name, symbols, parameters, correlations, errorParameters, covariates, constants, states, definitions: ordered, inputs, doses, observations, references,
   };
   return { model, diagnostics };
 }

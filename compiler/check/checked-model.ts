@@ -37,6 +37,15 @@ export interface CheckedParameter {
   readonly unit?: string;
 }
 
+/** `correlation(a, b) = r`: parameters' indices with first < second (both have random effects). */
+export interface CheckedCorrelation {
+  readonly first: number;
+  readonly second: number;
+  readonly initial: number;
+  readonly fixed: boolean;
+  readonly range: Range;
+}
+
 export interface CheckedErrorParameter {
   readonly name: string;
   readonly range: Range;
@@ -116,6 +125,8 @@ export interface CheckedModel {
   readonly name: string;
   readonly symbols: ReadonlyMap<string, SymbolInfo>;
   readonly parameters: readonly CheckedParameter[];
+  /** Correlations of random effects; blocks are their connected sets (correlations.ts). */
+  readonly correlations: readonly CheckedCorrelation[];
   readonly errorParameters: readonly CheckedErrorParameter[];
   readonly covariates: readonly CheckedCovariate[];
   readonly constants: ReadonlyMap<string, number | readonly number[]>;

@@ -43,6 +43,17 @@ export interface IrRandomEffect {
   readonly omegaFixed: boolean;
 }
 
+/**
+ * The correlation of two random effects (indices into randomEffects, first < second). Correlated effects form
+ * blocks (connected sets); the prior covariance is block-diagonal with a full block for each.
+ */
+export interface IrCorrelation {
+  readonly first: number;
+  readonly second: number;
+  readonly initial: number;
+  readonly fixed: boolean;
+}
+
 export interface IrCovariate {
   readonly name: string;
   readonly categorical: boolean;
@@ -90,6 +101,7 @@ export interface ModelIR {
   readonly states: readonly IrState[];
   readonly parameters: readonly IrParameter[];
   readonly randomEffects: readonly IrRandomEffect[];
+  readonly correlations: readonly IrCorrelation[];
   readonly covariates: readonly IrCovariate[];
   readonly errorParameters: readonly IrErrorParameter[];
   /** Indices of the parameters that are estimated: the columns of every ∂/∂p the back ends compute. */
@@ -102,4 +114,10 @@ export interface ModelIR {
   readonly doses: readonly IrDose[];
   /** Times (functions of p and c) where the RHS is discontinuous: the integrator must stop there. */
   readonly breakpoints: readonly NodeId[];
+}
+
+/** `corr_CL_V`: a correlation's name in tables, overrides and the population vector. */
+export function correlationName(ir: Pick<ModelIR, 'parameters' | 'randomEffects'>, c: IrCorrelation): string {
+  const name = (r: number): string => ir.parameters[ir.randomEffects[r]!.parameter]!.name;
+  return `corr_${name(c.first)}_${name(c.second)}`;
 }

@@ -73,6 +73,7 @@ export function printIr(ir: ModelIR): string {
     const eta = p.eta !== undefined ? `, ${ir.randomEffects[p.eta]!.name} ~ N(0, ${ir.randomEffects[p.eta]!.omegaInitial}^2)${ir.randomEffects[p.eta]!.omegaFixed ? ' fixed' : ''}` : '';
     out.push(`  ${p.name} = ${p.initial} ${p.transform.kind}${p.fixed ? ' fixed' : ''}${eta}${p.neural ? ' (neural weight)' : ''}`);
   }
+  for (const c of ir.correlations) out.push(`  corr(${ir.randomEffects[c.first]!.name}, ${ir.randomEffects[c.second]!.name}) = ${c.initial}${c.fixed ? ' fixed' : ''}`);
   out.push(`error parameters: ${ir.errorParameters.map((e) => `${e.name} = ${e.initial}${e.fixed ? ' fixed' : ''}`).join(', ') || '(none)'}`);
   out.push(`sensitivity parameters: ${ir.sensitivityParameters.map((k) => ir.parameters[k]!.name).join(', ') || '(none)'}`);
   out.push('individual (p = g(phi, eta, c)):', ...printRoots(pool, ir.individual, name, ir.parameters.map((p) => p.name)));

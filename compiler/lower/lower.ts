@@ -91,6 +91,10 @@ export function lowerModel(m: CheckedModel): LowerResult {
       ...(eta !== undefined ? { eta } : {}), ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.doc ? { doc: p.doc } : {}),
     });
   }
+  const correlations = m.correlations.map((c) => {
+    const [first, second] = [parameters[c.first]!.eta!, parameters[c.second]!.eta!];
+    return { first: Math.min(first, second), second: Math.max(first, second), initial: c.initial, fixed: c.fixed };
+  });
   const paramIndex = new Map(m.parameters.map((p, i) => [p.name, i]));
   const stateIndex = new Map(m.states.map((s, i) => [s.name, i]));
   const covIndex = new Map(m.covariates.map((c, i) => [c.name, i]));
@@ -160,7 +164,7 @@ export function lowerModel(m: CheckedModel): LowerResult {
   const ir: ModelIR = {
     name: m.name, builder: b,
     states: m.states.map((s) => { const sym = m.symbols.get(s.name); return { name: s.name, ...(sym?.unit !== undefined ? { unit: sym.unit } : {}), ...(sym?.doc ? { doc: sym.doc } : {}) }; }),
-    parameters, randomEffects,
+    parameters, randomEffects, correlations,
     covariates: m.covariates.map((c) => ({ name: c.name, categorical: c.categorical })),
     errorParameters: m.errorParameters.map((e) => ({ name: e.name, initial: e.initial, fixed: e.fixed })),
     sensitivityParameters, individual, initial, rhs, outputs, inputs, doses, breakpoints,

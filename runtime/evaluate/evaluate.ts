@@ -6,7 +6,8 @@
  */
 import type { FitContext } from '../infer/fit-context.js';
 import { marginalSds, predictionsAt, type ObservationPrediction, type PosteriorMoments, type SubjectPosterior } from '../infer/posterior.js';
-import { unpack } from '../infer/population.js';
+import { priorAt, unpack } from '../infer/population.js';
+import { drawEffects } from '../../stdlib/effects-prior.js';
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { Random } from '../simulate/random.js';
@@ -89,7 +90,9 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const M = ctx.data.maxObs;
   const stride = 2 + ctx.data.nCovariates;
   const counts = Array.from({ length: S }, (_, i) => ctx.data.subjects[i * stride]!);
-  const { phi, omega, error } = unpack(ctx.layout, population);
+  const { phi, error } = unpack(ctx.layout, population);
+  const { prior } = priorAt(ctx.layout, population);
+  const eps = new Float64Array(neta);
   // Two streams, η and ε, so that the values do not depend on how the rows are chunked for the engine.
   const etaRandom = new Random(seed);
   const epsRandom = new Random(seed + 0x5bd1e995);
@@ -107,7 +110,8 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
       const rows = { subject: new Int32Array(reps * S), p: new Float64Array(reps * S * np) };
       for (let r = 0; r < reps; r++) {
         for (let i = 0; i < S; i++) {
-          for (let e = 0; e < neta; e++) eta[e] = omega[e]! * etaRandom.normal();
+          for (let e = 0; e < neta; e++) eps[e] = etaRandom.normal();
+          drawEffects(prior, eps, 0, eta, 0);
           ts.individual(phi, eta, ctx.covariates[i]!, p);
           rows.subject[r * S + i] = i;
           rows.p.set(p, (r * S + i) * np);

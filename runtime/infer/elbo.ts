@@ -11,9 +11,9 @@
  * log p(Y_i | θ_i(φ, η, c_i)) and its gradients come from the engine's fused likelihood, chained through
  * θ_i = g(φ, η, c) with the emitted ∂p/∂φ and ∂p/∂η):
  *
- *   ELBO (iwSamples = 1; seed 001 eqs 5–6): (1/L) Σ_l log p(Y_i | η_il) − KL(N(μ_i, L_i L_iᵀ) ‖ N(0, Ω)), with
- *     KL = Σ_r [log ω_r − ℓ_ir + (Σ_{j≤r} L_irj² + μ_ir²) / (2 ω_r²) − ½]        (closed form, Ω = diag ω²;
- *     Σ_{j≤r} L_rj² = σ_r² (1 + Σ_j u_rj²) is q's marginal variance of η_r);
+ *   ELBO (iwSamples = 1; seed 001 eqs 5–6): (1/L) Σ_l log p(Y_i | η_il) − KL(N(μ_i, L_i L_iᵀ) ‖ N(0, Ω)), the KL
+ *     in closed form against the prior's factor (effects-prior.ts `klToPrior`; for Ω = diag ω² it is
+ *     Σ_r [log ω_r − ℓ_ir + (Σ_{j≤r} L_irj² + μ_ir²) / (2 ω_r²) − ½]);
  *
  *   IWAE (iwSamples = K > 1; Burda et al. 2016): (1/L) Σ_l log (1/K) Σ_k w_ilk,
  *     log w = log p(Y_i | η) + log N(η; 0, Ω) − log q(η | Y_i),
@@ -28,7 +28,9 @@
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
-import { unpack, type PopulationLayout } from './population.js';
+import { HALF_LOG_2PI } from '../../stdlib/observation-terms.js';
+import { addEntryGradient, klToPrior, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
+import { priorAt, unpack, type PopulationLayout } from './population.js';
 
 /** q's covariance: diagonal (mean field) or a full Cholesky factor. */
 export type PosteriorFamily = 'diagonal' | 'fullrank';
@@ -90,7 +92,8 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   const R = batch.samples * K;
   const B = batch.subjects.length;
   const nl = lowerCount(neta);
-  const { phi, omega, error } = unpack(layout, population);
+  const { phi, error } = unpack(layout, population);
+  const { prior, derivatives } = priorAt(layout, population);
   const factors = Array.from({ length: B }, (_, i) => choleskyFactor(batch.logSigma, batch.lower, neta, i * neta, i * nl));
 
   // Rows: η = μ + L ε, the individual parameters and their Jacobians.
@@ -145,7 +148,8 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
 
   const dPhi = new Float64Array(np);
   const dError = new Float64Array(ne);
-  const dLogOmega = new Float64Array(neta);
+  /** ∂/∂(population vector) through the prior (its log ω and correlation entries). */
+  const dPrior = new Float64Array(layout.entries.length);
   const dMu = new Float64Array(B * neta);
   const dLogSigma = new Float64Array(B * neta);
   const dLower = new Float64Array(B * nl);
@@ -167,17 +171,12 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
     }
   };
 
-  // The closed-form KL of each subject (the ELBO's, and reported for the IWAE).
+  // The closed-form KL of each subject (the ELBO's, and reported for the IWAE), with its gradients.
   let kl = 0;
-  for (let i = 0; i < B; i++) {
-    const L = factors[i]!;
-    for (let k = 0; k < neta; k++) {
-      let rowSq = 0;
-      for (let j = 0; j <= k; j++) rowSq += L[k * neta + j]! ** 2;
-      const mu = batch.mu[i * neta + k]!;
-      kl += Math.log(omega[k]!) - batch.logSigma[i * neta + k]! + (rowSq + mu * mu) / (2 * omega[k]! ** 2) - 0.5;
-    }
-  }
+  const klTerms = factors.map((L, i) => klToPrior(prior, batch.mu, i * neta, L));
+  for (const t of klTerms) kl += t.kl;
+  const ws = new PriorWorkspace(neta);
+  const gPrior = new Float64Array(neta * neta);
 
   let objective = 0;
   let expectedLogLik = 0;
@@ -216,8 +215,9 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         const r = first + k;
         if (!ok[r]) continue;
         okK++;
-        let a = lik.logLik[r]! + logDetL;
-        for (let q = 0; q < neta; q++) a += -Math.log(omega[q]!) - etas[r * neta + q]! ** 2 / (2 * omega[q]! ** 2) + batch.eps[r * neta + q]! ** 2 / 2;
+        // log q = −n log √(2π) − log|L| − |ε|²/2, and logPriorDensity carries its own −n log √(2π).
+        let a = lik.logLik[r]! + logDetL + logPriorDensity(prior, etas, r * neta, ws) + neta * HALF_LOG_2PI;
+        for (let q = 0; q < neta; q++) a += batch.eps[r * neta + q]! ** 2 / 2;
         logW[k] = a;
         if (a > max) max = a;
       }
@@ -235,9 +235,11 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         const wn = Math.exp(logW[k]! - lse);
         const weight = wn / batch.samples;
         addPopulation(r, weight);
-        for (let q = 0; q < neta; q++) dLogOmega[q] = dLogOmega[q]! + weight * (-1 + etas[r * neta + q]! ** 2 / omega[q]! ** 2);
-        // ∂ log w/∂η with q's parameters held fixed: data + prior − (∂ log q/∂η = −L⁻ᵀ ε).
-        for (let q = 0; q < neta; q++) g[q] = gEta[r * neta + q]! - etas[r * neta + q]! / omega[q]! ** 2;
+        logPriorDensity(prior, etas, r * neta, ws);
+        const precisionEta = logPriorGradients(prior, ws, gPrior);
+        addEntryGradient(derivatives, gPrior, neta, dPrior, weight);
+        // ∂ log w/∂η with q's parameters held fixed: data + prior (−Σ⁻¹η) − (∂ log q/∂η = −L⁻ᵀ ε).
+        for (let q = 0; q < neta; q++) g[q] = gEta[r * neta + q]! - precisionEta[q]!;
         if (batch.encoderGradient === 'reparameterized') {
           // The bound's total derivative: log q(μ + Lε) = const − Σ ℓ − |ε|²/2, so only −Σ ℓ depends on (μ, ℓ, u).
           addEta(i, r, g, weight);
@@ -257,27 +259,27 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   }
 
   if (K === 1) {
-    // − KL's gradients: ∂KL/∂μ = μ/ω², ∂KL/∂ℓ_r = Σ_j L_rj²/ω² − 1, ∂KL/∂u_rj = σ_r L_rj/ω², ∂KL/∂log ω = 1 − (Σ_j L_rj² + μ²)/ω².
+    // − KL's gradients, chained from ∂KL/∂L_q to q's outputs: L_q row r = σ_r (e_r + u_r), so
+    // ∂/∂ℓ_r = Σ_{j≤r} (∂KL/∂L_q)_rj L_q,rj and ∂/∂u_rj = σ_r (∂KL/∂L_q)_rj; the prior's through ∂L/∂v.
     objective -= kl;
     for (let i = 0; i < B; i++) {
       const L = factors[i]!;
+      const t = klTerms[i]!;
       for (let k = 0; k < neta; k++) {
-        const w2 = omega[k]! ** 2;
-        const mu = batch.mu[i * neta + k]!;
-        let rowSq = 0;
-        for (let j = 0; j <= k; j++) rowSq += L[k * neta + j]! ** 2;
-        dMu[i * neta + k] = dMu[i * neta + k]! - mu / w2;
-        dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - (rowSq / w2 - 1);
-        for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! - L[k * neta + k]! * L[k * neta + j]! / w2;
-        dLogOmega[k] = dLogOmega[k]! - (1 - (rowSq + mu * mu) / w2);
+        dMu[i * neta + k] = dMu[i * neta + k]! - t.dMu[k]!;
+        let row = 0;
+        for (let j = 0; j <= k; j++) row += t.dLq[k * neta + j]! * L[k * neta + j]!;
+        dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! - row;
+        for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! - L[k * neta + k]! * t.dLq[k * neta + j]!;
       }
+      addEntryGradient(derivatives, t.dL, neta, dPrior, -1);
     }
   }
   const dPopulation = new Float64Array(layout.entries.length);
   layout.entries.forEach((e, n) => {
     if (e.kind === 'phi') dPopulation[n] = dPhi[e.index]!;
-    else if (e.kind === 'logOmega') dPopulation[n] = dLogOmega[e.index]!;
-    else dPopulation[n] = dError[e.index]!;
+    else if (e.kind === 'logError') dPopulation[n] = dError[e.index]!;
+    else dPopulation[n] = dPrior[n]!;
   });
   return { elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, failedRows };
 }

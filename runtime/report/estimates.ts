@@ -4,15 +4,21 @@
  * standard error and 95 % confidence interval. The SE on the estimation scale comes from the observed information;
  * on the natural scale it is the delta method's (|dψ/dφ| · SE), and the interval is the estimation-scale interval
  * φ̂ ± 1.96 SE transformed back (so it stays inside the parameter's range). Missing values are null, never NaN.
+ *
+ * A correlation of random effects is reported as ρ (an entry of the correlation matrix) on Fisher's z scale,
+ * z = atanh ρ: SE(ρ) by the delta method through the partial correlations it is built from (for a pair block ρ is
+ * its one partial correlation, so SE(z) is the information's own), the interval tanh(z ± 1.96 SE(z)).
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { erf } from '../../stdlib/special-functions.js';
 import { formatNumber } from '../simulate/write-csv.js';
+import { correlationName } from '../../compiler/ir/model-ir.js';
+import { correlationMatrix } from '../../stdlib/effects-prior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
 
 export interface EstimateRow {
   readonly name: string;
-  readonly kind: 'parameter' | 'omega' | 'error';
+  readonly kind: 'parameter' | 'omega' | 'correlation' | 'error';
   /** Natural scale. */
   readonly estimate: number;
   /** What the estimate is on the estimation scale, and which scale that is. */
@@ -82,8 +88,8 @@ function withUncertainty(transformed: number, estimate: number, seOnScale: numbe
  * `seOnScale`: the standard error of each entry of the population vector (layout.entries order), on its
  * estimation scale; absent when no uncertainty was computed.
  */
-export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: Float64Array, seOnScale?: ArrayLike<number>): EstimateRow[] {
-  const { phi, omega, error } = unpack(layout, population);
+export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: Float64Array, seOnScale?: ArrayLike<number>, covariance?: ArrayLike<number>): EstimateRow[] {
+  const { phi, omega, cpc, error } = unpack(layout, population);
   const seOf = (kind: 'phi' | 'logOmega' | 'logError', index: number): number | undefined => {
     const at = layout.entries.findIndex((e) => e.kind === kind && e.index === index);
     return at >= 0 && seOnScale ? seOnScale[at] : undefined;
@@ -103,6 +109,7 @@ export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: 
       ...withUncertainty(Math.log(omega[k]!), omega[k]!, seOf('logOmega', k), Math.exp, omega[k]!),
     });
   });
+  rows.push(...correlationRows(ir, layout, cpc, seOnScale, covariance));
   ir.errorParameters.forEach((e, k) => {
     rows.push({
       name: e.name, kind: 'error', estimate: error[k]!, transformed: Math.log(error[k]!), scale: 'log', fixed: e.fixed, initial: e.initial,
@@ -110,6 +117,53 @@ export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: 
     });
   });
   return rows;
+}
+
+/**
+ * ρ of each correlated pair with its uncertainty: ∂ρ/∂z by central differences of the CPC map (the map is a few
+ * multiplications; h = 10⁻⁶ gives ~10⁻¹⁰), Var ρ = Jᵀ C J over the estimated z entries. Without the covariance
+ * only a ρ that is a single z's tanh (a pair block, or a block's first pair) gets an SE.
+ */
+function correlationRows(ir: ModelIR, layout: PopulationLayout, cpc: Float64Array, seOnScale?: ArrayLike<number>, covariance?: ArrayLike<number>): EstimateRow[] {
+  const neta = ir.randomEffects.length;
+  const pairs = layout.correlations;
+  const R = correlationMatrix(neta, pairs, cpc);
+  const d = layout.entries.length;
+  const h = 1e-6;
+  return pairs.map((c, k) => {
+    const rho = R[c.first * neta + c.second]!;
+    const z = Math.atanh(rho);
+    const base = { name: correlationName(ir, c), kind: 'correlation' as const, estimate: rho, transformed: z, scale: 'fisher-z', fixed: c.fixed, initial: ir.correlations[k]!.initial };
+    const none = { se: null, rse: null, ciLower: null, ciUpper: null, seTransformed: null };
+    if (!seOnScale) return { ...base, ...none };
+    // ∂ρ/∂z_m for every estimated pair m (zero outside the block).
+    const slopes: { entry: number; slope: number }[] = [];
+    pairs.forEach((_, m) => {
+      const entry = layout.pairEntry[m]!;
+      if (entry < 0) return;
+      const at = (x: number): number => {
+        const moved = Float64Array.from(cpc);
+        moved[m] = Math.tanh(Math.atanh(cpc[m]!) + x);
+        return correlationMatrix(neta, pairs, moved)[c.first * neta + c.second]!;
+      };
+      const slope = (at(h) - at(-h)) / (2 * h);
+      if (slope !== 0) slopes.push({ entry, slope });
+    });
+    let variance: number;
+    if (slopes.length === 0) return { ...base, ...none };
+    if (covariance) {
+      variance = 0;
+      for (const a of slopes) for (const b of slopes) variance += a.slope * b.slope * covariance[a.entry * d + b.entry]!;
+    } else if (slopes.length === 1) variance = (slopes[0]!.slope * seOnScale[slopes[0]!.entry]!) ** 2;
+    else return { ...base, ...none };
+    const se = Math.sqrt(variance);
+    if (!Number.isFinite(se)) return { ...base, ...none };
+    const seZ = se / (1 - rho * rho);
+    return {
+      ...base, se, rse: rho !== 0 ? finiteOrNull((100 * se) / Math.abs(rho)) : null,
+      ciLower: finiteOrNull(Math.tanh(z - Z975 * seZ)), ciUpper: finiteOrNull(Math.tanh(z + Z975 * seZ)), seTransformed: finiteOrNull(seZ),
+    };
+  });
 }
 
 const cell = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : formatNumber(v));

@@ -49,8 +49,8 @@ export function predictionsCsv(ir: ModelIR, dataset: Dataset, predictions: reado
 export function traceCsv(layout: PopulationLayout, fit: FitFile): string {
   const lines = [['epoch', 'elbo', 'validation_elbo', 'gradient_norm', 'learning_rate', 'seconds', ...layout.entries.map((e) => e.name)].join(',')];
   for (const r of fit.trace) {
-    const { phi, omega, error } = unpack(layout, Float64Array.from(r.population));
-    const values = layout.entries.map((e) => (e.kind === 'phi' ? phi[e.index]! : e.kind === 'logOmega' ? omega[e.index]! : error[e.index]!));
+    const { phi, omega, cpc, error } = unpack(layout, Float64Array.from(r.population));
+    const values = layout.entries.map((e) => ({ phi, logOmega: omega, corr: cpc, logError: error })[e.kind][e.index]!);
     lines.push([r.epoch, cell(r.elbo), r.validationElbo === undefined ? '' : cell(r.validationElbo), cell(r.gradientNorm), cell(r.learningRate), cell(r.seconds), ...values.map(cell)].join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -106,6 +106,12 @@ export function standardErrors(u: UncertaintyResult | undefined): Float64Array |
   return c.ok ? c.se : c.partialSe;
 }
 
+/** The estimates' covariance on the unconstrained scale, when the information gave one. */
+export function covarianceOf(u: UncertaintyResult | undefined): Float64Array | undefined {
+  const c = u?.covariance;
+  return c?.ok ? c.covariance : undefined;
+}
+
 function likelihoodJson(u: UncertaintyResult | undefined) {
   const l = u?.likelihood;
   if (!l) return null;
@@ -159,7 +165,7 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
     files.push([name, text]);
   };
   const fit = fitWithEstimate(out);
-  const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty));
+  const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty), covarianceOf(out.uncertainty));
   put('estimates.csv', estimatesCsv(rows, { complete: out.fit.complete, stop: out.fit.stop }));
   const starts = startsJson(out);
   put('estimates.json', `${JSON.stringify({

@@ -3,12 +3,13 @@
  * parameters p = g(φ, η, c), solve on the f64 CPU back end, and add residual error on each output's scale,
  * y = f + sd(f, e)·ε, returned on the data's scale (the inverse of a declared data transform).
  */
-import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import { correlationName, type ModelIR } from '../../compiler/ir/model-ir.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { packSubjects, type EngineSubject } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus, statusMessage } from '../engine/trajectory-status.js';
+import { drawEffects, effectsPrior, partialCorrelations, type EffectsPrior } from '../../stdlib/effects-prior.js';
 import type { Random } from './random.js';
 
 /** A subject to simulate: where it is observed, how it is dosed, its covariates. Values are ignored. */
@@ -25,6 +26,8 @@ export interface TrueValues {
   readonly parameters: Float64Array;
   /** ω of each random effect. */
   readonly omegas: Float64Array;
+  /** The correlation of each correlated pair (the model's `correlation(a, b)`, in IR order). */
+  readonly correlations: Float64Array;
   readonly errorParameters: Float64Array;
 }
 
@@ -41,16 +44,20 @@ export function modelValues(ir: ModelIR): TrueValues {
   return {
     parameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
     omegas: Float64Array.from(ir.randomEffects.map((r) => r.omegaInitial)),
+    correlations: Float64Array.from(ir.correlations.map((c) => c.initial)),
     errorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
   };
 }
 
 /**
  * Overrides from a JSON object: a parameter's or error parameter's name sets its value, `omega_<parameter>` its
- * ω. Unknown names are errors (a typo must not silently simulate the default).
+ * ω, `corr_<a>_<b>` a correlation. Unknown names are errors (a typo must not silently simulate the default); a
+ * block whose correlations are no longer a correlation matrix is refused when drawn.
  */
 export function applyOverrides(ir: ModelIR, base: TrueValues, overrides: Record<string, unknown>): { values?: TrueValues; errors: string[] } {
-  const values = { parameters: Float64Array.from(base.parameters), omegas: Float64Array.from(base.omegas), errorParameters: Float64Array.from(base.errorParameters) };
+  const values = {
+    parameters: Float64Array.from(base.parameters), omegas: Float64Array.from(base.omegas), correlations: Float64Array.from(base.correlations), errorParameters: Float64Array.from(base.errorParameters),
+  };
   const errors: string[] = [];
   for (const [key, v] of Object.entries(overrides)) {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -60,15 +67,29 @@ export function applyOverrides(ir: ModelIR, base: TrueValues, overrides: Record<
     const k = ir.parameters.findIndex((p) => p.name === key);
     const e = ir.errorParameters.findIndex((p) => p.name === key);
     const r = ir.randomEffects.findIndex((x) => `omega_${ir.parameters[x.parameter]!.name}` === key);
+    const c = ir.correlations.findIndex((x) => correlationName(ir, x) === key);
     if (k >= 0) values.parameters[k] = v;
     else if (e >= 0) values.errorParameters[e] = v;
     else if (r >= 0) values.omegas[r] = v;
+    else if (c >= 0 && Math.abs(v) < 1) values.correlations[c] = v;
+    else if (c >= 0) errors.push(`"${key}": a correlation lies strictly between -1 and 1, found ${v}`);
     else {
-      const known = [...ir.parameters.map((p) => p.name), ...ir.errorParameters.map((x) => x.name), ...ir.randomEffects.map((x) => `omega_${ir.parameters[x.parameter]!.name}`)];
+      const known = [...ir.parameters.map((p) => p.name), ...ir.errorParameters.map((x) => x.name), ...ir.randomEffects.map((x) => `omega_${ir.parameters[x.parameter]!.name}`), ...ir.correlations.map((x) => correlationName(ir, x))];
       errors.push(`"${key}" is not a parameter of the model: expected one of ${known.join(', ')}`);
     }
   }
   return errors.length > 0 ? { errors } : { values, errors };
+}
+
+/** N(0, Ω) of the true values; throws when a block's correlations do not form a correlation matrix. */
+export function truePrior(ir: ModelIR, values: TrueValues): EffectsPrior {
+  const neta = ir.randomEffects.length;
+  const R = new Float64Array(neta * neta);
+  for (let r = 0; r < neta; r++) R[r * neta + r] = 1;
+  ir.correlations.forEach((c, k) => (R[c.first * neta + c.second] = R[c.second * neta + c.first] = values.correlations[k]!));
+  const cpc = partialCorrelations(neta, ir.correlations, R);
+  if (!cpc.every((x) => Math.abs(x) < 1)) throw new Error(`the correlations ${ir.correlations.map((c, k) => `${correlationName(ir, c)} = ${values.correlations[k]}`).join(', ')} do not form a valid correlation matrix (not positive definite)`);
+  return effectsPrior(values.omegas, ir.correlations, cpc);
 }
 
 const inverse = { log: Math.exp, log10: (v: number) => Math.pow(10, v), logit: (v: number) => 1 / (1 + Math.exp(-v)) } as const;
@@ -78,9 +99,10 @@ export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjec
   const { np, neta, ne } = model.dims;
   const ts = model.ts;
   const phi = Float64Array.from(ir.parameters.map((p, k) => toEstimationScale(p.transform, values.parameters[k]!)));
+  const prior = truePrior(ir, values);
   const etas = subjects.map(() => {
     const eta = new Float64Array(neta);
-    for (let r = 0; r < neta; r++) eta[r] = values.omegas[r]! * random.normal();
+    drawEffects(prior, Float64Array.from({ length: neta }, () => random.normal()), 0, eta, 0);
     return eta;
   });
   const ps = subjects.map((s, i) => {

@@ -5,7 +5,7 @@
  * widened by k = 1.2 — the posterior's correlations included, which the mean-field q lacks — and the defensive
  * share α of the prior that bounds every weight (proposal.ts explains the deterministic mixture).
  */
-import { unpack } from '../infer/population.js';
+import { priorAt, unpack } from '../infer/population.js';
 import { Random } from '../simulate/random.js';
 import type { LaplacePoints } from './laplace.js';
 import { sampleSet, type SampleSet, type UqProblem } from './marginal.js';
@@ -15,8 +15,8 @@ export const laplaceProposalSettings = { dof: 5, inflate: 1.2, defensive: 0.1 } 
 
 /** `samples` draws per subject around its Laplace point, centred at φ(v) like every sample set. */
 export function laplaceProposalSet(problem: UqProblem, v: Float64Array, points: LaplacePoints, samples: number, seed: number): SampleSet {
-  const { omega } = unpack(problem.layout, v);
+  const { prior } = priorAt(problem.layout, v);
   const random = new Random(seed);
-  const draws = points.mode.map((mode, i) => drawStudentMixture(mode, points.chol[i]!, omega, samples, random, laplaceProposalSettings));
+  const draws = points.mode.map((mode, i) => drawStudentMixture(mode, points.chol[i]!, prior, samples, random, laplaceProposalSettings));
   return sampleSet(problem, 'laplace', unpack(problem.layout, v).phi, draws);
 }

@@ -10,12 +10,11 @@
  * one engine call per round; a Hessian that is not positive definite away from the mode is made so by flipping and
  * flooring its eigenvalues (a descent direction whatever the curvature).
  */
-import { HALF_LOG_2PI } from '../engine/gaussian-likelihood.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
-import { unpack } from '../infer/population.js';
+import { logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
+import { priorAt, unpack } from '../infer/population.js';
 import type { UqProblem } from './marginal.js';
 import { cholesky } from './cholesky.js';
-import { diagonalFactor } from './proposal.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 export interface LaplaceOptions {
@@ -56,7 +55,9 @@ async function jointValues(problem: UqProblem, v: Float64Array, subjects: readon
   const { np, neta, ns } = problem.model.dims;
   const ts = problem.model.ts;
   const sens = problem.model.sensitivityParameters;
-  const { phi, omega, error } = unpack(problem.layout, v);
+  const { phi, error } = unpack(problem.layout, v);
+  const { prior } = priorAt(problem.layout, v);
+  const ws = new PriorWorkspace(neta);
   const rows = { subject: Int32Array.from(subjects), p: new Float64Array(subjects.length * np) };
   const jEta = new Float64Array(subjects.length * np * neta);
   const p = new Float64Array(np);
@@ -71,12 +72,11 @@ async function jointValues(problem: UqProblem, v: Float64Array, subjects: readon
   return subjects.map((_, k) => {
     const eta = etas[k]!;
     if (lik.status[k] !== TrajectoryStatus.Ok || !Number.isFinite(lik.logLik[k]!)) return undefined;
-    let value = lik.logLik[k]!;
+    const value = lik.logLik[k]! + logPriorDensity(prior, eta, 0, ws);
+    const precisionEta = logPriorGradients(prior, ws);
     const gradient = new Float64Array(neta);
     for (let r = 0; r < neta; r++) {
-      const z = eta[r]! / omega[r]!;
-      value -= HALF_LOG_2PI + Math.log(omega[r]!) + 0.5 * z * z;
-      let g = -eta[r]! / (omega[r]! * omega[r]!);
+      let g = -precisionEta[r]!;
       for (let s = 0; s < ns; s++) g += lik.dLogLikDp[k * ns + s]! * jEta[k * np * neta + sens[s]! * neta + r]!;
       gradient[r] = g;
     }
@@ -124,6 +124,7 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
   const neta = problem.model.dims.neta;
   const n = problem.data.nSubjects;
   const { omega } = unpack(problem.layout, v);
+  const { prior } = priorAt(problem.layout, v);
   const steps = Float64Array.from(omega, (w) => options.hessianStep * Math.max(w, 1e-3));
   const search: SubjectSearch[] = Array.from({ length: n }, (_, i) => ({ eta: Float64Array.from(start[i]!), step: 1, done: false, converged: false }));
   const failed: number[] = [];
@@ -200,9 +201,9 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
     mode.push(s.eta);
     if (!s.current || !s.hessian) {
       // No usable point: the prior's scale, so that callers can still place nodes (their weights will be zero).
-      chol.push(diagonalFactor(omega));
+      chol.push(Float64Array.from(prior.L));
       logJoint[i] = -Infinity;
-      logDetChol[i] = omega.reduce((a, w) => a + Math.log(w), 0);
+      logDetChol[i] = prior.logDet;
       return;
     }
     if (!s.converged) unconverged.push(i);

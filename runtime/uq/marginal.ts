@@ -11,7 +11,7 @@
  * checked numerically on every draw (∂p/∂φ_k − ∂p/∂η_r = 0), never assumed from the model's text.
  *
  * For each draw l the complete-data log weight is
- *   ℓ_l(v) = log p(Y_i | p_l) + log N(η_l; 0, diag ω²) − log r(η_l),
+ *   ℓ_l(v) = log p(Y_i | p_l) + log N(η_l; 0, Ω) − log r(η_l)   (Ω from ω and the correlations: effects-prior.ts),
  * and log p̂_i = log Σ_l exp ℓ_l − log L, ∇ log p̂_i = Σ_l w̄_l ∇ℓ_l with self-normalized weights w̄_l.
  * The Monte-Carlo standard error of log p̂_i is the delta method's: sd(w) / (√L · mean(w)).
  */
@@ -19,7 +19,8 @@ import type { Engine } from '../engine/engine.js';
 import type { EngineData } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
-import { unpack, type PopulationLayout } from '../infer/population.js';
+import { addEntryGradient, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
+import { priorAt, unpack, type PopulationLayout } from '../infer/population.js';
 import type { Draws, EstimatorKind } from './proposal.js';
 import { HALF_LOG_2PI, observationTerm, type TermValue } from '../../stdlib/observation-terms.js';
 
@@ -188,7 +189,10 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
   const entries = problem.layout.entries;
   const d = entries.length;
   const sens = problem.model.sensitivityParameters;
-  const { phi, omega, error } = unpack(problem.layout, v);
+  const { phi, error } = unpack(problem.layout, v);
+  const { prior, derivatives } = priorAt(problem.layout, v);
+  const ws = new PriorWorkspace(neta);
+  const dPriorDL = new Float64Array(neta * neta);
   const n = set.u.length;
   const L = set.samples;
   const logLik = new Float64Array(n);
@@ -250,10 +254,8 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
       }
       // Prior term at the actual φ and ω.
       etaAt(problem, u, l, phi, eta);
-      for (let r = 0; r < neta; r++) {
-        const z = eta[r]! / omega[r]!;
-        value -= HALF_LOG_2PI + Math.log(omega[r]!) + 0.5 * z * z;
-      }
+      value += logPriorDensity(prior, eta, 0, ws);
+      const precisionEta = logPriorGradients(prior, ws, dPriorDL);
       ll[l] = Number.isFinite(value) ? value - set.logR[i]![l]! : -Infinity;
       if (needJacobian) {
         etaAt(problem, u, l, block.phi, etaData);
@@ -264,7 +266,8 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
         const e = entries[k]!;
         let gk = 0;
         if (e.kind === 'phi') {
-          for (let r = 0; r < neta; r++) if (problem.effectParameter[r] === e.index) gk += eta[r]! / (omega[r]! * omega[r]!);
+          // η_r = u_r − φ_k: ∂ log N/∂φ_k = (Σ⁻¹η)_r summed over k's effects.
+          for (let r = 0; r < neta; r++) if (problem.effectParameter[r] === e.index) gk += precisionEta[r]!;
           if (!free[k]) {
             for (let s = 0; s < ns; s++) {
               const j = sens[s]!;
@@ -273,14 +276,12 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
               gk += dldp[s]! * dp;
             }
           }
-        } else if (e.kind === 'logOmega') {
-          const z = eta[e.index]! / omega[e.index]!;
-          gk = z * z - 1;
-        } else {
+        } else if (e.kind === 'logError') {
           gk = dlde[e.index]! * error[e.index]!;
         }
         g[l * d + k] = gk;
       }
+      addEntryGradient(derivatives, dPriorDL, neta, g.subarray(l * d, (l + 1) * d));
     }
     // Reduce: log-sum-exp, delta-method SE, self-normalized gradient.
     let m = -Infinity;

@@ -13,6 +13,7 @@
  * Draws are independent of the population parameters once made: the Hessian by differences reuses them (common
  * random numbers), with r fixed at the fitted values.
  */
+import { drawEffects, logPriorDensity, PriorWorkspace, type EffectsPrior } from '../../stdlib/effects-prior.js';
 import type { Random } from '../simulate/random.js';
 
 /** 'agq': adaptive Gauss–Hermite quadrature (agq.ts), deterministic; 'laplace': importance sampling from the Laplace proposal (laplace-proposal.ts). */
@@ -46,14 +47,9 @@ export function logGammaHalfInteger(x: number): number {
   return v;
 }
 
-/** log N(η; 0, diag ω²). */
-export function logPrior(eta: ArrayLike<number>, offset: number, omega: ArrayLike<number>): number {
-  let v = 0;
-  for (let r = 0; r < omega.length; r++) {
-    const z = eta[offset + r]! / omega[r]!;
-    v -= HALF_LOG_2PI + Math.log(omega[r]!) + 0.5 * z * z;
-  }
-  return v;
+/** log N(η; 0, Ω). */
+export function logPrior(eta: ArrayLike<number>, offset: number, prior: EffectsPrior): number {
+  return logPriorDensity(prior, eta, offset, new PriorWorkspace(prior.neta));
 }
 
 /** log of the d-variate Student t with ν degrees of freedom, location μ and diagonal scale s. */
@@ -75,13 +71,21 @@ export function logAddExp(a: number, b: number): number {
   return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
 }
 
-export function drawPrior(omega: ArrayLike<number>, samples: number, random: Random): Draws {
-  const neta = omega.length;
+/** η = L ε, ε standard normal: one draw of N(0, Ω) into eta[offset …]. */
+function drawOne(prior: EffectsPrior, random: Random, eps: Float64Array, eta: Float64Array, offset: number): void {
+  for (let r = 0; r < prior.neta; r++) eps[r] = random.normal();
+  drawEffects(prior, eps, 0, eta, offset);
+}
+
+export function drawPrior(prior: EffectsPrior, samples: number, random: Random): Draws {
+  const neta = prior.neta;
   const eta = new Float64Array(samples * neta);
   const logDensity = new Float64Array(samples);
+  const eps = new Float64Array(neta);
+  const ws = new PriorWorkspace(neta);
   for (let l = 0; l < samples; l++) {
-    for (let r = 0; r < neta; r++) eta[l * neta + r] = omega[r]! * random.normal();
-    logDensity[l] = logPrior(eta, l * neta, omega);
+    drawOne(prior, random, eps, eta, l * neta);
+    logDensity[l] = logPriorDensity(prior, eta, l * neta, ws);
   }
   return { eta, logDensity };
 }
@@ -104,8 +108,10 @@ export function logStudentTFull(eta: ArrayLike<number>, offset: number, mu: Arra
  * Draws from (1 − α) t_ν(μ, (k C)(k C)ᵀ) + α N(0, Ω) (the deterministic mixture above) for a lower-triangular
  * factor C of one subject's posterior covariance: the fitted q's (diagonal or full rank) or the Laplace one.
  */
-export function drawStudentMixture(mu: ArrayLike<number>, chol: ArrayLike<number>, omega: ArrayLike<number>, samples: number, random: Random, settings: ImportanceSettings): Draws {
-  const neta = omega.length;
+export function drawStudentMixture(mu: ArrayLike<number>, chol: ArrayLike<number>, prior: EffectsPrior, samples: number, random: Random, settings: ImportanceSettings): Draws {
+  const neta = prior.neta;
+  const eps = new Float64Array(neta);
+  const ws = new PriorWorkspace(neta);
   const scale = Float64Array.from(chol, (x) => settings.inflate * x);
   let logDetS = 0;
   for (let r = 0; r < neta; r++) logDetS += Math.log(scale[r * neta + r]!);
@@ -117,7 +123,7 @@ export function drawStudentMixture(mu: ArrayLike<number>, chol: ArrayLike<number
   const z = new Float64Array(neta);
   for (let l = 0; l < samples; l++) {
     if (l < fromPrior) {
-      for (let r = 0; r < neta; r++) eta[l * neta + r] = omega[r]! * random.normal();
+      drawOne(prior, random, eps, eta, l * neta);
     } else {
       let chi2 = 0;
       for (let k = 0; k < settings.dof; k++) chi2 += random.normal() ** 2;
@@ -130,7 +136,7 @@ export function drawStudentMixture(mu: ArrayLike<number>, chol: ArrayLike<number
       }
     }
     const t = logStudentTFull(eta, l * neta, mu, scale, logDetS, settings.dof);
-    logDensity[l] = settings.defensive > 0 ? logAddExp(log1mA + t, logA + logPrior(eta, l * neta, omega)) : t;
+    logDensity[l] = settings.defensive > 0 ? logAddExp(log1mA + t, logA + logPriorDensity(prior, eta, l * neta, ws)) : t;
   }
   return { eta, logDensity };
 }
@@ -145,6 +151,6 @@ export function diagonalFactor(sd: ArrayLike<number>): Float64Array {
  * The widened q of one subject: `mu` and `sd` are the encoder's μ_i and marginal σ_i, `chol` its full Cholesky
  * factor when the family is full rank (then the proposal has q's correlations).
  */
-export function drawImportance(mu: ArrayLike<number>, sd: ArrayLike<number>, omega: ArrayLike<number>, samples: number, random: Random, settings: ImportanceSettings = defaultImportance, chol?: ArrayLike<number>): Draws {
-  return drawStudentMixture(mu, chol ?? diagonalFactor(sd), omega, samples, random, settings);
+export function drawImportance(mu: ArrayLike<number>, sd: ArrayLike<number>, prior: EffectsPrior, samples: number, random: Random, settings: ImportanceSettings = defaultImportance, chol?: ArrayLike<number>): Draws {
+  return drawStudentMixture(mu, chol ?? diagonalFactor(sd), prior, samples, random, settings);
 }

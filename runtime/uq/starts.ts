@@ -15,7 +15,7 @@
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import type { StopReason } from '../infer/train.js';
-import type { PopulationLayout } from '../infer/population.js';
+import type { PopulationEntry, PopulationLayout } from '../infer/population.js';
 import { natural, Z975 } from '../report/estimates.js';
 import type { Random } from '../simulate/random.js';
 import { formatNumber } from '../simulate/write-csv.js';
@@ -27,6 +27,7 @@ export function randomStart(ir: ModelIR, layout: PopulationLayout, random: Rando
   return Float64Array.from(layout.entries, (e) => {
     if (e.kind === 'logOmega') return Math.log(layout.omega0[e.index]!) + Math.log(2) * (2 * random.uniform() - 1);
     if (e.kind === 'logError') return Math.log(layout.error0[e.index]!) + Math.log(2) * (2 * random.uniform() - 1);
+    if (e.kind === 'corr') return Math.atanh(layout.cpc0[e.index]!) + 0.5 * (2 * random.uniform() - 1);
     const p = ir.parameters[e.index]!;
     const phi0 = layout.phi0[e.index]!;
     if (p.neural) return phi0;
@@ -54,9 +55,14 @@ export interface StartRun {
   readonly seconds: number;
 }
 
-/** A population vector's entries on the natural scale (ψ, ω, e). */
+/** One entry of the population vector on its natural scale: ψ, ω, the (partial) correlation tanh z, e. */
+export function entryNatural(ir: ModelIR, e: PopulationEntry, x: number): number {
+  return e.kind === 'phi' ? natural(ir, e.index, x) : e.kind === 'corr' ? Math.tanh(x) : Math.exp(x);
+}
+
+/** A population vector's entries on the natural scale (ψ, ω, c, e). */
 export function naturalValues(ir: ModelIR, layout: PopulationLayout, v: Float64Array): number[] {
-  return layout.entries.map((e, k) => (e.kind === 'phi' ? natural(ir, e.index, v[k]!) : Math.exp(v[k]!)));
+  return layout.entries.map((e, k) => entryNatural(ir, e, v[k]!));
 }
 
 export interface ParameterClusters {
@@ -79,7 +85,7 @@ export function clusterStarts(ir: ModelIR, layout: PopulationLayout, runs: reado
       if (last && v.x - last[last.length - 1]!.x <= delta) last.push(v);
       else groups.push([v]);
     }
-    const toNatural = (x: number): number => (e.kind === 'phi' ? natural(ir, e.index, x) : Math.exp(x));
+    const toNatural = (x: number): number => entryNatural(ir, e, x);
     const clusters = groups.map((g) => ({ center: toNatural(g.reduce((s, v) => s + v.x, 0) / g.length), size: g.length, starts: g.map((v) => v.start).sort((a, b) => a - b) }));
     return { name: e.name, clusters, separated: clusters.length > 1, delta };
   });

@@ -27,7 +27,7 @@ export const PERTURBED_START =
 export interface StartValue {
   /** `theta1`; `omega_theta1` for an ω; an error parameter's name. */
   readonly name: string;
-  readonly kind: 'parameter' | 'omega' | 'error';
+  readonly kind: 'parameter' | 'omega' | 'correlation' | 'error';
   readonly truth: number;
   readonly start: number;
 }
@@ -57,6 +57,10 @@ export function perturbedStart(checked: CheckedModel, random: Random): StartValu
       out.push({ name: p.name, kind: 'parameter', truth: p.initial, start: rounded(start) });
     }
     if (p.omega && !p.omega.fixed) out.push({ name: `omega_${p.name}`, kind: 'omega', truth: p.omega.initial, start: scaled(p.omega.initial) });
+  }
+  // Correlations start from none (0): the fit must find them, not be handed them.
+  for (const c of checked.correlations) {
+    if (!c.fixed) out.push({ name: `corr_${checked.parameters[c.first]!.name}_${checked.parameters[c.second]!.name}`, kind: 'correlation', truth: c.initial, start: 0 });
   }
   for (const e of checked.errorParameters) {
     if (!e.fixed) out.push({ name: e.name, kind: 'error', truth: e.initial, start: scaled(e.initial) });

@@ -7,7 +7,7 @@
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import type { SolverSettings } from '../engine/engine.js';
 import type { FitContext } from '../infer/fit-context.js';
-import { unpack } from '../infer/population.js';
+import { priorAt, unpack } from '../infer/population.js';
 import { Random } from '../simulate/random.js';
 import { covarianceFromInformation, type CovarianceResult } from './covariance.js';
 import { defaultInformationOptions, observedInformation, type InformationOptions, type InformationResult } from './information.js';
@@ -102,14 +102,15 @@ export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSett
 
 /** Draws of one estimator for every subject, centred at the estimates. */
 export function drawSampleSet(problem: UqProblem, kind: DrawnKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): SampleSet {
-  const { phi, omega } = unpack(problem.layout, population);
+  const { phi } = unpack(problem.layout, population);
+  const { prior } = priorAt(problem.layout, population);
   const random = new Random(seed);
   const n = problem.data.nSubjects;
   const draws = Array.from({ length: n }, (_, i) => {
-    if (kind === 'prior') return drawPrior(omega, samples, random);
+    if (kind === 'prior') return drawPrior(prior, samples, random);
     const q = proposals?.[i];
     if (!q) throw new Error('importance sampling needs the fitted q(η | Y_i) of every subject');
-    return drawImportance(q.mu, q.sd, omega, samples, random, importance, q.chol);
+    return drawImportance(q.mu, q.sd, prior, samples, random, importance, q.chol);
   });
   return sampleSet(problem, kind, phi, draws);
 }

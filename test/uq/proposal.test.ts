@@ -1,4 +1,5 @@
 /** The sampling distributions: exact Γ at half-integers, normalized densities, and weights that average to one. */
+import { effectsPrior } from '../../stdlib/effects-prior.js';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../runtime/simulate/random.js';
 import { defaultImportance, drawImportance, drawPrior, logGammaHalfInteger, logPrior, logStudentT } from '../../runtime/uq/proposal.js';
@@ -24,7 +25,7 @@ describe('proposal densities', () => {
   });
 
   it('prior draws have the prior density and variance', () => {
-    const omega = [0.5, 2];
+    const omega = effectsPrior([0.5, 2], [], []);
     const d = drawPrior(omega, 20000, new Random(1));
     expect(d.logDensity[3]).toBeCloseTo(logPrior(d.eta, 6, omega), 14);
     let v1 = 0;
@@ -33,7 +34,7 @@ describe('proposal densities', () => {
   });
 
   it('importance draws: the defensive share comes first, and E_r[p(η)/r(η)] = 1', () => {
-    const omega = [0.5, 0.9];
+    const omega = effectsPrior([0.5, 0.9], [], []);
     const L = 40000;
     const d = drawImportance([0.3, -0.4], [0.05, 0.1], omega, L, new Random(2));
     let mean = 0;

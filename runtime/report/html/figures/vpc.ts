@@ -2,7 +2,7 @@
  * The VPC and pcVPC of one output, from the evaluation's rows (runtime/evaluate/vpc.ts; vpc.csv holds the same
  * numbers): per time bin and percentile (5, 50, 95 %) a rect spanning the bin with the simulated percentile's
  * 90 % interval (`simulated-interval`), the simulated median (`simulated-median`, dashed) and the observed
- * percentile (`observed-percentile`, solid, with a point per bin) through the bins' median times; the VPC also
+ * percentile (`observed-percentile`, solid, with a point per bin: `observed-points`) through the bins' median times; the VPC also
  * shows the observations themselves while there are few enough.
  */
 import type { VpcRow } from '../../../evaluate/vpc.js';
@@ -58,7 +58,8 @@ export function vpcFigures(d: ReportData, output: number, suffix: string, output
       ...(points ? [{ name: 'observations', data: { values: observations }, mark: { type: 'point', filled: true, size: 10, color: '#999', opacity: 0.5 }, encoding: { x: { field: 'TIME', type: 'quantitative', title: 'time' }, y: { field: 'DV', type: 'quantitative' } } }] : []),
       { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25 }, encoding: { x: { field: 'binStart', type: 'quantitative', title: 'time' }, x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: kind === 'vpc' ? 'DV' : 'prediction-corrected DV' }, y2: { field: 'simUpper' }, color } },
       { name: 'simulated-median', mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'simMedian', type: 'quantitative' }, color } },
-      { name: 'observed-percentile', mark: { type: 'line', strokeWidth: 2, point: true }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' }, color } },
+      { name: 'observed-percentile', mark: { type: 'line', strokeWidth: 2 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' }, color } },
+      { name: 'observed-points', mark: { type: 'point', filled: true, size: 24, opacity: 1 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' }, color } },
     ];
     const what = kind === 'vpc' ? 'Visual predictive check' : 'Prediction-corrected VPC';
     const inside = rows.filter((r) => r.inside).length;

@@ -41,6 +41,43 @@ export function tokenRange(tok: IToken): Range {
   };
 }
 
+/**
+ * The error points, indexed for the two questions the builder asks of every node (a scan of all points per node was
+ * quadratic in a file with thousands of errors).
+ */
+class ErrorIndex {
+  private readonly offsets: number[];
+  /** Per line, the first offset where the parser found an error. */
+  private readonly firstParserErrorOnLine = new Map<number, number>();
+
+  constructor(points: readonly ErrorPoint[]) {
+    this.offsets = points.map((p) => p.offset).sort((a, b) => a - b);
+    for (const p of points) {
+      if (!p.parser) continue;
+      const seen = this.firstParserErrorOnLine.get(p.line);
+      if (seen === undefined || p.offset < seen) this.firstParserErrorOnLine.set(p.line, p.offset);
+    }
+  }
+
+  /** Whether an error point lies in [start, end]. */
+  anyWithin(start: number, end: number): boolean {
+    let lo = 0;
+    let hi = this.offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.offsets[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.offsets.length && this.offsets[lo]! <= end;
+  }
+
+  /** Whether the parser found an error on `line` before `offset`. */
+  parserErrorBefore(line: number, offset: number): boolean {
+    const first = this.firstParserErrorOnLine.get(line);
+    return first !== undefined && first < offset;
+  }
+}
+
 function validNumber(n: number | undefined): n is number {
   return n !== undefined && Number.isFinite(n);
 }
@@ -62,14 +99,16 @@ function isToken(x: CstNode | IToken): x is IToken {
 
 class Builder {
   private lastRange: Range;
+  private readonly errors: ErrorIndex;
   readonly diagnostics: Diagnostic[] = [];
   /** Offsets [start, end] of the statements that made it into the AST: the rest of the file was not read. */
   readonly read: [number, number][] = [];
   constructor(
     private readonly comments: readonly IToken[],
     private readonly lines: readonly string[],
-    private readonly errorPoints: readonly ErrorPoint[],
+    errorPoints: readonly ErrorPoint[],
   ) {
+    this.errors = new ErrorIndex(errorPoints);
     this.lastRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
   }
 
@@ -85,7 +124,7 @@ class Builder {
     }
     const loc = node.location;
     if (!loc || !validNumber(loc.startOffset) || !validNumber(loc.endOffset)) return true;
-    return this.errorPoints.some((p) => p.offset >= loc.startOffset && p.offset <= loc.endOffset!);
+    return this.errors.anyWithin(loc.startOffset, loc.endOffset);
   }
 
   /**
@@ -95,7 +134,7 @@ class Builder {
   private invented(node: CstNode): boolean {
     const loc = node.location;
     if (!loc || !validNumber(loc.startOffset) || !validNumber(loc.startLine)) return true;
-    return this.errorPoints.some((p) => p.parser && p.line === loc.startLine && p.offset < loc.startOffset);
+    return this.errors.parserErrorBefore(loc.startLine, loc.startOffset);
   }
 
   /** The statements of one kind that the user wrote (see `invented`). */

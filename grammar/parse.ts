@@ -10,6 +10,7 @@ import type { ModelAst } from './ast.js';
 import type { ModelCstNode } from './cst.generated.js';
 import { cstToAst, tokenRange, type ErrorPoint } from './cst-to-ast.js';
 import { nlmParser } from './parser.js';
+import { withoutStackTraces } from './recovery.js';
 import { EXPECTED_MARK, blockList, describeExpected, describeToken, specificMessage } from './syntax-messages.js';
 import { DDt, Equals, Identifier, Model, NumberLiteral, allTokens, keywordTokens, nlmLexer } from './tokens.js';
 
@@ -398,7 +399,7 @@ export function parseModel(source: string): ParseResult {
   const tokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
   let built: ReturnType<typeof cstToAst>;
   try {
-    const cst = parseTokens(input, source, diagnostics, errorPoints);
+    const cst = withoutStackTraces(() => parseTokens(input, source, diagnostics, errorPoints));
     built = cstToAst(cst, comments, source, errorPoints);
   } catch (e) {
     // Nesting other than brackets (thousands of chained '^', 'not' or 'else if') can still exhaust the stack of this

@@ -5,16 +5,27 @@
  * Statements need no separators (an optional `;` or `,` is accepted); expressions stop at the first token
  * that cannot continue them, so `X1(0) = 2  X2(0) = 3` on one line is two declarations.
  */
-import { CstParser, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { LinearRecoveryParser } from './recovery.js';
 import { expectedMarkingProvider } from './syntax-messages.js';
 import * as T from './tokens.js';
 
 const ruleStartBlocks: TokenType[] = [T.Covariates, T.Constants, T.Parameters, T.States, T.Ode, T.Dosing, T.Observe, T.ErrorKw];
 
-export class NlmParser extends CstParser {
+const blockStartTypes = new Set(ruleStartBlocks);
+
+export class NlmParser extends LinearRecoveryParser {
   constructor() {
     super(T.allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: 'full', errorMessageProvider: expectedMarkingProvider });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * A block keyword is where recovery resumes only when a block starts there: a stray `states` inside an equation is
+   * one mistake, and reading it as the start of a states block would turn the rest of the ode block into errors.
+   */
+  protected override canResumeAt(tokens: readonly IToken[], i: number): boolean {
+    return !blockStartTypes.has(tokens[i]!.tokenType) || tokens[i + 1]?.tokenType === T.LBrace;
   }
 
   /**

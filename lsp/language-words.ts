@@ -15,6 +15,12 @@ export interface WordDoc {
 const scaleNote = 'Without `omega` the parameter is the same for every subject (still estimated on this scale, unless `fixed`).';
 
 /** Distributions of parameters (`CL = 0.04 lognormal(omega = 0.3)`): ψᵢ = h(φ + effects + ηᵢ), ηᵢ ~ N(0, ω²). */
+/** `correlation(a, b) = r` in the parameters block. */
+export const correlationWord: WordDoc = {
+  signature: 'correlation(CL, V) = r', kind: 'correlation of random effects',
+  doc: 'corr(η_CL, η_V) = r: the two parameters\' random effects are correlated, with r the initial value (between −1 and 1; `fixed` keeps it). Correlated parameters form a block (every pair in it declared), Ω is full over the block, and each correlation is estimated on Fisher\'s z scale (z = atanh r), with its SE and a 95 % interval.',
+};
+
 export const parameterDistributions: ReadonlyMap<string, WordDoc> = new Map([
   ['normal', {
     signature: 'name = initial normal(omega = w)', kind: 'parameter distribution',

@@ -10,13 +10,13 @@ import type { Analysis } from '../analysis.js';
 import { textOf, toLspRange, touches } from '../convert.js';
 import { declarationStatement } from '../declarations.js';
 import { formatDate, formatNumber, isStale, type FitEstimate, type FitSummary } from '../fit-results.js';
-import { errorModels, expressionKeywords, observationDistribution, parameterDistributions, type WordDoc } from '../language-words.js';
+import { correlationWord, errorModels, expressionKeywords, observationDistribution, parameterDistributions, type WordDoc } from '../language-words.js';
 import { symbolAt } from '../symbol-at.js';
 
 export function hover(analysis: Analysis, offset: number, fit: FitSummary | undefined): Hover | null {
   const hit = symbolAt(analysis, offset);
   if (!hit) {
-    const word = languageWordAt(analysis, offset);
+    const word = languageWordAt(analysis, offset, fit);
     return word ? { contents: { kind: 'markdown', value: word.value }, range: word.range } : null;
   }
   const range = toLspRange(analysis.document, hit.range);
@@ -40,10 +40,19 @@ const wordText = (w: WordDoc, detail?: string): string => [code(w.signature), `*
  * The language's own word at the offset: a parameter's distribution, the observation distribution, an error model,
  * or a keyword of `if`, `piecewise` and `sum`; with what it means for the declaration it is in.
  */
-function languageWordAt(analysis: Analysis, offset: number): { value: string; range: LspRange } | undefined {
+function languageWordAt(analysis: Analysis, offset: number, fit?: FitSummary): { value: string; range: LspRange } | undefined {
   const { ast, checked, tokens } = analysis.result;
   const doc = analysis.document;
   const lsp = (range: { start: { offset: number }; end: { offset: number } }): LspRange => ({ start: doc.positionAt(range.start.offset), end: doc.positionAt(range.end.offset) });
+  for (const c of ast.correlations) {
+    if (c.word !== 'correlation' || !touches(c.wordRange, offset)) continue;
+    const names = [c.first, c.second].sort((a, b) => ast.parameters.findIndex((p) => p.name === a) - ast.parameters.findIndex((p) => p.name === b));
+    const estimate = fit?.estimates.get(`corr_${names[0]}_${names[1]}`);
+    const detail = [`\`${c.first}\` and \`${c.second}\` start at correlation ${c.initial}${c.modifiers.some((m) => m.kind === 'fixed') ? ', fixed' : ''}.`];
+    const fitted = fit ? fitLine(fit, analysis.text, estimate, undefined) : undefined;
+    if (fitted) detail.push(fitted);
+    return { value: wordText(correlationWord, detail.join('\n\n')), range: lsp(c.wordRange) };
+  }
   for (const p of ast.parameters) {
     for (const m of p.modifiers) {
       if (m.kind !== 'word' || !touches(m.wordRange, offset)) continue;
@@ -111,6 +120,9 @@ function describeSymbol(analysis: Analysis, symbol: SymbolInfo, fit: FitSummary 
         if (p.fixed) facts.push('fixed');
         if (p.omega) facts.push(`ω = ${p.omega.initial}${p.omega.fixed ? ' (fixed)' : ''}: varies between subjects`);
         else facts.push('the same for every subject');
+        const k = checked.parameters.indexOf(p);
+        const partners = checked.correlations.filter((c) => c.first === k || c.second === k).map((c) => `\`${checked.parameters[c.first === k ? c.second : c.first]!.name}\` (${c.initial})`);
+        if (partners.length > 0) facts.push(`random effect correlated with ${partners.join(', ')}`);
         const decl = analysis.result.ast.parameters.find((x) => x.name === symbol.name);
         const effects = (decl?.modifiers ?? []).filter((m) => m.kind === 'word' && m.word === 'effect');
         if (effects.length > 0) facts.push(`covariate ${effects.length === 1 ? 'effect' : 'effects'} ${effects.map((m) => `\`${oneLine(textOf(analysis.document, m.range))}\``).join(', ')}`);

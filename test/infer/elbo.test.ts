@@ -14,8 +14,8 @@ import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
 import { Random } from '../../runtime/simulate/random.js';
 
-async function setup(file: string, subjects: Parameters<typeof packSubjects>[0]) {
-  const compiled = compile(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'));
+async function setup(file: string, subjects: Parameters<typeof packSubjects>[0], edit: (source: string) => string = (x) => x) {
+  const compiled = compile(edit(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')));
   const model = await prepareModel(compiled);
   const data = packSubjects(subjects, compiled.ir!.covariates.length);
   const engine = createCpuEngine(model, data, { rtol: 1e-11, atol: 1e-13, maxSteps: 1_000_000 });
@@ -114,6 +114,23 @@ describe('ELBO gradients', () => {
       expect(dreg.elbo).toBe(reparam.elbo);
       expect(Array.from(dreg.dPopulation)).toEqual(Array.from(reparam.dPopulation));
       expect(Array.from(dreg.dMu)).not.toEqual(Array.from(reparam.dMu));
+    });
+  }
+
+  for (const iwSamples of [1, 3]) {
+    it(`theophylline with a correlated block of three effects, full-rank q, ${iwSamples === 1 ? 'ELBO' : 'IWAE (K = 3)'}: the gradient in each correlation's z`, async () => {
+      const times = [0.25, 1, 2, 5, 9, 24];
+      const s = await setup('theophylline/theophylline.nlm', [
+        { obsTimes: times, obsValues: [2.8, 7.5, 8.1, 6.4, 4.9, 1.2], obsOutputs: times.map(() => 0), doses: [{ time: 0, amount: 320, input: 0, rate: 0 }], covariates: [79.6] },
+      ], (src) => src.replace('parameters {', 'parameters {\n  correlation(ka, CL) = 0.3\n  correlation(CL, V) = -0.2\n  correlation(ka, V) = 0.1'));
+      expect(s.layout.entries.filter((e) => e.kind === 'corr').map((e) => e.name)).toEqual(['corr_ka_CL', 'corr_CL_V', 'corr_ka_V']);
+      const random = new Random(7);
+      const batch: ElboBatch = {
+        subjects: [0], covariates: [Float64Array.from([79.6])], samples: 2, iwSamples, encoderGradient: 'reparameterized',
+        mu: Float64Array.from([0.1, -0.05, 0.02]), logSigma: Float64Array.from([-1, -1.5, -2]), lower: Float64Array.from([0.15, -0.08, 0.05]),
+        eps: Float64Array.from({ length: 2 * iwSamples * 3 }, () => random.normal()),
+      };
+      await checkGradients(s, batch, initialVector(s.layout).map((v, i) => v + 0.05 * Math.cos(i + 1)));
     });
   }
 

@@ -12,6 +12,7 @@ import { fitContextFor } from '../../runtime/infer/fit-context.js';
 import type { PosteriorFamily } from '../../runtime/infer/elbo.js';
 import { fitFile, fitObjective, parseFitFile } from '../../runtime/infer/fit-file.js';
 import { initialVector } from '../../runtime/infer/population.js';
+import { divergenceReport } from '../../runtime/infer/failure-report.js';
 import { initialPredictionProblems, preflightLines } from '../../runtime/infer/preflight.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
@@ -210,6 +211,15 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   const post = await posteriors(ctx, result.encoder, population);
   const seconds = (performance.now() - started) / 1000;
   say(`${complete ? 'done' : 'stopped early'}: ${result.message} (${result.state.epoch} epochs, ${seconds.toFixed(1)} s)`);
+  if (result.stop === 'diverged') {
+    // Diagnosed where training drew: each subject at q's mean, with training's solver settings.
+    const atMean = { subject: Int32Array.from(post.subjects, (_, i) => i), p: Float64Array.from(post.subjects.flatMap((q) => Array.from(q.p))) };
+    const why = await divergenceReport(ctx.model, ctx.data, atMean, solver, {
+      ids: ctx.dataset.ids, method: ctx.model.method, backend: selected.engine.backend, epoch: result.state.epoch + 1, learningRate: result.state.learningRate,
+    });
+    for (const line of why.lines) io.stderr(`nlmc fit: ${line}\n`);
+    fit = { ...fit, message: `${fit.message}; ${why.summary}` };
+  }
 
   let finished: FinishedFit = { population, ...post, messages: [] };
   if (complete && !stopRequested() && (args.estimate !== 'elbo' || args.uncertainty !== false)) {

@@ -8,6 +8,7 @@ import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { noGrad } from '../nn/index.js';
 import { choleskyFactor, lowerCount } from './elbo.js';
 import type { Encoder } from './encoder.js';
+import { traceFailures } from './failure-report.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
 
@@ -32,7 +33,13 @@ export interface ObservationPrediction {
   readonly iwres: number;
 }
 
-export async function posteriors(ctx: FitContext, encoder: Encoder, population: Float64Array): Promise<{ subjects: SubjectPosterior[]; predictions: ObservationPrediction[] }> {
+export interface Posteriors {
+  readonly subjects: SubjectPosterior[];
+  /** PRED and IPRED of every observation; a trajectory that fails keeps those before the failure (failure-report.ts). */
+  readonly predictions: ObservationPrediction[];
+}
+
+export async function posteriors(ctx: FitContext, encoder: Encoder, population: Float64Array): Promise<Posteriors> {
   const { neta } = ctx.model.dims;
   const S = ctx.data.nSubjects;
   const all = Array.from({ length: S }, (_, i) => i);
@@ -65,7 +72,7 @@ export interface PosteriorMoments {
 }
 
 /** The EBEs `q[i].mu`, the individual parameters there, and PRED/IPRED/IWRES at `population`. */
-export async function predictionsAt(ctx: FitContext, population: Float64Array, q: readonly PosteriorMoments[]): Promise<{ subjects: SubjectPosterior[]; predictions: ObservationPrediction[] }> {
+export async function predictionsAt(ctx: FitContext, population: Float64Array, q: readonly PosteriorMoments[]): Promise<Posteriors> {
   const { np, neta } = ctx.model.dims;
   const S = ctx.data.nSubjects;
   const { phi, error } = unpack(ctx.layout, population);
@@ -83,8 +90,9 @@ export async function predictionsAt(ctx: FitContext, population: Float64Array, q
     rows.p.set(p0, 2 * i * np);
     rows.p.set(p, (2 * i + 1) * np);
   }
-  const engine = createCpuEngine(ctx.model, ctx.data, { rtol: 1e-9, atol: 1e-11, maxSteps: 1_000_000, method: ctx.model.method });
-  const sim = await engine.simulate(rows);
+  const settings = { rtol: 1e-9, atol: 1e-11, maxSteps: 1_000_000, method: ctx.model.method };
+  const engine = createCpuEngine(ctx.model, ctx.data, settings);
+  const sim = await traceFailures(ctx.model, ctx.data, settings, rows, await engine.simulate(rows));
   const predictions: ObservationPrediction[] = [];
   const sd = [0];
   const M = ctx.data.maxObs;

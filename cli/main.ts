@@ -10,6 +10,8 @@ import { runPredict } from './commands/predict.js';
 import { runEvaluate } from './commands/evaluate.js';
 import { runReport } from './commands/report.js';
 import { runStudy } from './commands/study.js';
+import { runBootstrapCommand } from './commands/bootstrap.js';
+import { EXECUTOR_NAMES, EXECUTORS, type ExecutorName } from '../runtime/uq/executor/executors.js';
 import { runFmt } from './commands/fmt.js';
 
 /** `--map name=COLUMN` pairs, or undefined after reporting a malformed one. */
@@ -26,6 +28,13 @@ function parseMap(pairs: readonly (string | number)[]): Record<string, string> |
   }
   return map;
 }
+
+/** The options every batch of fits takes: where the fits run (runtime/uq/executor). */
+const executorOptions = {
+  executor: { choices: EXECUTOR_NAMES, default: 'local' as ExecutorName, describe: `where the fits run: ${EXECUTOR_NAMES.map((n) => `${n} — ${EXECUTORS[n].describe}`).join('; ')} (docs/cluster.md)` },
+  'dry-run': { type: 'boolean', default: false, describe: 'write the datasets and what would run (with slurm: the sbatch script), print the command, fit nothing' },
+  sbatch: { type: 'string', array: true, default: [] as string[], describe: 'an option for the Slurm job, written as an #SBATCH line: --sbatch=--partition=long --sbatch=--time=1:00:00' },
+} as const;
 
 const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
 
@@ -223,6 +232,7 @@ await yargs(hideBin(process.argv))
         .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
         .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
         .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' })
+        .options(executorOptions)
         .option('start', {
           choices: ['perturbed', 'truth'] as const, default: 'perturbed' as const,
           describe: 'where each fit starts: perturbed — each estimated parameter 30 % from the truth (×1.3 or ×0.7), each ω and residual-error parameter ×1.5 or ÷1.5, directions drawn per replicate (rep-NNN/start.nlm) — or the truth (the model’s values)',
@@ -230,7 +240,39 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : [])];
       process.exitCode = await runStudy(
-        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start,
+          executor: argv.executor, dryRun: argv.dryRun, schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        io,
+      );
+    },
+  )
+  .command(
+    'bootstrap <model>',
+    'Nonparametric bootstrap: refit datasets resampled by subject; percentile and BCa intervals, failed refits counted (docs/uncertainty.md)',
+    (y) =>
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'the .nlm file' })
+        .option('data', { type: 'string', demandOption: true, describe: 'NONMEM-style CSV' })
+        .option('samples', { type: 'number', demandOption: true, describe: 'B: resampled datasets, each refitted' })
+        .option('seed', { type: 'number', default: 1, describe: 'sample b is drawn and refitted with seed + b − 1' })
+        .option('stratify', { type: 'string', describe: 'a column constant within subjects (a covariate): resample within each of its values' })
+        .option('level', { type: 'number', default: 0.95, describe: 'confidence level of the intervals' })
+        .option('bca', { type: 'boolean', default: true, describe: 'BCa intervals, which need one more fit per subject (the jackknife); --no-bca: percentile only' })
+        .option('jobs', { type: 'number', describe: 'fits at a time (local: default one per core; slurm: a throttle on the array)' })
+        .option('out', { type: 'string', describe: 'bootstrap folder (default: model.nlm → model.bootstrap/)' })
+        .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
+        .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
+        .options(executorOptions),
+    async (argv) => {
+      const map = parseMap(argv.map);
+      if (!map) return;
+      process.exitCode = await runBootstrapCommand(
+        {
+          model: argv.model, data: argv.data, samples: argv.samples, seed: argv.seed, stratify: argv.stratify, level: argv.level, bca: argv.bca, jobs: argv.jobs, out: argv.out,
+          backend: argv.backend, map, fitArgs: argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : [], executor: argv.executor, dryRun: argv.dryRun,
+          schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
+        },
         io,
       );
     },

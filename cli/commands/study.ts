@@ -12,13 +12,13 @@
  *
  * Layout: <out>/rep-001/{data.csv, data.truth.csv, start.nlm, fit/ (the run folder), fit.log}, <out>/study.{csv,md,json}.
  * A replicate whose fit finished earlier for the same model and data is reused, so an interrupted study resumes.
+ *
+ * The fits go through an executor (runtime/uq/executor): `--executor local` (the default), a pool of processes here,
+ * or `--executor slurm`, one Slurm job array (docs/cluster.md); `--dry-run` writes what would run and stops.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelAst } from '../../grammar/ast.js';
 import { compile } from '../../compiler/pipeline.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
@@ -27,13 +27,15 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import type { BackendChoice } from '../../runtime/engine/select-engine.js';
-import { sha256 } from '../../runtime/infer/fit-file.js';
 import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';
+import { runFits, type ExecutorName } from '../../runtime/uq/executor/executors.js';
+import { earlierFit, failureReason, readEstimates } from '../../runtime/uq/executor/fit-results.js';
+import type { FitTask } from '../../runtime/uq/executor/fit-task.js';
 import { PERTURBED_START, perturbedStart, studyCsv, studyMarkdown, studyTable, type ReplicateRow, type StartValue, type StudyStart } from '../../runtime/uq/study.js';
 
 export interface StudyArgs {
@@ -49,35 +51,16 @@ export interface StudyArgs {
   readonly fitArgs?: readonly string[];
   /** Where each fit starts (default: perturbed). */
   readonly start?: StudyStart;
+  /** Where the fits run (default: local). */
+  readonly executor?: ExecutorName;
+  /** Write the datasets and what would run (the sbatch script), run nothing. */
+  readonly dryRun?: boolean;
+  /** Extra scheduler options (`#SBATCH` lines). */
+  readonly schedulerOptions?: readonly string[];
   readonly color: boolean;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
-
-/** How to start `nlmc` again: the built CLI, or the TypeScript one through tsx when running from source. */
-function nlmcCommand(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith('.ts');
-  const main = join(dirname(here), '..', fromSource ? 'main.ts' : 'main.js');
-  return fromSource ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, main] : [main];
-}
-
-function run(args: readonly string[], log: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nlmcCommand(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('error', (e) => {
-      writeFileSync(log, `${text}\n${e.message}\n`);
-      resolve(-1);
-    });
-    child.on('exit', (code) => {
-      writeFileSync(log, text);
-      resolve(code ?? -1);
-    });
-  });
-}
 
 interface Replicate {
   readonly index: number;
@@ -149,25 +132,6 @@ interface ReplicateOutcome {
   readonly minus2LL?: number | null;
 }
 
-function readEstimates(dir: string): { complete: boolean; rows: ReplicateRow[]; minus2LL: number | null; messages: string[] } | undefined {
-  try {
-    const e = JSON.parse(readFileSync(join(dir, 'estimates.json'), 'utf8')) as { complete: boolean; estimates: ReplicateRow[]; likelihood: { minus2LL: number } | null; uncertainty: { messages: string[] } | null };
-    return { complete: e.complete, rows: e.estimates, minus2LL: e.likelihood?.minus2LL ?? null, messages: e.uncertainty?.messages ?? [] };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A finished fit of the same model source and data, kept from an earlier run of the study. */
-function earlierFit(fitDir: string, source: string, dataText: string): boolean {
-  try {
-    const fit = JSON.parse(readFileSync(join(fitDir, 'fit.json'), 'utf8')) as { complete: boolean; model: { sha256: string }; data: { sha256: string } };
-    return fit.complete && fit.model.sha256 === sha256(source) && fit.data.sha256 === sha256(dataText) && readEstimates(fitDir)?.complete === true;
-  } catch {
-    return false;
-  }
-}
-
 /** Exit code: 0 the table was written, 1 bad input or no replicate could be fitted, 2 an unreadable file. */
 export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
   let source: string;
@@ -181,8 +145,9 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
     io.stderr('nlmc study: --replicates takes a whole number ≥ 1\n');
     return 1;
   }
-  const jobs = args.jobs ?? availableParallelism();
-  if (!(Number.isInteger(jobs) && jobs >= 1)) {
+  const executor = args.executor ?? 'local';
+  const jobs = args.jobs ?? (executor === 'local' ? availableParallelism() : undefined);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) {
     io.stderr('nlmc study: --jobs takes a whole number ≥ 1\n');
     return 1;
   }
@@ -245,33 +210,37 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
     replicates.push({ index: r, dir, seed, data: join(dir, 'data.csv'), dataText, ...replicateModel });
   }
   const startText = startMode === 'perturbed' ? `start: perturbed (${PERTURBED_START})` : "start: the truth (the model's values)";
-  io.stderr(`nlmc study: ${args.replicates} datasets simulated from ${designFile} at the model's values (seeds ${args.seed}…${args.seed + args.replicates - 1}); ${startText}; fitting ${Math.min(jobs, args.replicates)} at a time\n`);
+  io.stderr(`nlmc study: ${args.replicates} datasets simulated from ${designFile} at the model's values (seeds ${args.seed}…${args.seed + args.replicates - 1}); ${startText}; ${executor === 'local' ? `fitting ${Math.min(jobs!, args.replicates)} at a time` : `fitting through ${executor}`}\n`);
 
-  // Fit them, `jobs` processes at a time.
+  // Fit them through the executor; finished replicates of an earlier run are reused.
   const started = performance.now();
   const outcomes: ReplicateOutcome[] = [];
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < replicates.length) {
-      const rep = replicates[next++]!;
-      const fitDir = join(rep.dir, 'fit');
-      const t0 = performance.now();
-      const reused = earlierFit(fitDir, rep.modelSource, rep.dataText);
-      const code = reused ? 0 : await run(['fit', rep.model, '--data', rep.data, '--out', fitDir, '--seed', String(rep.seed), '--quiet', '--backend', args.backend, ...(args.fitArgs ?? [])], join(rep.dir, 'fit.log'));
-      const seconds = (performance.now() - t0) / 1000;
-      const estimates = readEstimates(fitDir);
-      const ok = code === 0 && estimates?.complete === true;
-      const outcome: ReplicateOutcome = ok
-        ? { index: rep.index, ok, reused, seconds, rows: estimates!.rows, minus2LL: estimates!.minus2LL, ...(estimates!.messages.length > 0 ? { message: estimates!.messages.join('; ') } : {}) }
-        : { index: rep.index, ok, reused, seconds, message: `fit exited with code ${code}; see ${join(rep.dir, 'fit.log')}` };
-      outcomes.push(outcome);
-      done++;
-      const shown = outcome.rows?.filter((x) => !x.fixed).slice(0, 5).map((x) => `${x.name}=${x.estimate.toPrecision(4)}${x.se !== null ? `±${x.se.toPrecision(2)}` : ''}`).join(' ') ?? '';
-      io.stderr(`  replicate ${rep.index} (${done}/${replicates.length}): ${ok ? `${reused ? 'reused' : `${seconds.toFixed(1)} s`}  ${shown}` : 'failed'}${outcome.message ? `  [${outcome.message}]` : ''}\n`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, replicates.length) }, worker));
+  const byTask = new Map(replicates.map((r) => [r.index, r]));
+  const tasks: FitTask[] = replicates.map((rep) => ({
+    index: rep.index, label: `replicate ${rep.index}`, log: join(rep.dir, 'fit.log'),
+    args: ['fit', rep.model, '--data', rep.data, '--out', join(rep.dir, 'fit'), '--seed', String(rep.seed), '--quiet', '--backend', args.backend, ...(args.fitArgs ?? [])],
+    finished: () => earlierFit(join(rep.dir, 'fit'), rep.modelSource, rep.dataText),
+  }));
+  const ran = await runFits(tasks, executor, { folder: join(out, executor), ...(jobs !== undefined ? { jobs } : {}), dryRun: args.dryRun ?? false, name: 'study', schedulerOptions: args.schedulerOptions ?? [], stderr: io.stderr }, (end) => {
+    const rep = byTask.get(end.task.index)!;
+    const estimates = readEstimates(join(rep.dir, 'fit'));
+    const ok = end.code === 0 && estimates?.complete === true;
+    const outcome: ReplicateOutcome = ok
+      ? { index: rep.index, ok, reused: end.reused, seconds: end.seconds, rows: estimates!.rows, minus2LL: estimates!.minus2LL, ...(estimates!.messages.length > 0 ? { message: estimates!.messages.join('; ') } : {}) }
+      : { index: rep.index, ok, reused: end.reused, seconds: end.seconds, message: `fit exited with code ${end.code}: ${failureReason(end.task.log, end.code, end.reason)}; see ${end.task.log}` };
+    outcomes.push(outcome);
+    const shown = outcome.rows?.filter((x) => !x.fixed).slice(0, 5).map((x) => `${x.name}=${x.estimate.toPrecision(4)}${x.se !== null ? `±${x.se.toPrecision(2)}` : ''}`).join(' ') ?? '';
+    io.stderr(`  replicate ${rep.index} (${outcomes.length}/${replicates.length}): ${ok ? `${end.reused ? 'reused' : `${end.seconds.toFixed(1)} s`}  ${shown}` : 'failed'}${outcome.message ? `  [${outcome.message}]` : ''}\n`);
+  });
+  if (ran.kind === 'error') {
+    io.stderr(`nlmc study: ${ran.message}\n`);
+    return 1;
+  }
+  if (ran.kind === 'dry-run') {
+    io.stderr(`nlmc study: dry run: ${outcomes.length} replicate(s) already fitted; wrote ${ran.files.length > 0 ? ran.files.join(', ') : 'nothing'}; to fit the rest, run:\n`);
+    io.stdout(`${ran.command}\n`);
+    return 0;
+  }
   outcomes.sort((a, b) => a.index - b.index);
   const fitted = outcomes.filter((o) => o.ok);
   if (fitted.length === 0) {
@@ -289,10 +258,10 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
   const wall = (performance.now() - started) / 1000;
   const markdown = studyMarkdown(table);
   writeFileAtomic(join(out, 'study.csv'), studyCsv(table));
-  writeFileAtomic(join(out, 'study.md'), `# Simulation study: ${ir.name}\n\n${fitted.length} of ${replicates.length} replicates fitted (design ${designFile}, seeds ${args.seed}…${args.seed + args.replicates - 1}, ${jobs} at a time, ${wall.toFixed(0)} s).\n\nFits' ${startText}.\n\n${markdown}`);
+  writeFileAtomic(join(out, 'study.md'), `# Simulation study: ${ir.name}\n\n${fitted.length} of ${replicates.length} replicates fitted (design ${designFile}, seeds ${args.seed}…${args.seed + args.replicates - 1}, ${executor === 'local' ? `${jobs} at a time` : `through ${executor}`}, ${wall.toFixed(0)} s).\n\nFits' ${startText}.\n\n${markdown}`);
   const startOf = new Map(replicates.map((r) => [r.index, r.start]));
   writeFileAtomic(join(out, 'study.json'), `${JSON.stringify({
-    model: ir.name, design: designFile, seed: args.seed, replicates: replicates.length, fitted: fitted.length, jobs, seconds: wall,
+    model: ir.name, design: designFile, seed: args.seed, replicates: replicates.length, fitted: fitted.length, executor, jobs: jobs ?? null, seconds: wall,
     start: startMode, ...(startMode === 'perturbed' ? { startRule: PERTURBED_START } : {}), table,
     runs: outcomes.map((o) => ({
       replicate: o.index, ok: o.ok, reused: o.reused, seconds: o.seconds, minus2LL: o.minus2LL ?? null, ...(o.message ? { message: o.message } : {}),

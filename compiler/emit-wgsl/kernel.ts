@@ -13,18 +13,23 @@
  *   rows      f32[nrows × (1 + NP)]          subject index, then the row's individual parameters p
  *   obs       f32[nsubjects × maxObs × 5]     time, value (already transformed), output index, observation term
  *                                             code (stdlib/observation-terms.ts: observed or censored), other bound
- *   doses     f32[nsubjects × maxDoses × 4]   time, amount, input index, rate (0 = bolus)
+ *   doses     f32[nsubjects × maxDoses × 6]   time, amount, input index (NINPUTS for a reset), rate (0 = bolus),
+ *                                             event kind (stdlib/dose-events.ts), a steady state's interval II
  *   subjects  f32[nsubjects × (2 + NC)]       number of observations, number of doses, covariates
  *   errp      f32[max(1, NE)]                 residual-error parameters
  *   results   mode 0 (simulate): f32[nrows × maxObs × (1 + NS)]  prediction, ∂prediction/∂p
  *             mode 1 (likelihood): f32[nrows × (1 + NS + NE)]    log p(Y|p), ∂/∂p, ∂/∂e
  *   status    u32[nrows]                      TrajectoryStatus
- * Integration stops exactly at observation times, dose times (data times + lag) and breakpoints; an observation
- * at a dose time sees the pre-dose state. At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ * Integration stops exactly at observation times, dose times (data times + lag), resets and breakpoints; an
+ * observation at a dose time sees the pre-dose state. At one time the events follow stdlib/dose-events.ts: after
+ * the infusions that end, the events that replace the state (resets, SS = 1), then the other doses; a steady state
+ * is iterated period by period apart from the timeline (`steady_state`). At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
  */
+import { doseEventsWgsl } from '../../stdlib/dose-events.js';
 import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { explicitStepper } from './kernel-explicit.js';
+import { steadyStateWgsl } from './kernel-steady-state.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
 import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js';
 
@@ -43,7 +48,7 @@ export interface KernelLayout {
 
 export function kernelLayout(dims: ModelDimensions): KernelLayout {
   return {
-    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 5, doseStride: 4, subjectStride: 2 + dims.nc,
+    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 5, doseStride: 6, subjectStride: 2 + dims.nc,
     likelihoodStride: 1 + dims.ns + dims.ne, simulateStride: 1 + dims.ns,
   };
 }
@@ -187,6 +192,30 @@ fn end_infusions(y: ptr<function, array<f32, N>>, t: f32) -> bool {
   return ended;
 }
 
+// The initial state x0 and S0 = ∂x0/∂p.
+fn initial_state(y: ptr<function, array<f32, N>>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) {
+  let x0 = ${arr('initial', 'p, c')};
+  for (var i = 0u; i < NX; i++) { (*y)[i] = x0[i]; }
+  if (NS > 0u) {
+    let s0 = ${arr('initialDp', 'p, c')};
+    for (var m = 0u; m < NX * NS; m++) { (*y)[NX + m] = s0[m]; }
+  }
+}
+
+// A reset: every state to its initial value and S to ∂x0/∂p; the running infusions end (their input is discarded too).
+fn reset_state(y: ptr<function, array<f32, N>>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) {
+  initial_state(y, p, c);
+  for (var s = 0u; s < MAXINF; s++) { inf_end[s] = INF; }
+  refresh_rates();
+}
+
+// The largest f32 below x (the left limit of a stop; stops before 0 occur in a steady state's periods).
+fn left_of(x: f32) -> f32 {
+  if (x > 0.0) { return bitcast<f32>(bitcast<u32>(x) - 1u); }
+  if (x < 0.0) { return bitcast<f32>(bitcast<u32>(x) + 1u); }
+  return -1.0e-30;
+}
+
 fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
   var s = 0.0;
   for (var m = 0u; m < N; m++) {
@@ -198,6 +227,63 @@ fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
 }
 ${stepper.helpers ? `\n${stepper.helpers}\n` : ''}
 ${observationTermsWgsl()}
+
+${doseEventsWgsl()}
+
+// Integrates y from t to exactly tnext (> t) with the adaptive embedded pair and the PI controller; the status
+// word (0 ok). The shared stop loop and the steady-state periods both call it.
+fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<function, f32>, stepsp: ptr<function, u32>, errPrevp: ptr<function, f32>, tnext: f32, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> u32 {
+  var y = *yp;
+  var t = *tp;
+  var h = *hp;
+  var steps = *stepsp;
+  var errPrev = *errPrevp;
+  var st = 0u;
+  var ys: array<f32, N>;
+  var yn: array<f32, N>;
+  var en: array<f32, N>;
+${stepper.declarations}
+  if (h == 0.0) { h = 0.01 * (tnext - t); }
+${stepper.segmentStart}
+  // Stages that reach the stop are evaluated just before it: at a breakpoint the RHS jumps, and the step
+  // that ends there must see the left limit, or its error estimate never passes.
+  let tleft = left_of(tnext);
+  loop {
+    if (t >= tnext) { break; }
+    let remaining = tnext - t;
+    let last = h >= remaining * (1.0 - 1.0e-6);
+    let hs = select(h, remaining, last);
+${stepper.attempt}
+    let nrm = ${stepper.norm};
+    steps = steps + 1u;
+    if (nrm != nrm || nrm > 3.0e38) {
+      h = hs * 0.2;
+      if (h < 1.0e-7 * max(1.0, abs(t))) { st = 3u; break; }
+      continue;
+    }
+    if (nrm <= 1.0) {
+      t = select(t + hs, tnext, last);
+      y = yn;
+      ${stepper.onAccept}
+      let fac = 0.9 * pow(max(nrm, 1.0e-10), -${lit(1 / stepper.q - 0.75 * 0.04)}) * pow(errPrev, 0.04);
+      errPrev = max(nrm, 1.0e-4);
+      if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
+    } else {
+      let fac = 0.9 * pow(nrm, -${lit(1 / stepper.q - 0.75 * 0.04)});
+      h = hs * clamp(fac, 0.2, 1.0);
+    }
+    if (steps > params.maxSteps) { st = 1u; break; }
+    if (h < 1.0e-7 * max(1.0, abs(t))) { st = 2u; break; }
+  }
+  *yp = y;
+  *tp = t;
+  *hp = h;
+  *stepsp = steps;
+  *errPrevp = errPrev;
+  return st;
+}
+
+${steadyStateWgsl(dims, arr)}
 
 @compute @workgroup_size(${L.workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -249,23 +335,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var dbp: array<f32, ${a(dims.nbreakpoints * dims.ns)}>;
   ${dims.nbreakpoints > 0 ? `let bps = ${arr('breakpoints', 'p, c')};\n  for (var k = 0u; k < NBP; k++) { bp[k] = bps[k]; bpDone[k] = !(bp[k] >= 0.0); }` : ''}
   ${dims.nbreakpoints > 0 && dims.ns > 0 ? `let dbps = ${arr('breakpointsDp', 'p, c')};\n  for (var m = 0u; m < NBP * NS; m++) { dbp[m] = dbps[m]; }` : ''}
-  // Next unapplied data dose of each input (doses of one input stay in time order after the lag shift).
-  var dptr: array<u32, ${a(dims.ninputs)}>;
-  for (var i = 0u; i < NINPUTS; i++) { dptr[i] = 0u; }
+  // Next unapplied data event of each stream: one per input (doses of one input stay in time order after the lag
+  // shift), and the resets (stream NINPUTS, no lag).
+  var dptr: array<u32, ${dims.ninputs + 1}>;
+  for (var i = 0u; i <= NINPUTS; i++) { dptr[i] = 0u; }
 
   var y: array<f32, N>;
-  {
-    let x0 = ${arr('initial', 'p, c')};
-    for (var i = 0u; i < NX; i++) { y[i] = x0[i]; }
-    if (NS > 0u) {
-      let s0 = ${arr('initialDp', 'p, c')};
-      for (var m = 0u; m < NX * NS; m++) { y[NX + m] = s0[m]; }
-    }
-  }
-  var ys: array<f32, N>;
-  var yn: array<f32, N>;
-  var en: array<f32, N>;
-${stepper.declarations}
+  initial_state(&y, p, c);
   var t = 0.0;
   var h = 0.0;
   var steps = 0u;
@@ -276,21 +352,22 @@ ${stepper.declarations}
   var gp: array<f32, ${a(dims.ns)}>;
   var ge: array<f32, ${a(dims.ne)}>;
   let obase = subj * params.maxObs * ${L.obsStride}u;
-  let dbase = subj * params.maxDoses * 4u;
+  let dbase = subj * params.maxDoses * ${L.doseStride}u;
 
   loop {
-    // The next stop: observation, data dose (shifted by its input's lag), model dose, or breakpoint.
+    // The next stop: observation, data dose (shifted by its input's lag), reset, model dose, or breakpoint.
     var tnext = INF;
     if (j < nobs) { tnext = obs[obase + j * ${L.obsStride}u]; }
-    for (var i = 0u; i < NINPUTS; i++) {
+    for (var i = 0u; i <= NINPUTS; i++) {
       var q = dptr[i];
       loop {
         if (q >= ndoses) { break; }
-        if (u32(doses[dbase + q * 4u + 2u]) == i) { break; }
+        if (u32(doses[dbase + q * ${L.doseStride}u + 2u]) == i) { break; }
         q = q + 1u;
       }
       dptr[i] = q;
-      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * 4u] + lag[i]); }
+      let slag = select(0.0, lag[min(i, ${a(dims.ninputs) - 1}u)], i < NINPUTS);
+      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * ${L.doseStride}u] + slag); }
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
@@ -300,38 +377,7 @@ ${stepper.declarations}
 
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
-      if (h == 0.0) { h = 0.01 * (tnext - t); }
-${stepper.segmentStart}
-      // Stages that reach the stop are evaluated just before it: at a breakpoint the RHS jumps, and the step
-      // that ends there must see the left limit, or its error estimate never passes.
-      let tleft = bitcast<f32>(bitcast<u32>(tnext) - 1u);
-      loop {
-        if (t >= tnext) { break; }
-        let remaining = tnext - t;
-        let last = h >= remaining * (1.0 - 1.0e-6);
-        let hs = select(h, remaining, last);
-${stepper.attempt}
-        let nrm = ${stepper.norm};
-        steps = steps + 1u;
-        if (nrm != nrm || nrm > 3.0e38) {
-          h = hs * 0.2;
-          if (h < 1.0e-7 * max(1.0, abs(t))) { st = 3u; break; }
-          continue;
-        }
-        if (nrm <= 1.0) {
-          t = select(t + hs, tnext, last);
-          y = yn;
-          ${stepper.onAccept}
-          let fac = 0.9 * pow(max(nrm, 1.0e-10), -${lit(1 / stepper.q - 0.75 * 0.04)}) * pow(errPrev, 0.04);
-          errPrev = max(nrm, 1.0e-4);
-          if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
-        } else {
-          let fac = 0.9 * pow(nrm, -${lit(1 / stepper.q - 0.75 * 0.04)});
-          h = hs * clamp(fac, 0.2, 1.0);
-        }
-        if (steps > params.maxSteps) { st = 1u; break; }
-        if (h < 1.0e-7 * max(1.0, abs(t))) { st = 2u; break; }
-      }
+      st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, c);
       if (st != 0u) { break; }
     }
 
@@ -393,49 +439,77 @@ ${stepper.attempt}
       }
     }
 
-    // Infusions that end now, then doses given now (data doses of each input, then model-declared ones).
+    // Infusions that end now; then what replaces the state (resets, SS = 1); then the other data doses of each
+    // input; then the model-declared ones (stdlib/dose-events.ts).
     var dosed = end_infusions(&y, t);
-    for (var i = 0u; i < NINPUTS; i++) {
-      loop {
-        let q = dptr[i];
-        if (q >= ndoses) { break; }
-        if (u32(doses[dbase + q * 4u + 2u]) != i) { dptr[i] = q + 1u; continue; }
-        if (doses[dbase + q * 4u] + lag[i] > t) { break; }
-        let amt = doses[dbase + q * 4u + 1u];
-        let drate = doses[dbase + q * 4u + 3u];
-        let tgt = INPUT_TARGET[i];
-        var damt: array<f32, ${a(dims.ns)}>;
-        var dlg: array<f32, ${a(dims.ns)}>;
-        for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[i * NS + k]; dlg[k] = dlag[i * NS + k]; }
-        let F = amt * bio[i];
-        // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
-        let useDur = drate == -2.0 || (drate == 0.0 && idur[i] > 0.0);
-        let useRate = drate == -1.0 || (drate == 0.0 && irate[i] > 0.0);
-        if (drate > 0.0 || useDur || useRate) {
-          var R = drate;
-          var dR: array<f32, ${a(dims.ns)}>;
-          var dD: array<f32, ${a(dims.ns)}>;
-          var D = 0.0;
-          if (useDur) {
-            D = idur[i];
-            R = F / D;
-            for (var k = 0u; k < NS; k++) { dD[k] = didur[i * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
-          } else {
-            if (useRate) { R = irate[i]; for (var k = 0u; k < NS; k++) { dR[k] = dirate[i * NS + k]; } }
-            D = F / R;
-            for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
+    for (var phase = 0u; phase < 2u; phase++) {
+      for (var stream = 0u; stream <= NINPUTS; stream++) {
+        // The reset stream first.
+        let i = select(stream - 1u, NINPUTS, stream == 0u);
+        let li = min(i, ${a(dims.ninputs) - 1}u);
+        loop {
+          let q = dptr[i];
+          if (q >= ndoses) { break; }
+          let rec = dbase + q * ${L.doseStride}u;
+          if (u32(doses[rec + 2u]) != i) { dptr[i] = q + 1u; continue; }
+          if (doses[rec] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
+          let kind = u32(doses[rec + 4u]);
+          if (phase == 0u && !replaces_state(kind)) { break; }
+          dptr[i] = q + 1u;
+          dosed = true;
+          if (kind == KIND_RESET) {
+            reset_state(&y, p, c);
+            continue;
           }
-          if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
-          var dend: array<f32, ${a(dims.ns)}>;
-          for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-          if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
-        } else {
-          apply_bolus(&y, t, tgt, F, damt, dlg, p, c);
+          let amt = doses[rec + 1u];
+          let drate = doses[rec + 3u];
+          let tgt = INPUT_TARGET[li];
+          var damt: array<f32, ${a(dims.ns)}>;
+          var dlg: array<f32, ${a(dims.ns)}>;
+          for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
+          let F = amt * bio[li];
+          let steady = kind == KIND_SS || kind == KIND_SS_ADDED;
+          // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
+          let useDur = drate == -2.0 || (drate == 0.0 && idur[li] > 0.0);
+          let useRate = drate == -1.0 || (drate == 0.0 && irate[li] > 0.0);
+          if (drate > 0.0 || useDur || useRate) {
+            var R = drate;
+            var dR: array<f32, ${a(dims.ns)}>;
+            var dD: array<f32, ${a(dims.ns)}>;
+            var D = 0.0;
+            if (useDur) {
+              D = idur[li];
+              R = F / D;
+              for (var k = 0u; k < NS; k++) { dD[k] = didur[li * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
+            } else {
+              // dR written in both branches: a var declared in a loop is not reliably zeroed on every pass (lavapipe
+              // kept the previous dose's ∂R/∂p).
+              for (var k = 0u; k < NS; k++) { dR[k] = select(0.0, dirate[li * NS + k], useRate); }
+              if (useRate) { R = irate[li]; }
+              D = F / R;
+              for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
+            }
+            if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
+            if (steady) {
+              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, c);
+              if (st != 0u) { break; }
+            }
+            var dend: array<f32, ${a(dims.ns)}>;
+            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
+            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
+          } else {
+            if (steady) {
+              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, c);
+              if (st != 0u) { break; }
+            }
+            apply_bolus(&y, t, tgt, F, damt, dlg, p, c);
+          }
         }
-        dptr[i] = q + 1u;
-        dosed = true;
+        if (st != 0u) { break; }
       }
+      if (st != 0u) { break; }
     }
+    if (st != 0u) { break; }
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];

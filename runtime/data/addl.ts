@@ -4,11 +4,17 @@
  * regimens, and the events of a subject are merged into time order with its other dose rows (stable: doses at
  * one time keep their row order).
  *
+ * Resets are events too (kind `DoseKind.reset`, from EVID 3 rows and before the dose of an EVID 4 row), and a
+ * dose row with SS = 1 or 2 gives a steady-state event; its ADDL repeats are plain doses.
+ *
  * Each event also records the row whose covariate values hold at its time: its own row for the dose as written,
  * and for an added dose the subject's last row at or before that time (rows are in time order, so a binary
  * search finds it) — the same carried-forward rule as everywhere else.
  */
+import { DoseKind } from '../../stdlib/dose-events.js';
 import { RowKind, type RowTable } from './row-table.js';
+
+const ssKind = [DoseKind.dose, DoseKind.steadyState, DoseKind.steadyStateAdded] as const;
 
 /** The dose events of one subject, in time order; reused from subject to subject. */
 export class DoseEvents {
@@ -18,35 +24,41 @@ export class DoseEvents {
   source = new Int32Array(16);
   /** Row-table index of the row whose covariates hold at the event's time. */
   covariateRow = new Int32Array(16);
+  /** `DoseKind` of each event. */
+  kind = new Uint8Array(16);
   private order = new Int32Array(16);
   private scratchTime = new Float64Array(16);
   private scratchSource = new Int32Array(16);
   private scratchCovariateRow = new Int32Array(16);
+  private scratchKind = new Uint8Array(16);
 
   /** Collects the dose events of rows [start, end) of `table`. */
   collect(table: RowTable, start: number, end: number): void {
     this.length = 0;
     let expanded = false;
     for (let r = start; r < end; r++) {
-      if (table.kind[r] !== RowKind.dose) continue;
       const t = table.time[r]!;
-      this.push(t, r, r);
+      if (table.kind[r] === RowKind.reset) this.push(t, r, r, DoseKind.reset);
+      if (table.kind[r] !== RowKind.dose) continue;
+      if (table.reset[r]) this.push(t, r, r, DoseKind.reset);
+      this.push(t, r, r, ssKind[table.ss[r]!]!);
       const addl = table.addl[r]!;
       const ii = table.ii[r]!;
       for (let k = 1; k <= addl; k++) {
         const tk = t + k * ii;
-        this.push(tk, r, lastRowAtOrBefore(table, r, end, tk));
+        this.push(tk, r, lastRowAtOrBefore(table, r, end, tk), DoseKind.dose);
         expanded = true;
       }
     }
     if (expanded) this.sortByTime();
   }
 
-  private push(time: number, source: number, covariateRow: number): void {
+  private push(time: number, source: number, covariateRow: number, kind: number): void {
     if (this.length === this.time.length) this.grow(this.length * 2);
     this.time[this.length] = time;
     this.source[this.length] = source;
     this.covariateRow[this.length] = covariateRow;
+    this.kind[this.length] = kind;
     this.length++;
   }
 
@@ -60,6 +72,10 @@ export class DoseEvents {
     const covariateRow = new Int32Array(n);
     covariateRow.set(this.covariateRow);
     this.covariateRow = covariateRow;
+    const kind = new Uint8Array(n);
+    kind.set(this.kind);
+    this.kind = kind;
+    this.scratchKind = new Uint8Array(n);
     this.order = new Int32Array(n);
     this.scratchTime = new Float64Array(n);
     this.scratchSource = new Int32Array(n);
@@ -77,17 +93,23 @@ export class DoseEvents {
       this.scratchTime[i] = time[j]!;
       this.scratchSource[i] = this.source[j]!;
       this.scratchCovariateRow[i] = this.covariateRow[j]!;
+      this.scratchKind[i] = this.kind[j]!;
     }
     this.time.set(this.scratchTime.subarray(0, n));
     this.source.set(this.scratchSource.subarray(0, n));
     this.covariateRow.set(this.scratchCovariateRow.subarray(0, n));
+    this.kind.set(this.scratchKind.subarray(0, n));
   }
 }
 
-/** Number of dose events rows [start, end) give, counting ADDL repeats. */
-export function doseEventCount(table: RowTable, start: number, end: number): number {
+/** Number of dose events rows [start, end) give, counting ADDL repeats, and resets unless `withResets` is false. */
+export function doseEventCount(table: RowTable, start: number, end: number, withResets = true): number {
+  const resets = withResets ? 1 : 0;
   let n = 0;
-  for (let r = start; r < end; r++) if (table.kind[r] === RowKind.dose) n += 1 + table.addl[r]!;
+  for (let r = start; r < end; r++) {
+    if (table.kind[r] === RowKind.reset) n += resets;
+    else if (table.kind[r] === RowKind.dose) n += 1 + table.addl[r]! + resets * table.reset[r]!;
+  }
   return n;
 }
 

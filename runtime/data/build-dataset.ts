@@ -2,6 +2,7 @@
  * Row table → `Dataset` (the layout is documented on the type). Two passes over the subjects: one to size the
  * padded arrays (the largest subject decides the stride), one to fill them. Only called for data without errors.
  */
+import { DoseKind, givesDose } from '../../stdlib/dose-events.js';
 import { doseEventCount, DoseEvents } from './addl.js';
 import type { Dataset } from './dataset.js';
 import type { DataRequirements } from './requirements.js';
@@ -44,6 +45,8 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
   const doseRate = new Float64Array(S * D);
   const doseMask = new Float64Array(S * D);
   const doseRow = new Int32Array(S * D);
+  const doseKind = new Float64Array(S * D);
+  const doseInterval = new Float64Array(S * D);
   const doseCovariates = new Float64Array(S * D * C);
   const covariateTime = new Float64Array(S * K);
   const covariateValues = new Float64Array(S * K * C);
@@ -87,10 +90,14 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     for (j = 0; j < events.length; j++) {
       const at = s * D + j;
       const source = events.source[j]!;
+      const kind = events.kind[j]!;
+      const dose = givesDose(kind);
       doseTime[at] = events.time[j]!;
-      doseAmount[at] = table.amt[source]!;
-      doseInput[at] = table.input[source]!;
-      doseRate[at] = table.rate[source]!;
+      doseAmount[at] = dose ? table.amt[source]! : 0;
+      doseInput[at] = dose ? table.input[source]! : -1;
+      doseRate[at] = dose ? table.rate[source]! : 0;
+      doseKind[at] = kind;
+      doseInterval[at] = kind === DoseKind.steadyState || kind === DoseKind.steadyStateAdded ? table.ii[source]! : 0;
       doseMask[at] = 1;
       doseRow[at] = table.row[source]!;
       copyCovariates(doseCovariates, at * C, events.covariateRow[j]!);
@@ -120,7 +127,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     inputNames: requirements.inputs.map((i) => i.name),
     maxObservations: O, maxDoses: D, maxCovariateChanges: K, covariateCount: C,
     observationCount, obsTime, obsValue, obsOutput, obsMask, obsCensoring, obsLimit, obsRow, obsCovariates,
-    doseCount, doseTime, doseAmount, doseInput, doseRate, doseMask, doseRow, doseCovariates,
+    doseCount, doseTime, doseAmount, doseInput, doseRate, doseKind, doseInterval, doseMask, doseRow, doseCovariates,
     covariateChangeCount, covariateTime, covariateValues,
   };
 }

@@ -10,7 +10,7 @@
  *
  *   per subject        S       ids, observationCount, doseCount, covariateChangeCount
  *   per observation    S·O     obs* — entry (s, j) at s·O + j, j in time order
- *   per dose event     S·D     dose* — entry (s, j) at s·D + j, ADDL repeats included, in time order
+ *   per dose event     S·D     dose* — entry (s, j) at s·D + j, ADDL repeats and resets included, in time order
  *   per change point   S·K     covariateTime — entry (s, k) at s·K + k
  *   covariates         ×C      obsCovariates (S·O·C), doseCovariates (S·D·C), covariateValues (S·K·C):
  *                              entry (s, j, c) at (s·O + j)·C + c, and likewise
@@ -64,6 +64,10 @@ export interface Dataset {
    * rate (duration amount/rate), -1 the model defines the rate, -2 the model defines the duration.
    */
   readonly doseRate: Float64Array;
+  /** `DoseKind` (stdlib/dose-events.ts): 0 dose, 1 steady state (SS=1), 2 steady state added (SS=2), 3 reset (EVID 3, and before the dose of EVID 4; amount 0, input -1). */
+  readonly doseKind: Float64Array;
+  /** II of a steady-state event (the interval of the doses it repeats), 0 otherwise. */
+  readonly doseInterval: Float64Array;
   readonly doseMask: Float64Array;
   /** File row of the dose row the event comes from (an ADDL repeat points at its row). */
   readonly doseRow: Int32Array;

@@ -4,8 +4,10 @@
  *
  * - EVID 0 observation, 1 dose, 2 other (a row that only carries covariate values or asks for a prediction).
  *   Without an EVID column (or cell): AMT > 0 makes a dose, else MDV = 1 an other row, else an observation.
- * - EVID 3 (reset) and 4 (reset and dose) are rejected: the engine integrates each subject from one initial
- *   state and cannot reset it. Splitting the subject into one ID per occasion expresses the same thing.
+ * - EVID 3 resets every state to the model's initial value at the row's time; EVID 4 resets and then doses (the
+ *   row is read as a dose row). AMT on an EVID 3 row is ignored with a warning (EVID 4 doses). A reset after a
+ *   dose or another reset at the same time, in a later row, is an error: the engine applies the events that replace
+ *   the state first at one time (stdlib/dose-events.ts), so that row order could not be honoured.
  * - MDV = 1 on an EVID 0 row makes it an other row. An observation row whose DV is missing is counted as
  *   "missing DV" (a warning when MDV = 0 said it was an observation).
  * - CMT on observation rows is ignored (outputs are chosen by DVID/YTYPE, not by compartment); on dose rows it
@@ -13,7 +15,10 @@
  * - RATE: 0 bolus (or the input's own duration/rate), > 0 zero-order at that rate (the input must be declared
  *   `infusion`), -1 the model defines the rate, -2 the model defines the duration (the input must declare
  *   `rate(...)` resp. `duration(...)`). The value is kept as given: the engine reads -1 and -2 as those marks.
- * - SS ≠ 0 (steady state) is rejected: it would need a periodic steady-state solve the engine does not do.
+ * - SS on a dose row: 1 the system is reset to the periodic steady state of this dose repeated every II (and the
+ *   dose is the one given at the row's time), 2 that steady state is added to the current state. SS needs II > 0
+ *   (a steady-state constant infusion, SS with II = 0, is not supported); SS on any other row, or another value
+ *   than 0, 1, 2, is an error. SS = 1, which resets, must come first among the doses and resets at its time.
  * - DV on a dose row is ignored (as NONMEM does) with a warning unless it is 0, a common placeholder.
  * - CENS: 1 the DV is an upper bound (below the limit of quantification), -1 a lower bound; the output must
  *   declare the matching `censored(...)`. LIMIT (the other bound of the interval) is kept when present.
@@ -64,17 +69,21 @@ export class RowClassifier {
     let evid = values[Slot.EVID]!;
     if (invalid & (1 << Slot.EVID)) return RowKind.rejected;
     if (evid !== evid) evid = amt > 0 ? 1 : mdv === 1 ? 2 : 0;
-    else if (evid === 3 || evid === 4) {
-      const what = evid === 3 ? 'EVID=3 (reset)' : 'EVID=4 (reset and dose)';
-      this.issue('D207', row, Slot.EVID, fields, `${what} is not supported: the engine cannot reset a subject's compartments; give each occasion its own ID instead`);
-      return RowKind.rejected;
-    } else if (evid !== 0 && evid !== 1 && evid !== 2) {
-      this.issue('D207', row, Slot.EVID, fields, `EVID must be 0 (observation), 1 (dose) or 2 (other), found ${this.text(Slot.EVID, fields)}`);
+    else if (evid !== 0 && evid !== 1 && evid !== 2 && evid !== 3 && evid !== 4) {
+      this.issue('D207', row, Slot.EVID, fields, `EVID must be 0 (observation), 1 (dose), 2 (other), 3 (reset) or 4 (reset and dose), found ${this.text(Slot.EVID, fields)}`);
       return RowKind.rejected;
     }
+    table.ss[index] = 0;
+    table.reset[index] = evid === 3 || evid === 4 ? 1 : 0;
+    if (evid !== 1 && evid !== 4) this.noSteadyState(values, invalid, fields, row, evid);
+    if (evid === 3 || evid === 4) this.resetOrder(fields, row, table, index, Slot.EVID, `EVID=${evid} resets`);
 
     if (evid === 2) return RowKind.other;
-    if (evid === 1) return this.dose(values, invalid, fields, row, table, index);
+    if (evid === 3) {
+      if (amt === amt && amt !== 0) this.issue('D306', row, Slot.AMT, fields, `AMT=${this.text(Slot.AMT, fields)} on a reset row (EVID=3) is ignored; EVID=4 resets and doses`);
+      return RowKind.reset;
+    }
+    if (evid === 1 || evid === 4) return this.dose(values, invalid, fields, row, table, index, evid);
 
     if (amt === amt && amt !== 0) {
       this.issue('D306', row, Slot.AMT, fields, `AMT=${this.text(Slot.AMT, fields)} on an observation row (EVID=0) is ignored; doses need EVID=1`);
@@ -123,16 +132,16 @@ export class RowClassifier {
     this.issue('D212', row, Slot.CENS, fields, `CENS=${this.text(Slot.CENS, fields)} marks the value ${what}, but output ${output.name} ${has}; add censored(${side}) to it`);
   }
 
-  private dose(values: Float64Array, invalid: number, fields: readonly string[], row: number, table: RowTable, index: number): number {
+  private dose(values: Float64Array, invalid: number, fields: readonly string[], row: number, table: RowTable, index: number, evid: number): number {
     const dv = values[Slot.DV]!;
     if (dv === dv && dv !== 0) {
-      this.issue('D303', row, Slot.DV, fields, `DV ${this.text(Slot.DV, fields)} on a dose row (EVID=1) is ignored; put the observation on its own row with EVID=0`);
+      this.issue('D303', row, Slot.DV, fields, `DV ${this.text(Slot.DV, fields)} on a dose row (EVID=${evid}) is ignored; put the observation on its own row with EVID=0`);
     }
     const amt = values[Slot.AMT]!;
     if (amt !== amt) {
       if (!(invalid & (1 << Slot.AMT))) {
-        if (this.columns.slotColumn[Slot.AMT] === -1) this.issue('D205', row, Slot.EVID, fields, 'dose row (EVID=1), but the data has no AMT column');
-        else this.issue('D205', row, Slot.AMT, fields, 'dose row (EVID=1) without an amount');
+        if (this.columns.slotColumn[Slot.AMT] === -1) this.issue('D205', row, Slot.EVID, fields, `dose row (EVID=${evid}), but the data has no AMT column`);
+        else this.issue('D205', row, Slot.AMT, fields, `dose row (EVID=${evid}) without an amount`);
       }
     } else if (amt < 0) this.issue('D203', row, Slot.AMT, fields, `AMT must not be negative, found ${this.text(Slot.AMT, fields)}`);
     else if (amt === 0) this.issue('D307', row, Slot.AMT, fields, 'dose of AMT=0 has no effect');
@@ -141,10 +150,12 @@ export class RowClassifier {
     const input = this.input(values, invalid, fields, row);
     table.input[index] = input;
 
-    const ss = values[Slot.SS]!;
-    if (ss === ss && ss !== 0) {
-      this.issue('D206', row, Slot.SS, fields, `SS=${this.text(Slot.SS, fields)} (steady state) is not supported; give the dosing history explicitly instead (ADDL and II repeat a dose)`);
+    let ss = values[Slot.SS]!;
+    if (ss === ss && ss !== 0 && ss !== 1 && ss !== 2) {
+      this.issue('D206', row, Slot.SS, fields, `SS must be 0 (no steady state), 1 (reset to the steady state) or 2 (add the steady state), found ${this.text(Slot.SS, fields)}`);
+      ss = 0;
     }
+    if (ss !== ss) ss = 0;
     this.rate(values, fields, row, table, index, input);
 
     let ii = values[Slot.II]!;
@@ -165,12 +176,44 @@ export class RowClassifier {
       addl = 0;
     }
     const givenAddl = values[Slot.ADDL]!;
-    if (ii > 0 && !(ss === ss && ss !== 0) && (givenAddl === 0 || (givenAddl !== givenAddl && !(invalid & (1 << Slot.ADDL))))) {
-      this.issue('D305', row, Slot.II, fields, `II=${this.text(Slot.II, fields)} without ADDL has no effect (steady state is not supported); set ADDL to the number of additional doses`);
+    const givenSs = values[Slot.SS]!;
+    if (ii > 0 && !(givenSs === givenSs && givenSs !== 0) && !(invalid & (1 << Slot.SS)) && (givenAddl === 0 || (givenAddl !== givenAddl && !(invalid & (1 << Slot.ADDL))))) {
+      this.issue('D305', row, Slot.II, fields, `II=${this.text(Slot.II, fields)} without ADDL or SS has no effect; set ADDL to the number of additional doses, or SS=1 for a steady state`);
     }
+    if (ss !== 0 && ii === 0 && !(invalid & (1 << Slot.II))) {
+      const column = this.columns.slotColumn[Slot.II] === -1 ? 'the data has no II column' : 'II is missing or 0';
+      this.issue('D206', row, Slot.SS, fields, `SS=${ss} is the steady state of a dose repeated every II, but ${column}: set II to the dosing interval (a steady-state constant infusion, SS with II=0, is not supported)`);
+      ss = 0;
+    }
+    if (ss === 1 && !table.reset[index]) this.resetOrder(fields, row, table, index, Slot.SS, 'SS=1 resets to the steady state and');
+    table.ss[index] = ss;
     table.ii[index] = ii;
     table.addl[index] = addl;
     return RowKind.dose;
+  }
+
+  /** SS on a row that gives no dose is an error: it would be ignored. */
+  private noSteadyState(values: Float64Array, invalid: number, fields: readonly string[], row: number, evid: number): void {
+    const ss = values[Slot.SS]!;
+    if (invalid & (1 << Slot.SS) || ss !== ss || ss === 0) return;
+    const what = ['an observation row (EVID=0)', '', 'an other row (EVID=2)', 'a reset row (EVID=3)'][evid]!;
+    this.issue('D206', row, Slot.SS, fields, `SS=${this.text(Slot.SS, fields)} on ${what}: the steady state belongs on the dose row (EVID=1 or 4) it repeats`);
+  }
+
+  /**
+   * A row that replaces the state (a reset, SS = 1) after a dose or a reset of the same subject at the same time:
+   * the engine applies replacing events first at one time, so the earlier row would not be discarded as its order says.
+   */
+  private resetOrder(fields: readonly string[], row: number, table: RowTable, index: number, slot: number, what: string): void {
+    const subject = table.subject[index]!;
+    const time = table.time[index]!;
+    for (let r = index - 1; r >= 0 && table.subject[r] === subject && table.time[r] === time; r--) {
+      const kind = table.kind[r];
+      if (kind !== RowKind.dose && kind !== RowKind.reset) continue;
+      const earlier = kind === RowKind.reset ? 'the reset' : 'the dose';
+      this.issue('D215', row, slot, fields, `${what} would discard ${earlier} of row ${table.row[r]} at the same time; put this row first at its time (and use SS=2 for a steady state that adds to another)`);
+      return;
+    }
   }
 
   private input(values: Float64Array, invalid: number, fields: readonly string[], row: number): number {

@@ -54,7 +54,7 @@ export function readDataset(text: string, fileName: string, requirements: DataRe
     // A subject that lost rows (a rejected row, or the file stopped early) may have had observations there.
     const unsure = (s: number): boolean => !complete || reader.idsWithRejectedRows.has(table.ids[s]!);
     warnSubjectsWithoutObservations(table, columns.slotColumn[Slot.ID]!, columns.header, unsure, issues);
-    for (let s = 0; s < table.subjectCount; s++) doseEvents += doseEventCount(table, table.subjectStart[s]!, table.subjectEnd(s));
+    for (let s = 0; s < table.subjectCount; s++) doseEvents += doseEventCount(table, table.subjectStart[s]!, table.subjectEnd(s), false);
   }
 
   const counts = reader.counts;

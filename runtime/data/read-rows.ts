@@ -157,7 +157,7 @@ export class RowReader implements CsvRecordHandler {
     if (kind === RowKind.observation) this.counts.observations++;
     else if (kind === RowKind.dose) this.counts.doses++;
     else if (kind === RowKind.missingDv) this.counts.missingDv++;
-    else if (kind === RowKind.other) this.counts.other++;
+    else if (kind === RowKind.other || kind === RowKind.reset) this.counts.other++;
     else {
       this.counts.rejected++;
       this.idsWithRejectedRows.add(id);

@@ -4,8 +4,8 @@
  * contiguous memory. Subjects are contiguous ranges of rows (the reader enforces it).
  */
 
-/** What a row is, decided once by `event-rows.ts` and counted in the summary. */
-export const RowKind = { observation: 0, dose: 1, missingDv: 2, other: 3, rejected: 4 } as const;
+/** What a row is, decided once by `event-rows.ts` and counted in the summary (a reset row, EVID 3, as other). */
+export const RowKind = { observation: 0, dose: 1, missingDv: 2, other: 3, rejected: 4, reset: 5 } as const;
 
 export class RowTable {
   length = 0;
@@ -25,6 +25,9 @@ export class RowTable {
   rate: Float64Array;
   ii: Float64Array;
   addl: Float64Array;
+  /** Doses: SS (0 none, 1 steady state, 2 steady state added); 1 on a dose that resets first (EVID 4). */
+  ss: Uint8Array;
+  reset: Uint8Array;
   /** One array per covariate: the value on the row, NaN when missing (filled in later by `covariates.ts`). */
   covariates: Float64Array[];
 
@@ -47,6 +50,8 @@ export class RowTable {
     this.rate = new Float64Array(n);
     this.ii = new Float64Array(n);
     this.addl = new Float64Array(n);
+    this.ss = new Uint8Array(n);
+    this.reset = new Uint8Array(n);
     this.covariates = Array.from({ length: covariateCount }, () => new Float64Array(n));
   }
 
@@ -85,6 +90,8 @@ export class RowTable {
     this.rate = wider(this.rate);
     this.ii = wider(this.ii);
     this.addl = wider(this.addl);
+    this.ss = wider(this.ss);
+    this.reset = wider(this.reset);
     this.covariates = this.covariates.map(wider);
   }
 }

@@ -17,10 +17,23 @@ export interface EngineSubject {
   readonly obsCensoring?: readonly number[];
   /** The other bound of each interval-censored observation (code 3), on the output's scale; NaN otherwise. */
   readonly obsLimits?: readonly number[];
-  /** Data doses: nominal time, amount (before bioavailability), input index, rate (0 = bolus). */
-  readonly doses: readonly { readonly time: number; readonly amount: number; readonly input: number; readonly rate: number }[];
+  /**
+   * Data doses: nominal time, amount (before bioavailability), input index, rate (0 = bolus); the event kind
+   * (stdlib/dose-events.ts `DoseKind`, a plain dose when absent) and a steady state's interval II. A reset has no
+   * dose: amount 0, input -1.
+   */
+  readonly doses: readonly EngineDose[];
   /** Covariate values in the model's order (constant within the subject). */
   readonly covariates: readonly number[];
+}
+
+export interface EngineDose {
+  readonly time: number;
+  readonly amount: number;
+  readonly input: number;
+  readonly rate: number;
+  readonly kind?: number;
+  readonly interval?: number;
 }
 
 export interface EngineData {
@@ -36,11 +49,13 @@ export interface EngineData {
   readonly obsLimit: Float64Array;
   /** nSubjects × maxDoses × 4: time, amount, input, rate. */
   readonly doses: Float64Array;
+  /** nSubjects × maxDoses × 2: each dose event's `DoseKind` and a steady state's interval II (0 in padding). */
+  readonly doseKinds: Float64Array;
   /** nSubjects × (2 + nCovariates): observation count, dose count, covariates. */
   readonly subjects: Float64Array;
 }
 
-/** Packs subjects into the engine layout; doses and observations are sorted by time (stable). */
+/** Packs subjects into the engine layout; doses and observations are sorted by time (stable: a reset stays before its EVID 4 dose). */
 export function packSubjects(subjects: readonly EngineSubject[], nCovariates: number): EngineData {
   const maxObs = Math.max(1, ...subjects.map((s) => s.obsTimes.length));
   const maxDoses = Math.max(1, ...subjects.map((s) => s.doses.length));
@@ -48,6 +63,7 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
   const obsCensoring = new Float64Array(subjects.length * maxObs);
   const obsLimit = new Float64Array(subjects.length * maxObs).fill(NaN);
   const doses = new Float64Array(subjects.length * maxDoses * 4);
+  const doseKinds = new Float64Array(subjects.length * maxDoses * 2);
   const info = new Float64Array(subjects.length * (2 + nCovariates));
   subjects.forEach((s, i) => {
     const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || a - b);
@@ -65,6 +81,8 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
       doses[base + 1] = d.amount;
       doses[base + 2] = d.input;
       doses[base + 3] = d.rate;
+      doseKinds[(i * maxDoses + k) * 2] = d.kind ?? 0;
+      doseKinds[(i * maxDoses + k) * 2 + 1] = d.interval ?? 0;
     });
     const sb = i * (2 + nCovariates);
     info[sb] = s.obsTimes.length;
@@ -72,5 +90,5 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
     if (s.covariates.length !== nCovariates) throw new RangeError(`subject ${i}: ${s.covariates.length} covariates, the model has ${nCovariates}`);
     s.covariates.forEach((v, k) => (info[sb + 2 + k] = v));
   });
-  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, obsCensoring, obsLimit, doses, subjects: info };
+  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, obsCensoring, obsLimit, doses, doseKinds, subjects: info };
 }

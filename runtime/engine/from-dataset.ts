@@ -93,7 +93,8 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
     const D = ds.maxDoses;
     const doses = [];
     for (let k = 0; k < ds.doseCount[s]!; k++) {
-      doses.push({ time: ds.doseTime[s * D + k]!, amount: ds.doseAmount[s * D + k]!, input: ds.doseInput[s * D + k]!, rate: ds.doseRate[s * D + k]! });
+      const at = s * D + k;
+      doses.push({ time: ds.doseTime[at]!, amount: ds.doseAmount[at]!, input: ds.doseInput[at]!, rate: ds.doseRate[at]!, kind: ds.doseKind[at]!, interval: ds.doseInterval[at]! });
     }
     const covariates = Array.from({ length: C }, (_, c) => ds.covariateValues[s * ds.maxCovariateChanges * C + c]!);
     subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, doses, covariates });

@@ -36,6 +36,10 @@ export function subjectsFromDataset(ds: Dataset): { subjects?: SimulationSubject
     }
     const O = ds.maxObservations;
     const D = ds.maxDoses;
+    if (ds.doseKind.subarray(s * D, s * D + ds.doseCount[s]!).some((kind) => kind !== 0)) {
+      errors.push(`subject ${ds.ids[s]}: the template has steady-state doses (SS) or resets (EVID 3/4), which simulated data files do not write yet`);
+      continue;
+    }
     const n = ds.observationCount[s]!;
     subjects.push({
       id: ds.ids[s]!,

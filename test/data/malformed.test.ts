@@ -135,18 +135,46 @@ const fixtures: Fixture[] = [
     expected: ['bad.csv:2:3 (DV): warning D303: DV 12.5 on a dose row (EVID=1) is ignored; put the observation on its own row with EVID=0'],
   },
   {
-    name: 'steady state',
-    text: csv('ID,TIME,DV,AMT,EVID,CMT,SS,II,DVID,WT,SEX', '1,0,.,100,1,1,1,12,.,70,1', '1,1,5,.,0,.,.,.,1,70,1'),
-    expected: ['bad.csv:2:7 (SS): error D206: SS=1 (steady state) is not supported; give the dosing history explicitly instead (ADDL and II repeat a dose)'],
+    name: 'steady state: SS on rows that give no dose, SS without II, SS out of range',
+    text: csv(
+      'ID,TIME,DV,AMT,EVID,CMT,SS,II,DVID,WT,SEX',
+      '1,0,.,100,1,1,1,12,.,70,1', '1,1,5,.,0,.,1,.,1,70,1', '1,2,.,.,2,.,2,.,.,70,1', '1,3,.,.,3,.,1,.,.,70,1',
+      '1,4,.,100,1,1,1,.,.,70,1', '1,5,.,100,1,1,2,0,.,70,1', '1,6,.,100,1,1,3,12,.,70,1', '1,7,.,100,4,1,1,12,.,70,1',
+    ),
+    expected: [
+      'bad.csv:3:7 (SS): error D206: SS=1 on an observation row (EVID=0): the steady state belongs on the dose row (EVID=1 or 4) it repeats',
+      'bad.csv:4:7 (SS): error D206: SS=2 on an other row (EVID=2): the steady state belongs on the dose row (EVID=1 or 4) it repeats',
+      'bad.csv:5:7 (SS): error D206: SS=1 on a reset row (EVID=3): the steady state belongs on the dose row (EVID=1 or 4) it repeats',
+      'bad.csv:6:7 (SS): error D206: SS=1 is the steady state of a dose repeated every II, but II is missing or 0: set II to the dosing interval (a steady-state constant infusion, SS with II=0, is not supported)',
+      'bad.csv:7:7 (SS): error D206: SS=2 is the steady state of a dose repeated every II, but II is missing or 0: set II to the dosing interval (a steady-state constant infusion, SS with II=0, is not supported)',
+      'bad.csv:8:7 (SS): error D206: SS must be 0 (no steady state), 1 (reset to the steady state) or 2 (add the steady state), found 3',
+    ],
   },
   {
-    name: 'EVID 3 and 4 (resets) and values that are no EVID',
-    text: csv(H, DOSE, OBS, '1,24,.,.,3,.,.,70,1', '1,25,.,100,4,1,.,70,1', '1,26,.,.,7,.,.,70,1', '1,27,.,.,1.5,.,.,70,1'),
+    name: 'steady state without an II column',
+    text: csv('ID,TIME,DV,AMT,EVID,CMT,SS,DVID,WT,SEX', '1,0,.,100,1,1,1,.,70,1', '1,1,5,.,0,.,.,1,70,1'),
+    expected: ['bad.csv:2:7 (SS): error D206: SS=1 is the steady state of a dose repeated every II, but the data has no II column: set II to the dosing interval (a steady-state constant infusion, SS with II=0, is not supported)'],
+  },
+  {
+    name: 'a reset or SS=1 after a dose or reset at the same time; AMT on a reset row',
+    text: csv(
+      'ID,TIME,DV,AMT,EVID,CMT,SS,II,DVID,WT,SEX',
+      '1,0,.,100,1,1,.,.,.,70,1', '1,0,.,.,3,.,.,.,.,70,1', '1,1,5,.,0,.,.,.,1,70,1', '1,2,.,.,3,.,.,.,.,70,1', '1,2,.,100,4,1,.,.,.,70,1',
+      '1,3,.,100,1,1,.,.,.,70,1', '1,3,.,100,1,1,1,12,.,70,1', '1,4,.,50,3,.,.,.,.,70,1', '1,5,5,.,0,.,.,.,1,70,1',
+    ),
     expected: [
-      "bad.csv:4:5 (EVID): error D207: EVID=3 (reset) is not supported: the engine cannot reset a subject's compartments; give each occasion its own ID instead",
-      "bad.csv:5:5 (EVID): error D207: EVID=4 (reset and dose) is not supported: the engine cannot reset a subject's compartments; give each occasion its own ID instead",
-      'bad.csv:6:5 (EVID): error D207: EVID must be 0 (observation), 1 (dose) or 2 (other), found 7',
-      'bad.csv:7:5 (EVID): error D207: EVID must be 0 (observation), 1 (dose) or 2 (other), found 1.5',
+      'bad.csv:3:5 (EVID): error D215: EVID=3 resets would discard the dose of row 2 at the same time; put this row first at its time (and use SS=2 for a steady state that adds to another)',
+      'bad.csv:6:5 (EVID): error D215: EVID=4 resets would discard the reset of row 5 at the same time; put this row first at its time (and use SS=2 for a steady state that adds to another)',
+      'bad.csv:8:7 (SS): error D215: SS=1 resets to the steady state and would discard the dose of row 7 at the same time; put this row first at its time (and use SS=2 for a steady state that adds to another)',
+      'bad.csv:9:4 (AMT): warning D306: AMT=50 on a reset row (EVID=3) is ignored; EVID=4 resets and doses',
+    ],
+  },
+  {
+    name: 'values that are no EVID',
+    text: csv(H, DOSE, OBS, '1,26,.,.,7,.,.,70,1', '1,27,.,.,1.5,.,.,70,1'),
+    expected: [
+      'bad.csv:4:5 (EVID): error D207: EVID must be 0 (observation), 1 (dose), 2 (other), 3 (reset) or 4 (reset and dose), found 7',
+      'bad.csv:5:5 (EVID): error D207: EVID must be 0 (observation), 1 (dose), 2 (other), 3 (reset) or 4 (reset and dose), found 1.5',
     ],
   },
   {
@@ -164,7 +192,7 @@ const fixtures: Fixture[] = [
       'bad.csv:2:7 (ADDL): error D208: ADDL=3 repeats the dose, but II is missing or 0: set II to the interval between doses',
       'bad.csv:4:7 (ADDL): error D211: ADDL (the number of additional doses) must be a whole number from 0 to 100000, found -1',
       'bad.csv:5:7 (ADDL): error D211: ADDL (the number of additional doses) must be a whole number from 0 to 100000, found 2.5',
-      'bad.csv:6:8 (II): warning D305: II=12 without ADDL has no effect (steady state is not supported); set ADDL to the number of additional doses',
+      'bad.csv:6:8 (II): warning D305: II=12 without ADDL or SS has no effect; set ADDL to the number of additional doses, or SS=1 for a steady state',
     ],
   },
   {
@@ -261,7 +289,7 @@ const fixtures: Fixture[] = [
     name: 'II without ADDL, AMT on an observation, a zero dose, a dose without amount',
     text: csv('ID,TIME,DV,AMT,EVID,CMT,II,DVID,WT,SEX', '1,0,.,100,1,1,24,.,70,1', '1,1,5,100,0,.,.,1,70,1', '1,2,.,0,1,1,.,.,70,1', '1,3,.,.,1,1,.,.,70,1'),
     expected: [
-      'bad.csv:2:7 (II): warning D305: II=24 without ADDL has no effect (steady state is not supported); set ADDL to the number of additional doses',
+      'bad.csv:2:7 (II): warning D305: II=24 without ADDL or SS has no effect; set ADDL to the number of additional doses, or SS=1 for a steady state',
       'bad.csv:3:4 (AMT): warning D306: AMT=100 on an observation row (EVID=0) is ignored; doses need EVID=1',
       'bad.csv:4:4 (AMT): warning D307: dose of AMT=0 has no effect',
       'bad.csv:5:4 (AMT): error D205: dose row (EVID=1) without an amount',

@@ -206,7 +206,7 @@ describe('column names', () => {
 describe('rows', () => {
   it('classifies every row exactly once: observation, dose, missing DV, other, rejected', () => {
     const H = 'ID,TIME,DV,AMT,EVID,MDV,CMT,WT';
-    const text = csv(H, '1,0,.,100,1,1,1,70', '1,1,5,.,0,0,2,70', '1,2,.,.,0,.,2,70', '1,3,NA,.,,,2,70', '1,4,,.,0,,2,70', '1,5,6,.,0,1,2,70', '1,6,.,.,2,.,.,70', '1,7,.,.,3,.,.,70');
+    const text = csv(H, '1,0,.,100,1,1,1,70', '1,1,5,.,0,0,2,70', '1,2,.,.,0,.,2,70', '1,3,NA,.,,,2,70', '1,4,,.,0,,2,70', '1,5,6,.,0,1,2,70', '1,6,.,.,2,.,.,70', '1,7,.,.,5,.,.,70');
     const result = readDataset(text, 'rows.csv', theophylline);
     const s = result.summary;
     expect(s).toMatchObject({ rows: 8, observations: 1, doses: 1, missingDv: 3, otherRows: 2, rejectedRows: 1 });

@@ -11,6 +11,7 @@ import type { ModelDimensions } from '../../../compiler/emit/model-functions.js'
 import type { TsModelModule } from '../../model/load-ts-module.js';
 import type { EngineData } from '../engine-data.js';
 import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine.js';
+import { DoseKind } from '../../../stdlib/dose-events.js';
 import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
@@ -27,6 +28,8 @@ interface BolusRecord {
   time: number;
   amount: number;
   target: number;
+  kind: number;
+  interval: number;
   readonly dTime: Float64Array;
   readonly dAmount: Float64Array;
 }
@@ -36,6 +39,8 @@ interface InfusionRecord {
   end: number;
   target: number;
   rate: number;
+  kind: number;
+  interval: number;
   readonly dRate: Float64Array;
   readonly dStart: Float64Array;
   readonly dEnd: Float64Array;
@@ -60,7 +65,9 @@ export class CpuRows {
   private readonly boluses: BolusRecord[];
   private readonly infusionRecords: InfusionRecord[];
   /** The current row's problem; its arrays are refilled per row. */
-  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; breakpoints: Float64Array; breakpointsDp: Float64Array };
+  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
+  /** Reset times of the current row (`input.resets` is a view of its first entries). */
+  private readonly resetTimes: Float64Array;
   private readonly one = [0];
   private readonly term: TermValue = { ll: 0, dllDf: 0, dllDsd: 0 };
   private readonly scratch: { lag: Float64Array; bio: Float64Array; duration: Float64Array; rate: Float64Array; dse: Float64Array };
@@ -79,9 +86,10 @@ export class CpuRows {
     });
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
-    this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
-    this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
-    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
+    this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, kind: 0, interval: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
+    this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, kind: 0, interval: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
+    this.resetTimes = new Float64Array(data.maxDoses);
+    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
     this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
     this.rowPredictions = new Float64Array(data.maxObs);
     this.rowGradients = new Float64Array(data.maxObs * ns);
@@ -163,8 +171,15 @@ export class CpuRows {
       return one[0]!;
     };
     const { lag: dLag, bio: dF, duration: dD, rate: dR } = this.scratch;
+    let nresets = 0;
     for (let k = 0; k < subject.ndoses; k++) {
       const base = (s * data.maxDoses + k) * 4;
+      const kind = data.doseKinds[(s * data.maxDoses + k) * 2]!;
+      const interval = data.doseKinds[(s * data.maxDoses + k) * 2 + 1]!;
+      if (kind === DoseKind.reset) {
+        this.resetTimes[nresets++] = data.doses[base]!;
+        continue;
+      }
       const inputIndex = data.doses[base + 2]!;
       const amount = data.doses[base + 1]!;
       const dataRate = data.doses[base + 3]!;
@@ -201,6 +216,8 @@ export class CpuRows {
         inf.end = start + D;
         inf.target = target;
         inf.rate = R;
+        inf.kind = kind;
+        inf.interval = interval;
         inf.dStart.set(dLag);
         for (let q = 0; q < ns; q++) inf.dEnd[q] = dLag[q]! + dD[q]!;
         input.infusions.push(inf);
@@ -209,6 +226,8 @@ export class CpuRows {
         bolus.time = start;
         bolus.amount = F;
         bolus.target = target;
+        bolus.kind = kind;
+        bolus.interval = interval;
         bolus.dTime.set(dLag);
         bolus.dAmount.set(dF);
         input.doses.push(bolus);
@@ -228,6 +247,8 @@ export class CpuRows {
         inf.end = time + D;
         inf.target = target;
         inf.rate = amount / D;
+        inf.kind = DoseKind.dose;
+        inf.interval = 0;
         for (let q = 0; q < ns; q++) {
           inf.dRate[q] = dF[q]! / D - (amount * dD[q]!) / (D * D);
           inf.dEnd[q] = inf.dStart[q]! + dD[q]!;
@@ -240,9 +261,12 @@ export class CpuRows {
         bolus.time = time;
         bolus.amount = amount;
         bolus.target = target;
+        bolus.kind = DoseKind.dose;
+        bolus.interval = 0;
         input.doses.push(bolus);
       }
     }
+    input.resets = this.resetTimes.subarray(0, nresets);
     m.breakpoints(p, c, input.breakpoints);
     m.breakpointsDp(p, c, input.breakpointsDp);
     return TrajectoryStatus.Ok;

@@ -9,11 +9,14 @@
  * runs; f jumps by ±R e_k at its ends, so S_k jumps by −R ∂τ₀/∂p at the start and +R ∂τ₁/∂p at the end.
  * A breakpoint τ(p) of the RHS moves with p, and S jumps by the same rule as at a dose time, with x continuous:
  *   S⁺ = S⁻ + (f(τ⁻, x) − f(τ⁺, x)) ∂τ/∂p    (`timeJump`, shared with the bolus).
- * At one time the order is: observations, breakpoint jumps, infusions ending, doses (and infusions starting).
+ * At one time the order is: observations, breakpoint jumps, infusions ending, then the events that replace the
+ * state (resets, SS = 1 doses), then the other doses and infusions starting (stdlib/dose-events.ts, which also
+ * says how a steady state is found: `steadyState` below).
  * Stages that reach a stop are evaluated just before it (the left limit): at a breakpoint the RHS jumps, and the
  * step that ends there must not see the new branch, or its error estimate never passes.
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
+import { DoseKind, STEADY_STATE_MAX_PERIODS, steadyStateConverged } from '../../../stdlib/dose-events.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
 import type { SolverMethod } from '../engine.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
@@ -32,6 +35,10 @@ export interface Bolus {
   readonly dAmount?: ArrayLike<number>;
   /** ∂time/∂p, when the dose time depends on them (a lag time, a model-declared time). */
   readonly dTime?: ArrayLike<number>;
+  /** `DoseKind` (stdlib/dose-events.ts): a plain dose when absent; steady state (SS = 1) or added (SS = 2). */
+  readonly kind?: number;
+  /** The interval II of a steady-state dose. */
+  readonly interval?: number;
 }
 
 export interface Infusion {
@@ -42,6 +49,8 @@ export interface Infusion {
   readonly dRate?: ArrayLike<number>;
   readonly dStart?: ArrayLike<number>;
   readonly dEnd?: ArrayLike<number>;
+  readonly kind?: number;
+  readonly interval?: number;
 }
 
 export interface TrajectoryInput {
@@ -54,6 +63,8 @@ export interface TrajectoryInput {
   readonly doses: readonly Bolus[];
   /** Zero-order inputs; none when absent. */
   readonly infusions?: readonly Infusion[];
+  /** Times where every state is reset to its initial value (EVID 3, and before the dose of EVID 4), ascending. */
+  readonly resets?: ArrayLike<number>;
   /** Times where the RHS is discontinuous. */
   readonly breakpoints: ArrayLike<number>;
   /**
@@ -133,7 +144,21 @@ export class TrajectorySolver {
   private stops = new Float64Array(64);
   private started = new Uint8Array(8);
   private ended = new Uint8Array(8);
+  private given = new Uint8Array(8);
   private readonly doses: Bolus[] = [];
+  /** The point of the integration: time, step size, and the step counts of the current trajectory. */
+  private t = 0;
+  private h = 0;
+  private accepted = 0;
+  private rejected = 0;
+  private stepper: Stepper | undefined;
+  /** The steady-state iteration's state, the previous period's, the initial state, and the saved input rates. */
+  private readonly ssY: Float64Array;
+  private readonly ssNext: Float64Array;
+  private readonly ssPrev: Float64Array;
+  private readonly ssInit: Float64Array;
+  private readonly savedRate: Float64Array;
+  private readonly savedRateDp: Float64Array;
 
   constructor(readonly model: CpuModel, readonly options: SolverOptions) {
     const { nx, ns } = model.dims;
@@ -154,6 +179,12 @@ export class TrajectorySolver {
     this.fBefore = new Float64Array(nx);
     this.hx = new Float64Array(nx);
     this.hp = new Float64Array(ns);
+    this.ssY = new Float64Array(n);
+    this.ssNext = new Float64Array(n);
+    this.ssPrev = new Float64Array(n);
+    this.ssInit = new Float64Array(n);
+    this.savedRate = new Float64Array(nx);
+    this.savedRateDp = new Float64Array(nx * ns);
   }
 
   /**
@@ -161,15 +192,15 @@ export class TrajectorySolver {
    * `gradients[0…nobs·ns)` (row-major; zeros without sensitivities, unspecified after a failure).
    */
   solve(input: TrajectoryInput, predictions: Float64Array, gradients: Float64Array): TrajectoryStats {
-    const { model, options, system, controller, err } = this;
-    const { nx, ns } = model.dims;
+    const { model, options, system, controller } = this;
+    const ns = model.dims.ns;
     const sens = options.sensitivities;
     const nobs = input.times.length;
-    let accepted = 0;
-    let rejected = 0;
+    this.accepted = 0;
+    this.rejected = 0;
     const done = (status: TrajectoryStatus): TrajectoryStats => {
       if (status !== TrajectoryStatus.Ok) predictions.fill(NaN, 0, nobs);
-      return { status, acceptedSteps: accepted, rejectedSteps: rejected };
+      return { status, acceptedSteps: this.accepted, rejectedSteps: this.rejected };
     };
     predictions.fill(NaN, 0, nobs);
     if (!sens) gradients.fill(0, 0, nobs * ns);
@@ -177,110 +208,274 @@ export class TrajectorySolver {
     system.inputRate.fill(0);
     system.inputRateDp.fill(0);
     const stepper = this.explicit ?? createStepper(model, input, options, this.f, system.size);
+    this.stepper = stepper;
     stepper.invalidate();
     controller.reset();
     this.tLeft = Infinity;
-    let y = this.y;
-    let yNew = this.yNew;
-    system.initialState(input.p, input.c, y);
+    system.initialState(input.p, input.c, this.y);
 
     const infusions = input.infusions ?? [];
+    const resets = input.resets ?? [];
     const stops = this.stopList(input, infusions);
     if (this.started.length < infusions.length) {
       this.started = new Uint8Array(infusions.length);
       this.ended = new Uint8Array(infusions.length);
     }
-    const { started, ended } = this;
-    started.fill(0);
-    ended.fill(0);
     const doses = this.doses;
     doses.length = 0;
     for (const d of input.doses) doses.push(d);
     sortByTime(doses);
-    let t = 0;
-    let h = 0;
+    if (this.given.length < doses.length) this.given = new Uint8Array(doses.length);
+    const { started, ended, given } = this;
+    started.fill(0);
+    ended.fill(0);
+    given.fill(0);
+    this.t = 0;
+    this.h = 0;
     let obs = 0;
     let dose = 0;
+    let reset = 0;
 
     for (let s = 0; s < stops.length; s++) {
       const stop = stops[s]!;
-      if (stop > t) {
-        this.tLeft = stop * (1 - Number.EPSILON);
-        if (h === 0) h = this.startingStep(t, y, stop - t);
-        // Integrate to exactly `stop`.
-        while (t < stop) {
-          const remaining = stop - t;
-          const last = h >= remaining * (1 - 1e-12);
-          const hStep = last ? remaining : h;
-          stepper.step(t, y, hStep, yNew, err);
-          const norm = controller.errorNorm(err, y, yNew);
-          if (!Number.isFinite(norm)) {
-            // NaN steps included: a step that is not a positive number cannot be retried.
-            if (!(hStep >= 1e-14 * Math.max(1, Math.abs(t)))) return done(TrajectoryStatus.NonFinite);
-            h = hStep * 0.2;
-            rejected++;
-          } else if (norm <= 1) {
-            t = last ? stop : t + hStep;
-            const swap = y;
-            y = yNew;
-            yNew = swap;
-            stepper.accept();
-            accepted++;
-            if (!last || hStep === h) h = hStep * controller.factor(norm, true);
-          } else {
-            h = hStep * controller.factor(norm, false);
-            rejected++;
-          }
-          if (accepted + rejected > options.maxSteps) return done(TrajectoryStatus.MaxSteps);
-          if (h < 1e-13 * Math.max(1, Math.abs(t))) return done(TrajectoryStatus.StepTooSmall);
-        }
+      if (stop > this.t) {
+        const status = this.advance(stop);
+        if (status !== TrajectoryStatus.Ok) return done(status);
       }
-      this.tLeft = Infinity;
+      const t = this.t;
       while (obs < nobs && input.times[obs]! <= t) {
-        this.recordObservation(input, obs, t, y, predictions, gradients);
+        this.recordObservation(input, obs, t, this.y, predictions, gradients);
         obs++;
       }
-      if (sens && input.breakpointsDp) this.breakpointJumps(input, t, y);
+      if (sens && input.breakpointsDp) this.breakpointJumps(input, t, this.y);
       let dosed = false;
-      // Infusions ending now, then doses and infusions starting now.
+      // Infusions ending now; then what replaces the state (resets, SS = 1); then the other doses and infusions.
       for (let k = 0; k < infusions.length; k++) {
         const inf = infusions[k]!;
         if (!started[k] || ended[k] || !(inf.end <= t)) continue;
         ended[k] = 1;
         dosed = true;
-        if (sens && inf.dEnd) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + inf.rate * inf.dEnd[q]!;
+        this.infusionJump(inf, inf.rate, inf.dEnd);
         refreshRates(system, infusions, started, ended, ns);
       }
-      for (let k = 0; k < infusions.length; k++) {
-        const inf = infusions[k]!;
-        if (started[k] || !(inf.start <= t)) continue;
-        started[k] = 1;
-        dosed = true;
-        if (sens && inf.dStart) for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! - inf.rate * inf.dStart[q]!;
-        refreshRates(system, infusions, started, ended, ns);
-      }
-      while (dose < doses.length && doses[dose]!.time <= t) {
-        this.applyBolus(input, doses[dose]!, t, y);
-        dose++;
+      while (reset < resets.length && resets[reset]! <= t) {
+        this.resetState(input, infusions);
+        reset++;
         dosed = true;
       }
+      for (let phase = 0; phase < 2; phase++) {
+        const replacing = phase === 0;
+        for (let k = 0; k < infusions.length; k++) {
+          const inf = infusions[k]!;
+          if (started[k] || !(inf.start <= t) || (inf.kind === DoseKind.steadyState) !== replacing) continue;
+          if (inf.kind === DoseKind.steadyState || inf.kind === DoseKind.steadyStateAdded) {
+            const status = this.steadyState(input, infusions, inf.kind, inf.interval ?? 0, inf.target, 0, inf.rate, inf.dRate, inf.end - inf.start, inf.dEnd, inf.dStart);
+            if (status !== TrajectoryStatus.Ok) return done(status);
+          }
+          started[k] = 1;
+          dosed = true;
+          this.infusionJump(inf, -inf.rate, inf.dStart);
+          refreshRates(system, infusions, started, ended, ns);
+        }
+        for (let q = dose; q < doses.length && doses[q]!.time <= t; q++) {
+          const d = doses[q]!;
+          if (given[q] || (d.kind === DoseKind.steadyState) !== replacing) continue;
+          if (d.kind === DoseKind.steadyState || d.kind === DoseKind.steadyStateAdded) {
+            const status = this.steadyState(input, infusions, d.kind, d.interval ?? 0, d.target, d.amount, 0, d.dAmount, 0, undefined, d.dTime);
+            if (status !== TrajectoryStatus.Ok) return done(status);
+          }
+          this.applyBolus(input, d, t, this.y);
+          given[q] = 1;
+          dosed = true;
+        }
+      }
+      while (dose < doses.length && given[dose]) dose++;
       // A dose or a breakpoint changes the RHS: the cached first stage is stale.
       stepper.invalidate();
-      if (dosed && h > 0) h = Math.min(h, this.startingStep(t, y, Infinity));
+      if (dosed && this.h > 0) this.h = Math.min(this.h, this.startingStep(t, this.y, Infinity));
     }
-    while (obs < nobs && input.times[obs]! <= t) {
-      this.recordObservation(input, obs, t, y, predictions, gradients);
+    while (obs < nobs && input.times[obs]! <= this.t) {
+      this.recordObservation(input, obs, this.t, this.y, predictions, gradients);
       obs++;
     }
-    this.y = y;
-    this.yNew = yNew;
     for (let i = 0; i < nobs; i++) if (!Number.isFinite(predictions[i]!)) return done(TrajectoryStatus.NonFinite);
     return done(TrajectoryStatus.Ok);
   }
 
-  /** Observation times, dose times, infusion ends and breakpoints at t ≥ 0: ascending, each once. */
+  /** Integrates this.y from this.t to exactly `stop` (> this.t) with the adaptive step; this.y is the result. */
+  private advance(stop: number): TrajectoryStatus {
+    const { controller, err, options } = this;
+    const stepper = this.stepper!;
+    let y = this.y;
+    let yNew = this.yNew;
+    let t = this.t;
+    let h = this.h;
+    let status: TrajectoryStatus = TrajectoryStatus.Ok;
+    this.tLeft = leftOf(stop);
+    if (h === 0) h = this.startingStep(t, y, stop - t);
+    while (t < stop) {
+      const remaining = stop - t;
+      const last = h >= remaining * (1 - 1e-12);
+      const hStep = last ? remaining : h;
+      stepper.step(t, y, hStep, yNew, err);
+      const norm = controller.errorNorm(err, y, yNew);
+      if (!Number.isFinite(norm)) {
+        // NaN steps included: a step that is not a positive number cannot be retried.
+        if (!(hStep >= 1e-14 * Math.max(1, Math.abs(t)))) {
+          status = TrajectoryStatus.NonFinite;
+          break;
+        }
+        h = hStep * 0.2;
+        this.rejected++;
+      } else if (norm <= 1) {
+        t = last ? stop : t + hStep;
+        const swap = y;
+        y = yNew;
+        yNew = swap;
+        stepper.accept();
+        this.accepted++;
+        if (!last || hStep === h) h = hStep * controller.factor(norm, true);
+      } else {
+        h = hStep * controller.factor(norm, false);
+        this.rejected++;
+      }
+      if (this.accepted + this.rejected > options.maxSteps) {
+        status = TrajectoryStatus.MaxSteps;
+        break;
+      }
+      if (h < 1e-13 * Math.max(1, Math.abs(t))) {
+        status = TrajectoryStatus.StepTooSmall;
+        break;
+      }
+    }
+    this.y = y;
+    this.yNew = yNew;
+    this.t = t;
+    this.h = h;
+    this.tLeft = Infinity;
+    return status;
+  }
+
+  /** S_target += rate · dTime: the jump of a zero-order input's start (rate −R, ∂start/∂p) or end (+R, ∂end/∂p). */
+  private infusionJump(inf: Infusion, rate: number, dTime: ArrayLike<number> | undefined): void {
+    if (!this.options.sensitivities || !dTime) return;
+    const { nx, ns } = this.model.dims;
+    const y = this.y;
+    for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + rate * dTime[q]!;
+  }
+
+  /** Every state to its initial value (S to ∂x0/∂p), and the running infusions end: their input is discarded too. */
+  private resetState(input: TrajectoryInput, infusions: readonly Infusion[]): void {
+    this.system.initialState(input.p, input.c, this.y);
+    this.endRunning(infusions);
+  }
+
+  private endRunning(infusions: readonly Infusion[]): void {
+    const { started, ended } = this;
+    for (let k = 0; k < infusions.length; k++) if (started[k] && !ended[k]) ended[k] = 1;
+    refreshRates(this.system, infusions, started, ended, this.model.dims.ns);
+  }
+
+  /**
+   * The periodic steady state of a dose (bolus `amount` with ∂/∂p `dDose`, or a zero-order input of `rate` with
+   * ∂/∂p `dDose` for `duration` ≤ II, ∂duration/∂p = dEnd − dStart) into `target` repeated every `interval`, put
+   * into this.y at this.t before the dose itself is given (stdlib/dose-events.ts: SS = 1 replaces the state,
+   * SS = 2 adds to it). The periods are integrated apart from the timeline, on [τ − II, τ].
+   */
+  private steadyState(
+    input: TrajectoryInput, infusions: readonly Infusion[], kind: number, interval: number, target: number, amount: number, rate: number,
+    dDose: ArrayLike<number> | undefined, duration: number, dEnd: ArrayLike<number> | undefined, dTime: ArrayLike<number> | undefined,
+  ): TrajectoryStatus {
+    const { model, system, options, ssPrev, ssInit } = this;
+    const { nx, ns } = model.dims;
+    const sens = options.sensitivities;
+    const n = system.size;
+    if (!(interval > 0)) return TrajectoryStatus.Unsupported;
+    if (rate > 0 && !(duration <= interval)) return TrajectoryStatus.Unsupported;
+    const tau = this.t;
+    const mainY = this.y;
+    const mainNext = this.yNew;
+    const mainH = this.h;
+    this.savedRate.set(system.inputRate);
+    this.savedRateDp.set(system.inputRateDp);
+    system.initialState(input.p, input.c, ssInit);
+    this.y = this.ssY;
+    this.yNew = this.ssNext;
+    this.y.set(ssInit);
+    const start = tau - interval;
+    let previous = Infinity;
+    let status: TrajectoryStatus = TrajectoryStatus.MaxSteps;
+    for (let period = 1; period <= STEADY_STATE_MAX_PERIODS; period++) {
+      const y = this.y;
+      ssPrev.set(y);
+      this.t = start;
+      this.h = 0;
+      this.stepper!.invalidate();
+      system.inputRate.fill(0);
+      system.inputRateDp.fill(0);
+      let step: TrajectoryStatus = TrajectoryStatus.Ok;
+      if (rate > 0) {
+        system.inputRate[target] = rate;
+        if (sens && dDose) for (let q = 0; q < ns; q++) system.inputRateDp[target * ns + q] = dDose[q]!;
+        step = this.advance(start + duration);
+        // The end of the input, phase-relative: S_target += R ∂D/∂p (the lag moves the whole history: below).
+        if (sens && dEnd) for (let q = 0; q < ns; q++) this.y[nx + target * ns + q] = this.y[nx + target * ns + q]! + rate * (dEnd[q]! - (dTime?.[q] ?? 0));
+        system.inputRate.fill(0);
+        system.inputRateDp.fill(0);
+        this.stepper!.invalidate();
+        this.h = 0;
+      } else {
+        y[target] = y[target]! + amount;
+        if (sens && dDose) for (let q = 0; q < ns; q++) y[nx + target * ns + q] = y[nx + target * ns + q]! + dDose[q]!;
+      }
+      if (step === TrajectoryStatus.Ok && this.t < tau) step = this.advance(tau);
+      if (step !== TrajectoryStatus.Ok) {
+        status = step;
+        break;
+      }
+      const delta = this.change(this.y, ssPrev, n);
+      if (steadyStateConverged(period, delta, previous)) {
+        status = TrajectoryStatus.Ok;
+        break;
+      }
+      previous = delta;
+    }
+    const X = this.y;
+    this.y = mainY;
+    this.yNew = mainNext;
+    this.t = tau;
+    this.h = mainH;
+    system.inputRate.set(this.savedRate);
+    system.inputRateDp.set(this.savedRateDp);
+    this.stepper!.invalidate();
+    if (status !== TrajectoryStatus.Ok) return status;
+    const y = this.y;
+    if (kind === DoseKind.steadyState) {
+      y.set(X);
+      this.endRunning(infusions);
+    } else {
+      for (let i = 0; i < n; i++) y[i] = y[i]! + X[i]! - ssInit[i]!;
+    }
+    if (sens && dTime) {
+      // The periodic history moves with the dose time: S −= f(τ, X) ∂τ/∂p.
+      model.rhs(tau, X, input.p, input.c, this.fx);
+      for (let i = 0; i < nx; i++) for (let q = 0; q < ns; q++) y[nx + i * ns + q] = y[nx + i * ns + q]! - this.fx[i]! * dTime[q]!;
+    }
+    return TrajectoryStatus.Ok;
+  }
+
+  /** ‖a − b‖ in the error norm: root mean square of (a − b)/(atol + rtol |a|). */
+  private change(a: Float64Array, b: Float64Array, n: number): number {
+    const { rtol, atol } = this.options;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += ((a[i]! - b[i]!) / (atol + rtol * Math.abs(a[i]!))) ** 2;
+    return Math.sqrt(sum / n);
+  }
+
+  /** Observation times, dose times, infusion ends, resets and breakpoints at t ≥ 0: ascending, each once. */
   private stopList(input: TrajectoryInput, infusions: readonly Infusion[]): Float64Array {
-    const bound = input.times.length + input.doses.length + 2 * infusions.length + input.breakpoints.length;
+    const resets = input.resets ?? [];
+    const bound = input.times.length + input.doses.length + 2 * infusions.length + input.breakpoints.length + resets.length;
     if (this.stops.length < bound) this.stops = new Float64Array(bound);
     const buffer = this.stops;
     let count = 0;
@@ -294,6 +489,7 @@ export class TrajectorySolver {
       add(inf.end);
     }
     for (let i = 0; i < input.breakpoints.length; i++) add(input.breakpoints[i]!);
+    for (let i = 0; i < resets.length; i++) add(resets[i]!);
     const stops = buffer.subarray(0, count).sort();
     let unique = 0;
     for (let i = 0; i < count; i++) if (i === 0 || stops[i] !== stops[unique - 1]) stops[unique++] = stops[i]!;
@@ -395,6 +591,11 @@ export class TrajectorySolver {
     const h1 = dMax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dMax, 1 / this.controller.options.q);
     return Math.min(100 * h0, h1, span);
   }
+}
+
+/** The largest float below `stop` (stops before 0 occur in a steady state's periods). */
+function leftOf(stop: number): number {
+  return stop > 0 ? stop * (1 - Number.EPSILON) : stop < 0 ? stop * (1 + Number.EPSILON) : -Number.MIN_VALUE;
 }
 
 /** Stable insertion sort by dose time (a handful of doses per trajectory). */

@@ -6,6 +6,7 @@
 import type { EngineData } from '../engine-data.js';
 import type { Engine, LikelihoodResult, Rows, SimulateResult, SolverSettings } from '../engine.js';
 import type { PreparedModel } from '../prepared-model.js';
+import { DoseKind } from '../../../stdlib/dose-events.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 
 const PARAMS_BYTES = 32;
@@ -32,6 +33,23 @@ export function kernelObservations(data: EngineData, stride: number): Float32Arr
   return out;
 }
 
+/**
+ * The kernel's dose records (compiler/emit-wgsl/kernel.ts): time, amount, input, rate, event kind, interval — a
+ * reset's input is the kernel's reset stream, `ninputs`.
+ */
+export function kernelDoses(data: EngineData, ninputs: number, stride: number): Float32Array {
+  const n = data.nSubjects * data.maxDoses;
+  const out = new Float32Array(n * stride);
+  for (let m = 0; m < n; m++) {
+    for (let k = 0; k < 4; k++) out[m * stride + k] = data.doses[m * 4 + k]!;
+    const kind = data.doseKinds[m * 2]!;
+    out[m * stride + 4] = kind;
+    out[m * stride + 5] = data.doseKinds[m * 2 + 1]!;
+    if (kind === DoseKind.reset) out[m * stride + 2] = ninputs;
+  }
+  return out;
+}
+
 export async function createWebGpuEngine(model: PreparedModel, data: EngineData, settings: SolverSettings, device: GPUDevice, adapterInfo: string): Promise<Engine> {
   const { np, ns, ne } = model.dims;
   const L = model.layout;
@@ -54,7 +72,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
 
   // Resident data.
   const obs = storage(device, kernelObservations(data, L.obsStride), 'obs');
-  const doses = storage(device, Float32Array.from(data.doses), 'doses');
+  const doses = storage(device, kernelDoses(data, model.dims.ninputs, L.doseStride), 'doses');
   const subjects = storage(device, Float32Array.from(data.subjects), 'subjects');
   const paramsBuffer = device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 

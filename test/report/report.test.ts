@@ -14,6 +14,7 @@ import { runReport } from '../../cli/commands/report.js';
 import { fineGridCurves } from '../../runtime/report/html/curves.js';
 import { pickSubjects } from '../../runtime/report/html/report-data.js';
 import { loadFittedRun } from '../../runtime/uq/fitted-run.js';
+import { naturalValues, startsCsv } from '../../runtime/uq/starts.js';
 import { capture, concentration, fitModel, simulatedCsv, times } from './fixture.js';
 import { fields, markGroups, markLabels, panelTitles, value } from './svg.js';
 
@@ -26,6 +27,7 @@ let data: { csv: string; weights: number[] };
 const byDv = new Map<number, { id: number; t: number }>();
 let estimates: { estimates: { name: string; estimate: number; se: number | null; fixed: boolean }[] };
 let individual: Record<string, string>[];
+let startsWant: { elbo: number; values: number[] }[];
 let evaluated: { npde: Record<string, string>[]; vpc: Record<string, string>[] };
 const svg = (id: string) => readFileSync(join(run, 'report-figures', `${id}.svg`), 'utf8');
 const est = (name: string) => estimates.estimates.find((r) => r.name === name)!.estimate;
@@ -51,6 +53,13 @@ beforeAll(async () => {
   const e = capture();
   expect(await runEvaluate({ fit: run, ...settings, map: {} }, e.io), e.out.stderr).toBe(0);
   evaluated = { npde: csv(join(run, 'npde.csv')), vpc: csv(join(run, 'vpc.csv')) };
+  // A convergence assessment as `nlmc fit --starts` writes it (starts.csv): the main fit and two refits whose
+  // estimates are the fit's shifted by ±0.1 on the estimation scale.
+  const fitted = await loadFittedRun(run);
+  const shifted = (d: number) => Float64Array.from(fitted.population, (v) => v + d);
+  const runs = [0, 0.1, -0.1].map((d, start) => ({ start, seed: start, initial: shifted(3 * d), population: shifted(d), elbo: -1 - Math.abs(d), epochs: 10, stop: 'max-epochs' as const, seconds: 1 }));
+  writeFileSync(join(run, 'starts.csv'), startsCsv(fitted.ctx.ir, fitted.ctx.layout, runs));
+  startsWant = runs.map((x) => ({ elbo: x.elbo, values: naturalValues(fitted.ctx.ir, fitted.ctx.layout, x.population) }));
   const r = capture();
   expect(await runReport({ fits: [run], ...settings, subjects: 8, map: {} }, r.io), r.out.stderr).toBe(0);
   expect(r.out.stdout).toMatch(/wrote .*report\.html/);
@@ -178,13 +187,24 @@ describe('nlmc report: the figures hold the numbers', () => {
     expect(reported).toHaveLength(free.length);
     free.map((r) => r.estimate).sort((a, b) => a - b).forEach((v, k) => expect(reported[k]!).toBeCloseTo(v, 8));
   });
+
+  it('convergence assessment: each run of starts.csv at its estimate and ELBO, one panel per population parameter', () => {
+    const figure = svg('starts');
+    const names = JSON.parse(readFileSync(join(run, 'fit.json'), 'utf8')).population.names as string[];
+    expect(panelTitles(figure)).toEqual(names);
+    const labels = markLabels(figure, 'starts');
+    expect(labels).toHaveLength(3 * names.length);
+    const got = labels.map((l) => `${value(l, 'estimate').toPrecision(8)}@${value(l, 'ELBO')}`).sort();
+    const want = startsWant.flatMap((x) => x.values.map((v) => `${v.toPrecision(8)}@${x.elbo}`)).sort();
+    expect(got).toEqual(want);
+  });
 });
 
 describe('nlmc report: the page', () => {
   it('is one self-contained file: every figure inline, no script, nothing to fetch', () => {
     const html = readFileSync(join(run, 'report.html'), 'utf8');
     const files = readdirSync(join(run, 'report-figures')).filter((f) => f.endsWith('.svg'));
-    expect(files.sort()).toEqual(['dv-vs-ipred', 'dv-vs-pred', 'elbo-trace', 'eta-vs-WT', 'individual-fits', 'iwres-vs-ipred', 'iwres-vs-time', 'npde-histogram', 'npde-qq', 'npde-vs-pred', 'npde-vs-time', 'parameter-traces', 'pcvpc', 'vpc'].map((f) => `${f}.svg`));
+    expect(files.sort()).toEqual(['dv-vs-ipred', 'dv-vs-pred', 'elbo-trace', 'eta-vs-WT', 'individual-fits', 'iwres-vs-ipred', 'iwres-vs-time', 'npde-histogram', 'npde-qq', 'npde-vs-pred', 'npde-vs-time', 'parameter-traces', 'pcvpc', 'starts', 'vpc'].map((f) => `${f}.svg`));
     expect([...html.matchAll(/<figure /g)]).toHaveLength(files.length);
     for (const f of files) expect(html).toContain(readFileSync(join(run, 'report-figures', f), 'utf8').replace(/^<\?xml[^>]*>\n/, '').trim());
     expect(html).not.toMatch(/<script|<link rel="stylesheet"|<img |<iframe|@import|url\(/i);

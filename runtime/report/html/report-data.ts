@@ -2,14 +2,15 @@
  * Everything the report draws, gathered once from a finished run folder: the fitted run (runtime/uq/fitted-run.ts),
  * its estimates.json and EBEs (individual.csv), the model evaluation at the reported estimate
  * (runtime/evaluate: NPDE, shrinkage, per-subject −2LL, VPC and pcVPC — the numbers `nlmc evaluate` writes),
- * PRED/IPRED/IWRES at the EBEs, and PRED/IPRED on a fine grid for the subjects whose fits are shown.
+ * PRED/IPRED/IWRES at the EBEs, PRED/IPRED on a fine grid for the subjects whose fits are shown, and the runs of
+ * `--starts` (starts.csv) when there are any.
  */
 import { evaluateFittedRun, type ModelEvaluation } from '../../evaluate/evaluate.js';
 import { predictionsAt, type ObservationPrediction } from '../../infer/posterior.js';
 import { loadFittedRun, type FittedRun } from '../../uq/fitted-run.js';
 import { estimateRows, type EstimateRow } from '../estimates.js';
 import { fineGridCurves, type SubjectCurve } from './curves.js';
-import { readEbes, readEstimates, runFolderOf, type EstimatesFile } from './run-folder.js';
+import { readEbes, readEstimates, readStarts, runFolderOf, type EstimatesFile, type StartRow } from './run-folder.js';
 
 export interface ReportOptions {
   /** K simulated replicates for the NPDE and VPC; undefined: automatic (500, fewer for large datasets). */
@@ -66,6 +67,8 @@ export interface ReportData {
   readonly traceNames: readonly string[];
   readonly trace: readonly TraceRow[];
   readonly samples: number;
+  /** starts.csv's runs, when the fit ran `--starts`. */
+  readonly starts?: readonly StartRow[];
 }
 
 function traceOf(run: FittedRun): { names: string[]; rows: TraceRow[] } {
@@ -95,8 +98,9 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
   const shown = pickSubjects(S, options.subjects);
   const curves = await fineGridCurves(ctx, population, ebes, shown.subjects);
   const trace = traceOf(run);
+  const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {
     folder, run, estimates, evaluation, ebeSource: read ? 'individual.csv' : 'the encoder (no individual.csv)', ebes, predictions: at.predictions, shown, curves,
-    traceNames: trace.names, trace: trace.rows, samples,
+    traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
 }

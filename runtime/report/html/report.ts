@@ -10,6 +10,7 @@ import { etaFigures } from './figures/eta.js';
 import { goodnessOfFitFigures } from './figures/goodness-of-fit.js';
 import { individualFigures } from './figures/individual.js';
 import { npdeFigures } from './figures/npde.js';
+import { startsFigures } from './figures/starts.js';
 import { vpcFigures } from './figures/vpc.js';
 import { esc, estimatesTable, fmt, page, table, type RenderedFigure, type Section } from './html.js';
 import { renderSvg } from './render.js';
@@ -79,7 +80,7 @@ export async function buildReport(path: string, options: ReportOptions): Promise
     { id: 'npde', title: 'NPDE distribution', figures: npdeFigures(d) },
     { id: 'individual', title: 'Individual fits', body: `<p>${esc(d.shown.rule)} shown.</p>`, figures: individualFigures(d) },
     { id: 'covariates', title: 'EBEs against covariates', ...(d.run.ctx.ir.covariates.length === 0 ? { body: '<p>The model has no covariates.</p>' } : {}), figures: etaFigures(d) },
-    { id: 'convergence', title: 'Convergence', figures: convergenceFigures(d) },
+    { id: 'convergence', title: 'Convergence', figures: [...convergenceFigures(d), ...startsFigures(d)] },
   ];
   const sections: Section[] = [];
   for (const g of groups) sections.push({ id: g.id, title: g.title, ...(g.body ? { body: g.body } : {}), figures: await render(g.figures) });

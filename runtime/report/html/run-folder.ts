@@ -1,6 +1,6 @@
 /**
  * What the report reads from a run folder beside fit.json: estimates.json (the parameter table with SE/RSE/CI and
- * the likelihood block) and individual.csv (the EBEs the fit reported). Each is checked on reading: a missing or
+ * the likelihood block), individual.csv (the EBEs the fit reported) and starts.csv (the refits of `--starts`). Each is checked on reading: a missing or
  * malformed file is an error that names it, never a silently empty section.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -81,4 +81,31 @@ export function readEbes(folder: string, ids: readonly string[], effects: readon
       return v;
     });
   });
+}
+
+/** One run of `nlmc fit --starts` (starts.csv): its final ELBO and its estimates on the natural scale. */
+export interface StartRow {
+  readonly start: number;
+  readonly elbo: number;
+  readonly initial: Readonly<Record<string, number>>;
+  readonly estimates: Readonly<Record<string, number>>;
+}
+
+/** starts.csv's runs (start 0 is the main fit), or undefined when the fit ran no `--starts`. */
+export function readStarts(folder: string, names: readonly string[]): StartRow[] | undefined {
+  const file = join(folder, 'starts.csv');
+  if (!existsSync(file)) return undefined;
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const number = (r: Record<string, string>, column: string, row: number): number => {
+    const cell = r[column];
+    if (cell === undefined) throw new Error(`${file}: no column ${column}`);
+    const v = cell === '' ? NaN : Number(cell);
+    if (Number.isNaN(v) && cell !== '') throw new Error(`${file}:${row}: ${column} is not a number (${JSON.stringify(cell)})`);
+    return v;
+  };
+  return records.map((r, k) => ({
+    start: number(r, 'start', k + 2), elbo: number(r, 'elbo', k + 2),
+    initial: Object.fromEntries(names.map((n) => [n, number(r, `init_${n}`, k + 2)])),
+    estimates: Object.fromEntries(names.map((n) => [n, number(r, n, k + 2)])),
+  }));
 }

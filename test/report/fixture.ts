@@ -70,7 +70,7 @@ export async function fitModel(dir: string, name: string, sd: string, extra: Par
   writeFileSync(join(dir, `${name}.nlm`), model(name, sd));
   const out = join(dir, `${name}.fit`);
   const args: FitArgs = {
-    model: join(dir, `${name}.nlm`), data: join(dir, 'data.csv'), out, backend: 'cpu', seed: 1, epochs: 120, samples: 8, learningRate: 0.05, validation: 0, patience: 100,
+    model: join(dir, `${name}.nlm`), data: join(dir, 'data.csv'), out, backend: 'cpu', seed: 1, epochs: 60, samples: 8, learningRate: 0.05, validation: 0, patience: 100,
     resume: false, progress: 'quiet', map: {}, color: false, uncertainty: true, ...extra,
   };
   const { io, out: text } = capture();

@@ -19,7 +19,7 @@ import { capture, concentration, fitModel, simulatedCsv, times } from './fixture
 import { fields, markGroups, markLabels, panelTitles, value } from './svg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-report-'));
-const SUBJECTS = 40;
+const SUBJECTS = 30;
 const settings = { samples: 60, seed: 3, bins: 5 };
 let run: string;
 let data: { csv: string; weights: number[] };
@@ -222,7 +222,7 @@ describe('nlmc report: the page', () => {
     }
     expect(html).toContain(`<td>${full.likelihood.minus2LL.toPrecision(7)}</td>`);
     expect(html).toContain(`<td>${full.likelihood.aic.toPrecision(7)}</td>`);
-    expect(html).toContain('8 of 40 subjects');
+    expect(html).toContain(`8 of ${SUBJECTS} subjects`);
   });
 
   it('refuses what it cannot use, with a message and a non-zero exit', async () => {

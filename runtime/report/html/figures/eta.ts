@@ -17,6 +17,7 @@ export function etaFigures(d: ReportData): FigureSpec[] {
     const x = { field: 'covariate', type: cov.categorical ? 'ordinal' : 'quantitative', title: cov.name, ...(cov.categorical ? {} : { scale: { zero: false } }) };
     const y = { field: 'eta', type: 'quantitative', title: 'EBE (η)' };
     const perPanel = d.ebes.length;
+    // The zero line's layer is aggregated to one row (per panel: the facet groups it), else a rule per subject.
     const main = cov.categorical
       ? { name: 'ebes-box', mark: { type: 'boxplot', extent: 1.5 }, encoding: { x, y } }
       : perPanel <= POINT_LIMIT
@@ -27,7 +28,7 @@ export function etaFigures(d: ReportData): FigureSpec[] {
       caption: `Each subject's EBE (${d.ebeSource}) against its ${cov.name}${cov.categorical ? ' (box plots per category)' : ''}, one panel per random effect; η-shrinkage: ${shrinkage}.`,
       spec: {
         data: { values: rows }, facet: { field: 'effect', type: 'nominal', title: null, sort: effects }, columns: 3,
-        spec: { width: 240, height: 200, layer: [main, { name: 'zero', mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } }] },
+        spec: { width: 240, height: 200, layer: [main, { name: 'zero', transform: [{ aggregate: [{ op: 'count', as: 'n' }] }], mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { y: { datum: 0 } } }] },
         resolve: { scale: { y: 'independent' } },
       } as unknown as FigureSpec['spec'],
     };

@@ -53,6 +53,8 @@ export interface TraceRow {
 
 export interface ReportData {
   readonly folder: string;
+  /** The dataset read: --data, else the one fit.json names. */
+  readonly dataFile: string;
   readonly run: FittedRun;
   readonly estimates: EstimatesFile;
   readonly evaluation: ModelEvaluation;
@@ -100,7 +102,7 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
   const trace = traceOf(run);
   const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {
-    folder, run, estimates, evaluation, ebeSource: read ? 'individual.csv' : 'the encoder (no individual.csv)', ebes, predictions: at.predictions, shown, curves,
+    folder, dataFile: options.data ?? run.fit.data.file, run, estimates, evaluation, ebeSource: read ? 'individual.csv' : 'the encoder (no individual.csv)', ebes, predictions: at.predictions, shown, curves,
     traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
 }

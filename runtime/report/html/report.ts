@@ -51,7 +51,7 @@ function evaluationBody(d: ReportData): string {
   const { ids } = d.run.ctx.dataset;
   const worst = Array.from(e.likelihood.minus2LL, (v, i) => ({ v, i })).filter((x) => Number.isFinite(x.v)).sort((a, b) => b.v - a.v).slice(0, 10);
   return [
-    `<p>K = ${d.samples} simulated replicates of the design at the reported estimate (seed ${e.options.seed}); the numbers of <code>nlmc evaluate</code> with the same settings.</p>`,
+    `<p>K = ${d.samples} simulated replicates of the design at the reported estimate, seed ${e.options.seed}, ${e.options.bins} VPC bins: the numbers <code>nlmc evaluate --samples ${d.samples} --seed ${e.options.seed} --bins ${e.options.bins}</code> writes (docs/evaluate.md).</p>`,
     table(['', 'n', 'mean', 'SE', 'p (mean = 0)', 'variance', 'p (var = 1)', 'KS D', 'KS p'], [summaryRow('NPDE', e.npdeSummary), summaryRow('PWRES', e.pwresSummary)], 'normality'),
     table(['shrinkage', 'ω', 'sd(EBE)', 'shrinkage %'], [
       ...e.shrinkage.eta.map((x) => [`η: ${x.effect}`, fmt(x.omega), fmt(x.sdEbe), (100 * x.shrinkage).toFixed(1)]),
@@ -88,7 +88,7 @@ export async function buildReport(path: string, options: ReportOptions): Promise
   const nObs = d.predictions.length;
   const meta = [
     `run folder ${d.folder} · fitted ${fit.createdAt} · ${fit.backend}`,
-    `data ${fit.data.file}: ${S} subjects, ${nObs} observations · ${d.estimates.epochs} epochs, stop: ${d.estimates.stop}`,
+    `data ${d.dataFile}: ${S} subjects, ${nObs} observations · ${d.estimates.epochs} epochs, stop: ${d.estimates.stop}`,
   ];
   const html = page(`nlmc report: model ${fit.model.name}`, meta, sections);
   return { html, figures: sections.flatMap((s) => s.figures), data: d, seconds: (performance.now() - started) / 1000 };

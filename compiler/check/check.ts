@@ -59,8 +59,8 @@ export function checkModel(ast: ModelAst): CheckResult {
   // ---- declarations ----
   const covariates: CheckedCovariate[] = [];
   for (const c of ast.covariates) {
-    const { categorical } = checkCovariateModifiers(c.modifiers, diagnostics);
-    if (declare(c.name, 'covariate', c.nameRange, { ...(c.doc ? { doc: c.doc } : {}), ...(c.unit !== undefined ? { unit: c.unit } : {}) })) covariates.push({ name: c.name, range: c.nameRange, categorical });
+    const { categorical, interpolation } = checkCovariateModifiers(c.modifiers, diagnostics);
+    if (declare(c.name, 'covariate', c.nameRange, { ...(c.doc ? { doc: c.doc } : {}), ...(c.unit !== undefined ? { unit: c.unit } : {}) })) covariates.push({ name: c.name, range: c.nameRange, categorical, interpolation });
   }
   for (const c of ast.constants) declare(c.name, 'constant', c.nameRange, c.doc ? { doc: c.doc } : {});
   const parameters: CheckedParameter[] = [];

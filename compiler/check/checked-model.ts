@@ -100,10 +100,14 @@ export interface CheckedDose {
   readonly duration?: Expr;
 }
 
+/** How a covariate that changes within a subject is read between its rows: carried forward (NONMEM's) or linear. */
+export type Interpolation = 'locf' | 'linear';
+
 export interface CheckedCovariate {
   readonly name: string;
   readonly range: Range;
   readonly categorical: boolean;
+  readonly interpolation: Interpolation;
 }
 
 export interface CheckedState {

@@ -5,7 +5,7 @@
 import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { closest } from '../../diagnostics/suggest.js';
 import type { Argument, Expr, Modifier, ObservationStmt, ParameterDecl } from '../../grammar/ast.js';
-import type { Censoring, CheckedParameter, DataTransform, ErrorModel, Transform } from './checked-model.js';
+import type { Censoring, CheckedParameter, DataTransform, ErrorModel, Interpolation, Transform } from './checked-model.js';
 
 const transformWords = ['normal', 'lognormal', 'logitnormal', 'probitnormal'] as const;
 const parameterWords = [...transformWords, 'effect'];
@@ -106,19 +106,33 @@ export function checkErrorParameter(p: ParameterDecl, diagnostics: Diagnostic[])
   return p.modifiers.some((m) => m.kind === 'fixed');
 }
 
-/** What the covariate modifiers say. */
-export function checkCovariateModifiers(mods: readonly Modifier[], diagnostics: Diagnostic[]): { categorical: boolean } {
+/** What the covariate modifiers say: `categorical` / `continuous`, and `interpolate(locf | linear)`. */
+export function checkCovariateModifiers(mods: readonly Modifier[], diagnostics: Diagnostic[]): { categorical: boolean; interpolation: Interpolation } {
   let categorical = false;
+  let interpolation: Interpolation = 'locf';
   for (const m of mods) {
     if (m.kind === 'word' && (m.word === 'categorical' || m.word === 'continuous') && !m.args) {
       categorical = m.word === 'categorical';
       continue;
     }
+    if (m.kind === 'word' && m.word === 'interpolate') {
+      const arg = m.args?.[0]?.value;
+      if (arg?.kind === 'missing') continue;
+      const kind = arg?.kind === 'name' ? arg.name : undefined;
+      if (m.args?.length !== 1 || (kind !== 'locf' && kind !== 'linear')) {
+        diagnostics.push(diagnostic('E210', m.range, 'interpolate(...) takes locf (the last value carried forward, the default) or linear (a straight line between the rows that give a value)'));
+      } else interpolation = kind;
+      continue;
+    }
     const word = m.kind === 'word' ? m.word : m.kind;
-    const guess = m.kind === 'word' ? closest(m.word, ['categorical', 'continuous']) : undefined;
-    diagnostics.push(diagnostic('E210', m.range, `unknown covariate modifier '${word}'${guess ? `; did you mean '${guess}'?` : ": expected 'categorical' or 'continuous'"}`));
+    const guess = m.kind === 'word' ? closest(m.word, ['categorical', 'continuous', 'interpolate']) : undefined;
+    diagnostics.push(diagnostic('E210', m.range, `unknown covariate modifier '${word}'${guess ? `; did you mean '${guess}'?` : ": expected 'categorical', 'continuous' or interpolate(...)"}`));
   }
-  return { categorical };
+  if (categorical && interpolation === 'linear') {
+    const m = mods.find((x) => x.kind === 'word' && x.word === 'interpolate')!;
+    diagnostics.push(diagnostic('E210', m.range, 'a categorical covariate cannot be interpolated linearly (its values are categories); drop interpolate(linear)'));
+  }
+  return { categorical, interpolation };
 }
 
 const dataTransforms: readonly DataTransform[] = ['log', 'log10', 'logit'];

@@ -10,7 +10,7 @@
  *   rhs          f_s(t, x, p, c)                outputs   h_o(t, x, p, c), sd_o(f, e)
  *   dosing and breakpoints: expressions of (p, c) only.
  */
-import type { Censoring, DataTransform, ErrorModel, Transform } from '../check/checked-model.js';
+import type { Censoring, DataTransform, ErrorModel, Interpolation, Transform } from '../check/checked-model.js';
 import type { ExprBuilder } from '../rewrite/builder.js';
 import type { NodeId } from './expr.js';
 
@@ -57,6 +57,8 @@ export interface IrCorrelation {
 export interface IrCovariate {
   readonly name: string;
   readonly categorical: boolean;
+  /** Between the rows of a subject: carried forward ('locf', NONMEM's) or a straight line ('linear'). */
+  readonly interpolation: Interpolation;
 }
 
 export interface IrErrorParameter {

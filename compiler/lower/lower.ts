@@ -165,7 +165,7 @@ export function lowerModel(m: CheckedModel): LowerResult {
     name: m.name, builder: b,
     states: m.states.map((s) => { const sym = m.symbols.get(s.name); return { name: s.name, ...(sym?.unit !== undefined ? { unit: sym.unit } : {}), ...(sym?.doc ? { doc: sym.doc } : {}) }; }),
     parameters, randomEffects, correlations,
-    covariates: m.covariates.map((c) => ({ name: c.name, categorical: c.categorical })),
+    covariates: m.covariates.map((c) => ({ name: c.name, categorical: c.categorical, interpolation: c.interpolation })),
     errorParameters: m.errorParameters.map((e) => ({ name: e.name, initial: e.initial, fixed: e.fixed })),
     sensitivityParameters, individual, initial, rhs, outputs, inputs, doses, breakpoints,
   };

@@ -21,7 +21,7 @@
 import type { IToken } from 'chevrotain';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ModelAst } from './ast.js';
-import { parseModel } from './parse.js';
+import { parseModel, type ParseResult } from './parse.js';
 import { nlmLexer } from './tokens.js';
 
 export type FormatResult =
@@ -104,7 +104,11 @@ interface Rendered {
 const syntaxCodes = new Set(['E100', 'E101']);
 
 export function formatModel(source: string): FormatResult {
-  const parsed = parseModel(source);
+  return formatParsed(source, parseModel(source));
+}
+
+/** Formats `source` from its parse (`parseModel(source)`, or a compile result of it, which carries the same fields). */
+export function formatParsed(source: string, parsed: Pick<ParseResult, 'ast' | 'tokens' | 'diagnostics'>): FormatResult {
   const syntax = parsed.diagnostics.filter((d) => syntaxCodes.has(d.code));
   if (syntax.length > 0) return { ok: false, reason: 'the model has syntax errors; fix them first', diagnostics: syntax };
   const text = layout(source, parsed.tokens, parsed.ast);

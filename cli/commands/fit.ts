@@ -237,7 +237,7 @@ export async function runFit(args: FitArgs, io: Io, stopRequested: () => boolean
   if (finished.interrupted) {
     // Ctrl-C during the finish: the training state is complete, the reported estimate is not; --resume redoes it.
     complete = false;
-    fit = { ...fit, complete: false, stop: 'interrupted', message: 'interrupted during the maximum-likelihood finish' };
+    fit = { ...fit, complete: false, stop: 'interrupted', message: `interrupted during ${args.estimate === 'elbo' ? 'the uncertainty step' : 'the maximum-likelihood finish'}` };
   }
   const uncertainty = finished.uncertainty;
   const ml = finished.maximumLikelihood;

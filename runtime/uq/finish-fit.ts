@@ -43,7 +43,7 @@ export interface FinishedFit {
   readonly uncertainty?: UncertaintyResult;
   /** Warnings for the user. */
   readonly messages: readonly string[];
-  /** The maximum-likelihood finish was stopped on request: the outputs are the variational optimum's, incomplete. */
+  /** The finish or the uncertainty step was stopped on request: the outputs are the variational optimum's, incomplete. */
   readonly interrupted?: boolean;
 }
 
@@ -74,7 +74,8 @@ async function atVariationalOptimum(problem: UqProblem, variational: Float64Arra
   const samples = options.samples ?? defaultUncertaintyOptions.samples;
   const estimator = options.likelihood === 'prior' || options.likelihood === 'importance' ? options.likelihood : 'auto';
   say(`uncertainty at the variational optimum: Monte-Carlo marginal likelihood and observed information on the CPU (f64), ${samples} draws per subject`);
-  const uncertainty = await assessUncertainty(problem, variational, q.subjects, { ...defaultUncertaintyOptions, samples, estimator, seed: options.seed }, (line) => say(`  ${line}`));
+  const stop = options.shouldStop ? { shouldStop: options.shouldStop } : {};
+  const uncertainty = await assessUncertainty(problem, variational, q.subjects, { ...defaultUncertaintyOptions, samples, estimator, seed: options.seed, ...stop }, (line) => say(`  ${line}`));
   return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
 }
 
@@ -84,7 +85,14 @@ export async function finishFit(ctx: FitContext, variational: Float64Array, q: {
   }
   const problem = uqProblem(ctx);
   try {
-    if (options.estimate === 'elbo') return await atVariationalOptimum(problem, variational, q, options, say);
+    if (options.estimate === 'elbo') {
+      try {
+        return await atVariationalOptimum(problem, variational, q, options, say);
+      } catch (e) {
+        if (!(e instanceof FinishInterrupted)) throw e;
+        return { population: variational, ...q, messages: ['the uncertainty step was interrupted; the outputs hold the variational optimum without standard errors'], interrupted: true };
+      }
+    }
     const { finish, atMaximum } = settings(options, options.likelihood === 'agq' || options.likelihood === 'laplace' ? options.likelihood : 'auto');
     let ml: MaximumLikelihoodEstimate;
     try {

@@ -42,8 +42,8 @@ export interface MlFinishOptions {
 
 /** Thrown when `shouldStop` asks the finish to end: the caller reports the variational optimum, marked incomplete. */
 export class FinishInterrupted extends Error {
-  constructor() {
-    super('the maximum-likelihood finish was interrupted');
+  constructor(step = 'the maximum-likelihood finish') {
+    super(`${step} was interrupted`);
   }
 }
 

@@ -10,6 +10,7 @@ import type { FitContext } from '../infer/fit-context.js';
 import { priorAt, unpack } from '../infer/population.js';
 import { Random } from '../simulate/random.js';
 import { covarianceFromInformation, type CovarianceResult } from './covariance.js';
+import { FinishInterrupted } from './ml-finish.js';
 import { defaultInformationOptions, observedInformation, type InformationOptions, type InformationResult } from './information.js';
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
@@ -28,6 +29,8 @@ export interface UncertaintyOptions {
   readonly information: boolean;
   readonly informationOptions: InformationOptions;
   readonly importance: ImportanceSettings;
+  /** Polled between the estimators and before the information (Ctrl-C): true throws FinishInterrupted. */
+  readonly shouldStop?: () => boolean;
 }
 
 export const defaultUncertaintyOptions: UncertaintyOptions = {
@@ -144,7 +147,11 @@ export async function assessUncertainty(problem: UqProblem, population: Float64A
   const messages: string[] = [];
   const kinds: DrawnKind[] = options.estimator === 'auto' ? (proposals ? ['importance', 'prior'] : ['prior']) : [options.estimator];
   const runs: EstimatorRun[] = [];
+  const stopHere = (): void => {
+    if (options.shouldStop?.()) throw new FinishInterrupted('the uncertainty step');
+  };
   for (const kind of kinds) {
+    stopHere();
     const run = await runEstimator(problem, kind, population, proposals, options.samples, options.seed + (kind === 'prior' ? 0 : 1), options.importance);
     onProgress?.(`${kind === 'prior' ? 'prior sampling' : 'importance sampling'}: −2LL ${run.summary.minus2LL.toFixed(2)} ± ${run.summary.mcError.toPrecision(2)} (${options.samples} draws per subject, ${run.summary.seconds.toFixed(1)} s)`);
     runs.push(run);
@@ -171,6 +178,7 @@ export async function assessUncertainty(problem: UqProblem, population: Float64A
   };
   if (s.minEss < 0.05 * s.samples) messages.push(`${s.estimator} sampling: the smallest effective sample size is ${s.minEss.toFixed(1)} of ${s.samples} draws; raise --uq-samples for a steadier likelihood and information`);
   if (!options.information) return { names, likelihood, estimators, messages, seconds: (performance.now() - started) / 1000 };
+  stopHere();
   const infoStarted = performance.now();
   const information = await observedInformation(problem, chosen.set, chosen.block, population, options.informationOptions);
   onProgress?.(`observed information: ${information.resolved.length > 0 ? `${information.trajectories} trajectories for ${information.resolved.join(', ')}` : 'no new trajectories'} (${((performance.now() - infoStarted) / 1000).toFixed(1)} s)`);

@@ -1,7 +1,7 @@
 /**
  * Chevrotain's error recovery, made linear in the input's size with the same results.
  *
- * Two parts of its recovery cost more than the input is long (measured on the fuzz repros of issue #17):
+ * What made its recovery cost more than the input is long (measured on the fuzz repros of issue #17):
  * - `findReSyncTokenType` scans forward from the error to the first token that some rule on the stack could resume at,
  *   once per recovery. When that token is far away (the next block keyword after thousands of bad tokens), n
  *   recoveries scan n tokens each: 10,000 chained '^' in a states block took 8 s.
@@ -12,7 +12,8 @@
  *   and each error is an exception whose stack trace is captured (see `withoutStackTraces`).
  * Here the scan is a binary search in positions indexed once per input, and a repetition that recovers again inside
  * its own re-entry asks its outer recovery to re-enter it in a loop instead (the re-entry is a tail call in
- * Chevrotain, so nothing runs between the two: the loop does the same work in the same order).
+ * Chevrotain, so nothing runs between the two: the loop does the same work in the same order). `canResumeAt` lets
+ * the grammar say where recovery must not resume (parser.ts: a block keyword that starts no block).
  */
 import { CstParser, EOF, type IToken, type TokenType } from 'chevrotain';
 

@@ -152,10 +152,12 @@ function where(f: Omit<RowFailure, 'row'>): string {
 /** The flags that address these failures, given the ones the fit ran with and how the other method fared. */
 function advice(statuses: ReadonlySet<TrajectoryStatus>, s: FailureSettings, other: OtherMethod | undefined): string[] {
   const out: string[] = [];
-  if (other && other.method === 'rosenbrock' && other.succeeded > 0) {
-    out.push(`--method rosenbrock: with the stiff solver ${other.succeeded} of these ${other.tried} trajectories succeed`);
-  } else if (other) {
-    out.push(`the trajectories fail with ${other.method === 'rosenbrock' ? '--method rosenbrock (the stiff solver)' : 'either method'} too: the solution may become infinite in finite time at these parameters (a singularity), or they are far from where the model is defined; check the model and its initial values`);
+  if (other) {
+    const flag = `--method ${other.method}`;
+    const solver = other.method === 'rosenbrock' ? 'the stiff solver' : 'the explicit method';
+    out.push(other.succeeded > 0
+      ? `${flag}: with ${solver} ${other.succeeded} of these ${other.tried} trajectories succeed`
+      : `the trajectories fail with ${flag} (${solver}) too: the solution may become infinite in finite time at these parameters (a singularity), or they are far from where the model is defined; check the model and its initial values`);
   }
   if (statuses.has(TrajectoryStatus.NonFinite)) out.push('check the model where the failing state is computed (a division by zero, the log of a negative number, an overflow) and its initial values');
   if (statuses.has(TrajectoryStatus.Unsupported)) out.push('--backend cpu integrates any number of simultaneous infusions');

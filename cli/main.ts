@@ -182,7 +182,7 @@ await yargs(hideBin(process.argv))
       y
         .positional('fits', { type: 'string', array: true, demandOption: true, describe: 'a run folder (model.fit/) or its fit.json; a second one to compare with' })
         .option('out', { type: 'string', describe: 'the HTML file (default: <run>/report.html, or <a>/compare-<b>.html); figures go to <name>-figures/ beside it' })
-        .option('samples', { type: 'number', describe: 'K: simulated replicates for the NPDE and VPC (default 500, fewer above 400 subjects)' })
+        .option('samples', { type: 'number', describe: 'K: simulated replicates for the NPDE and VPC (default 200, fewer above 500 subjects)' })
         .option('seed', { type: 'number', default: 1 })
         .option('bins', { type: 'number', default: 10, describe: 'VPC time bins (quantile binning) per output' })
         .option('subjects', { type: 'number', default: 24, describe: 'individual fits drawn at most (evenly spaced over the dataset)' })

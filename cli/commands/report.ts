@@ -15,7 +15,7 @@ export interface ReportArgs {
   readonly fits: readonly string[];
   /** The HTML file (default: <run>/report.html, or <a>/compare-<b>.html); figures go to <name>-figures/ beside it. */
   readonly out?: string;
-  /** K for the NPDE and VPC (default: automatic, 500 for up to 400 subjects). */
+  /** K for the NPDE and VPC (default: automatic, 200 for up to 500 subjects). */
   readonly samples?: number;
   readonly seed: number;
   readonly bins: number;

@@ -20,15 +20,18 @@ const design = join(root, 'test/cli/fixtures/pk-small-design.json');
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-executor-'));
 const fitArgs = ['--epochs', '30'];
 
-const haveSbatch = spawnSync('sbatch', ['--version'], { encoding: 'utf8' }).status === 0;
+// A usable client: `sbatch --version` fails without a slurm.conf too (SLURM_CONF, which .ci/slurm-up.sh prints).
+const sbatch = spawnSync('sbatch', ['--version'], { encoding: 'utf8' });
+const haveSbatch = sbatch.status === 0;
+const why = sbatch.error ? 'no `sbatch` on the PATH' : `\`sbatch --version\` fails: ${(sbatch.stderr ?? '').trim()}`;
 const requireSlurm = process.env['NLMC_REQUIRE_SLURM'] === '1';
 if (!haveSbatch) {
   if (requireSlurm) {
-    test('sbatch is on the PATH (NLMC_REQUIRE_SLURM=1)', () => {
-      throw new Error('NLMC_REQUIRE_SLURM=1 but there is no `sbatch` on the PATH (.ci/run installs slurm-wlm and starts a one-node cluster with .ci/slurm-up.sh as root)');
+    test('sbatch works (NLMC_REQUIRE_SLURM=1)', () => {
+      throw new Error(`NLMC_REQUIRE_SLURM=1 but ${why} (.ci/run installs slurm-wlm and starts a one-node cluster with .ci/slurm-up.sh as root)`);
     });
   } else {
-    console.warn('[slurm tests] skipped: no `sbatch` on the PATH (as root: bash .ci/slurm-up.sh, then export SLURM_CONF as it prints; set NLMC_REQUIRE_SLURM=1 to make this a failure)');
+    console.warn(`[slurm tests] skipped: ${why} (as root: eval "$(bash .ci/slurm-up.sh)", which exports SLURM_CONF; set NLMC_REQUIRE_SLURM=1 to make this a failure)`);
   }
 }
 

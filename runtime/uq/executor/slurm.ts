@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../report/write-atomic.js';
 import type { Executor, ExecutorContext, ExecutorRun, FitTask, TaskEnd } from './fit-task.js';
 import { nlmcCommand } from './nlmc-command.js';
@@ -63,19 +63,22 @@ export function arraySpec(indices: readonly number[]): string {
   return parts.join(',');
 }
 
+/** The array script; absolute paths, so it can be submitted from anywhere. */
 export function sbatchScript(context: ExecutorContext, indices: readonly number[]): string {
   const throttle = context.jobs !== undefined ? `%${context.jobs}` : '';
+  const folder = resolve(context.folder);
   return [
     '#!/bin/bash',
     `#SBATCH --job-name=nlmc-${context.name}`,
     `#SBATCH --array=${arraySpec(indices)}${throttle}`,
     '#SBATCH --ntasks=1',
     '#SBATCH --cpus-per-task=1',
-    `#SBATCH --output=${join(context.folder, '%A_%a.out')}`,
+    `#SBATCH --chdir=${process.cwd()}`,
+    `#SBATCH --output=${join(folder, '%A_%a.out')}`,
     ...context.schedulerOptions.map((o) => `#SBATCH ${o}`),
     '# Written by nlmc: array task i runs line i of tasks.txt, one fit.',
     'set -u',
-    `eval "$(sed -n "\${SLURM_ARRAY_TASK_ID}p" ${shellQuote(join(context.folder, 'tasks.txt'))})"`,
+    `eval "$(sed -n "\${SLURM_ARRAY_TASK_ID}p" ${shellQuote(join(folder, 'tasks.txt'))})"`,
     '',
   ].join('\n');
 }

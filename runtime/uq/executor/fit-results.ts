@@ -48,7 +48,6 @@ export function failureReason(log: string, code: number, reason?: string): strin
   } catch {
     return `exited with code ${code}, no log`;
   }
-  // eslint-disable-next-line no-control-regex
   const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const error = [...lines].reverse().find((l) => /\berror\b|^nlmc\b|Error:/.test(l));
   return error ?? lines.at(-1) ?? `exited with code ${code}`;

@@ -107,6 +107,20 @@ describe('study executors', () => {
     expect(spawnSync('bash', ['-n', script]).status).toBe(0);
   }, 120_000);
 
+  it('slurm without Slurm’s commands: a clear message and exit 1, after the datasets are written', async () => {
+    const out = join(dir, 'nosbatch');
+    const path = process.env['PATH'];
+    process.env['PATH'] = join(dir, 'no-such-bin');
+    const { io, out: o } = capture();
+    try {
+      expect(await runStudy(studyArgs(out, { executor: 'slurm', jobs: undefined }), io)).toBe(1);
+    } finally {
+      process.env['PATH'] = path;
+    }
+    expect(o.stderr).toContain("nlmc study: sbatch is not on PATH: --executor slurm needs Slurm's client commands (sbatch, squeue) on this machine\n");
+    expect(existsSync(join(out, 'rep-004', 'data.csv'))).toBe(true);
+  }, 120_000);
+
   it.skipIf(!haveSbatch)('slurm: the same table as the local executor; killed midway, the re-run submits only the missing replicates', async () => {
     const out = join(dir, 'slurm');
     await studyKilledAfterFirst(cliArgs(out, ['--executor', 'slurm']));

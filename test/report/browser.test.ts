@@ -41,7 +41,7 @@ describe.skipIf(!present)('the report in Chromium', () => {
 
   beforeAll(async () => {
     writeFileSync(join(dir, 'data.csv'), simulatedCsv(SUBJECTS, 5).csv);
-    const run = await fitModel(dir, 'prop', 'proportional(b = 0.3)', { epochs: 40, uncertainty: false, report: true });
+    const run = await fitModel(dir, 'prop', 'proportional(b = 0.3)', { epochs: 40, uncertainty: false, estimate: 'elbo', report: true });
     html = join(run, 'report.html');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

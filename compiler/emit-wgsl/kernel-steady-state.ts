@@ -4,7 +4,7 @@
  * period on [τ − II, τ], until the change of [x; S] over a period says the geometric tail is within the tolerance
  * (`ss_converged`); then SS = 1 replaces the state by it (the running infusions end) and SS = 2 adds it less the
  * initial state, and S −= f(τ, X) ∂τ/∂p moves the periodic history with the dose time. The dose itself is given
- * afterwards by the caller, with its usual jumps.
+ * afterwards by the caller, with its usual jumps. The periods see the covariates as at the dose (`c`).
  */
 import type { ModelDimensions } from '../emit/model-functions.js';
 
@@ -19,6 +19,9 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
   if (R > 0.0 && !(D <= ii)) { return 4u; }
   let savedRate = inf_rate;
   let savedDrate = inf_drate;
+  // The periods see the covariates as at the dose (c): no line.
+  let sloped = cov_sloped;
+  cov_sloped = false;
   var x0: array<f32, N>;
   initial_state(&x0, p, c);
   var ys = x0;
@@ -59,6 +62,7 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
   }
   inf_rate = savedRate;
   inf_drate = savedDrate;
+  cov_sloped = sloped;
   if (st != 0u) { return st; }
   if (kind == KIND_SS) {
     *y = ys;

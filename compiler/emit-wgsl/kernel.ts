@@ -20,6 +20,8 @@
  *   results   mode 0 (simulate): f32[nrows × maxObs × (1 + NS)]  prediction, ∂prediction/∂p
  *             mode 1 (likelihood): f32[nrows × (1 + NS + NE)]    log p(Y|p), ∂/∂p, ∂/∂e
  *   status    u32[nrows]                      TrajectoryStatus
+ *   covpts    f32[nsubjects × (1 + maxCov × (1 + 2 NC))]  per subject the number of covariate points, then each
+ *                                             point's time, values and slopes (EngineData.covariatePoints)
  * Integration stops exactly at observation times, dose times (data times + lag), resets and breakpoints; an
  * observation at a dose time sees the pre-dose state. At one time the events follow stdlib/dose-events.ts: after
  * the infusions that end, the events that replace the state (resets, SS = 1), then the other doses; a steady state
@@ -94,6 +96,7 @@ struct Params {
   atol: f32,
   mode: u32,
   nsubjects: u32,
+  maxCov: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -104,9 +107,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read> errp: array<f32>;
 @group(0) @binding(6) var<storage, read_write> results: array<f32>;
 @group(0) @binding(7) var<storage, read_write> status: array<u32>;
+@group(0) @binding(8) var<storage, read> covpts: array<f32>;
 
 // dy/dt for y = [x; S]: f(t, x, p, c) and dS/dt = (∂f/∂x) S + ∂f/∂p.
-fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> array<f32, N> {
+fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c0: array<f32, ${a(dims.nc)}>) -> array<f32, N> {
+  let c = cov_at(t, c0);
   var x: array<f32, ${a(dims.nx)}>;
   for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
   var out: array<f32, N>;
@@ -123,6 +128,33 @@ fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c: array<f32,
       }
     }
   }
+  return out;
+}
+
+// The covariates over time: the current point's time, values and slopes (CovariateTrack in
+// runtime/engine/engine-data.ts: c(t) = values + slopes · max(0, t − time)); CPS floats per point.
+const CPS: u32 = ${1 + 2 * dims.nc}u;
+var<private> cov_t0: f32;
+var<private> cov_base: array<f32, ${a(dims.nc)}>;
+var<private> cov_slope: array<f32, ${a(dims.nc)}>;
+var<private> cov_sloped: bool;
+
+fn cov_load(at: u32) {
+  cov_t0 = covpts[at];
+  cov_sloped = false;
+  for (var i = 0u; i < NC; i++) {
+    cov_base[i] = covpts[at + 1u + i];
+    cov_slope[i] = covpts[at + 1u + NC + i];
+    if (cov_slope[i] != 0.0) { cov_sloped = true; }
+  }
+}
+
+// c at t: the passed values while no covariate has a slope (the point's values, or the first row's), else the line.
+fn cov_at(t: f32, c: array<f32, ${a(dims.nc)}>) -> array<f32, ${a(dims.nc)}> {
+  if (!cov_sloped) { return c; }
+  var out: array<f32, ${a(dims.nc)}>;
+  let dt = max(0.0, t - cov_t0);
+  for (var i = 0u; i < NC; i++) { out[i] = cov_base[i] + cov_slope[i] * dt; }
   return out;
 }
 
@@ -340,6 +372,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var dptr: array<u32, ${dims.ninputs + 1}>;
   for (var i = 0u; i <= NINPUTS; i++) { dptr[i] = 0u; }
 
+  // The covariates over time (runtime/engine/engine-data.ts, CovariateTrack): point kc holds now; cv its values
+  // at the point. The subject-level quantities above read c, the first row's.
+  let cpb = subj * (1u + params.maxCov * CPS);
+  let ncp = u32(covpts[cpb]);
+  var kc = 0u;
+  loop {
+    if (kc + 1u >= ncp) { break; }
+    if (covpts[cpb + 1u + (kc + 1u) * CPS] > 0.0) { break; }
+    kc = kc + 1u;
+  }
+  cov_load(cpb + 1u + kc * CPS);
+  var cv = cov_base;
+
   var y: array<f32, N>;
   initial_state(&y, p, c);
   var t = 0.0;
@@ -372,14 +417,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
     for (var q = 0u; q < MAXINF; q++) { tnext = min(tnext, inf_end[q]); }
+    // Covariate points: the next one, and the current one while it lies ahead (a line that starts later).
+    if (kc + 1u < ncp) { tnext = min(tnext, covpts[cpb + 1u + (kc + 1u) * CPS]); }
+    let tk = covpts[cpb + 1u + kc * CPS];
+    if (tk > t) { tnext = min(tnext, tk); }
     if (tnext >= INF) { break; }
     tnext = max(tnext, t);
 
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
-      st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, c);
+      st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, cv);
       if (st != 0u) { break; }
     }
+
+    // A covariate's new value holds from its row on: move to the point that holds at t (the observations see it).
+    loop {
+      if (kc + 1u >= ncp) { break; }
+      if (covpts[cpb + 1u + (kc + 1u) * CPS] > t) { break; }
+      kc = kc + 1u;
+    }
+    cov_load(cpb + 1u + kc * CPS);
+    cv = cov_base;
+    let ct = cov_at(t, cv);
 
     // Observations at this time see the pre-dose state.
     loop {
@@ -388,11 +447,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let o = u32(obs[obase + j * ${L.obsStride}u + 2u]);
       var x: array<f32, ${a(dims.nx)}>;
       for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
-      let f = nlm_predict(o, t, x, p, c);
+      let f = nlm_predict(o, t, x, p, ct);
       var dfdp: array<f32, ${a(dims.ns)}>;
       if (NS > 0u) {
-        let hx = ${arr('predictDx', 'o, t, x, p, c')};
-        let hp = ${arr('predictDp', 'o, t, x, p, c')};
+        let hx = ${arr('predictDx', 'o, t, x, p, ct')};
+        let hp = ${arr('predictDp', 'o, t, x, p, ct')};
         for (var k = 0u; k < NS; k++) {
           var acc = hp[k];
           for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
@@ -431,8 +490,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       var xb: array<f32, ${a(dims.nx)}>;
       for (var i = 0u; i < NX; i++) { xb[i] = y[i]; }
       let tb = select(-1.0e-30, bitcast<f32>(bitcast<u32>(t) - 1u), t > 0.0);
-      let fb = ${arr('rhs', 'tb, xb, p, c')};
-      let fa = ${arr('rhs', 't, xb, p, c')};
+      let fb = ${arr('rhs', 'tb, xb, p, ct')};
+      let fa = ${arr('rhs', 't, xb, p, ct')};
       for (var i = 0u; i < NX; i++) {
         let jump = fb[i] - fa[i];
         for (var q = 0u; q < NS; q++) { y[NX + i * NS + q] = y[NX + i * NS + q] + jump * dbp[k * NS + q]; }
@@ -491,7 +550,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             }
             if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
             if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, c);
+              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
               if (st != 0u) { break; }
             }
             var dend: array<f32, ${a(dims.ns)}>;
@@ -499,10 +558,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
           } else {
             if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, c);
+              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
               if (st != 0u) { break; }
             }
-            apply_bolus(&y, t, tgt, F, damt, dlg, p, c);
+            apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
           }
         }
         if (st != 0u) { break; }
@@ -527,7 +586,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
         if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = 4u; break; }
       } else {
-        apply_bolus(&y, t, tgt, amt, damt, dtm, p, c);
+        apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
       }
       mdDone[k] = true;
       dosed = true;

@@ -4,6 +4,7 @@
  */
 import { DoseKind, givesDose } from '../../stdlib/dose-events.js';
 import { doseEventCount, DoseEvents } from './addl.js';
+import { covariatePoints } from './covariate-points.js';
 import type { Dataset } from './dataset.js';
 import type { DataRequirements } from './requirements.js';
 import { RowKind, type RowTable } from './row-table.js';
@@ -12,6 +13,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
   const S = table.subjectCount;
   const C = table.covariates.length;
   const covariates = table.covariates;
+  const linear = requirements.covariates.map((c) => c.interpolation === 'linear');
   const observationCount = new Int32Array(S);
   const doseCount = new Int32Array(S);
   const covariateChangeCount = new Int32Array(S);
@@ -25,7 +27,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     for (let r = start; r < end; r++) if (table.kind[r] === RowKind.observation) n++;
     observationCount[s] = n;
     doseCount[s] = doseEventCount(table, start, end);
-    covariateChangeCount[s] = changePoints(table, start, end);
+    covariateChangeCount[s] = covariatePoints(table, start, end, linear);
     O = Math.max(O, n);
     D = Math.max(D, doseCount[s]!);
     K = Math.max(K, covariateChangeCount[s]!);
@@ -50,6 +52,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
   const doseCovariates = new Float64Array(S * D * C);
   const covariateTime = new Float64Array(S * K);
   const covariateValues = new Float64Array(S * K * C);
+  const covariateSlope = new Float64Array(S * K * C);
 
   const copyCovariates = (target: Float64Array, at: number, row: number): void => {
     for (let c = 0; c < C; c++) target[at + c] = covariates[c]![row]!;
@@ -110,12 +113,17 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
       copyCovariates(doseCovariates, at * C, padRow);
     }
 
-    // Covariate change points, then padding.
-    const k = changePoints(table, start, end, covariateTime, covariateValues, s * K);
+    // Covariate change points, then padding (the last point again, with slope 0).
+    const k = covariatePoints(table, start, end, linear, (point, time, values, slopes) => {
+      const at = s * K + point;
+      covariateTime[at] = time;
+      covariateValues.set(values, at * C);
+      covariateSlope.set(slopes, at * C);
+    });
     for (let p = k; p < K; p++) {
       const at = s * K + p;
       covariateTime[at] = covariateTime[at - 1]!;
-      for (let c = 0; c < C; c++) covariateValues[at * C + c] = covariateValues[(at - 1) * C + c]!;
+      for (let c = 0; c < C; c++) covariateValues[at * C + c] = covariateValues[(at - 1) * C + c]! + covariateSlope[(at - 1) * C + c]! * (covariateTime[at]! - covariateTime[at - 1]!);
     }
   }
 
@@ -128,40 +136,6 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     maxObservations: O, maxDoses: D, maxCovariateChanges: K, covariateCount: C,
     observationCount, obsTime, obsValue, obsOutput, obsMask, obsCensoring, obsLimit, obsRow, obsCovariates,
     doseCount, doseTime, doseAmount, doseInput, doseRate, doseKind, doseInterval, doseMask, doseRow, doseCovariates,
-    covariateChangeCount, covariateTime, covariateValues,
+    covariateChangeCount, covariateTime, covariateValues, covariateSlope,
   };
-}
-
-/**
- * The change points of rows [start, end): the first row, then every row whose covariates differ from the last
- * point's (a change at the time of the last point replaces it). Counts them, and writes them when given arrays.
- */
-function changePoints(table: RowTable, start: number, end: number, times?: Float64Array, values?: Float64Array, offset = 0): number {
-  const covariates = table.covariates;
-  const C = covariates.length;
-  let count = 1;
-  let point = start; // row whose values the last point holds
-  if (times && values) {
-    times[offset] = table.time[start]!;
-    for (let c = 0; c < C; c++) values[offset * C + c] = covariates[c]![start]!;
-  }
-  for (let r = start + 1; r < end; r++) {
-    let changed = false;
-    for (let c = 0; c < C; c++) {
-      if (covariates[c]![r] !== covariates[c]![point]) {
-        changed = true;
-        break;
-      }
-    }
-    if (!changed) continue;
-    const sameTime = table.time[r] === table.time[point];
-    if (!sameTime) count++;
-    point = r;
-    if (times && values) {
-      const at = offset + count - 1;
-      times[at] = table.time[r]!;
-      for (let c = 0; c < C; c++) values[at * C + c] = covariates[c]![r]!;
-    }
-  }
-  return count;
 }

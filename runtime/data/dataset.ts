@@ -20,10 +20,11 @@
  * work and a model evaluated on padding sees valid covariates (no log(0) turning masked terms into NaN); values
  * and amounts 0; output and input indices -1; censoring 0; limit NaN; source row 0.
  *
- * Covariates are step functions of time (carried forward from the rows that give them): `obsCovariates` and
- * `doseCovariates` are their values at each event, `covariateTime`/`covariateValues` the subject's change
- * points — the first row's time and values, then each time a value changes — for engines that integrate across
- * changes and must stop at them.
+ * Covariates are step functions of time (carried forward from the rows that give them), or piecewise linear for
+ * one declared `interpolate(linear)`: `obsCovariates` and `doseCovariates` are the rows' (carried-forward) values
+ * at each event, `covariateTime`/`covariateValues`/`covariateSlope` the subject's change points — the first row's
+ * time and values, then each time a value changes or a linear covariate has a node, with the slope from there —
+ * for engines that integrate across changes and must stop at them (runtime/data/covariate-points.ts).
  */
 export interface Dataset {
   readonly subjectCount: number;
@@ -76,4 +77,6 @@ export interface Dataset {
   readonly covariateChangeCount: Int32Array;
   readonly covariateTime: Float64Array;
   readonly covariateValues: Float64Array;
+  /** S·K·C: each covariate's slope from its change point on (0 when carried forward; runtime/data/covariate-points.ts). */
+  readonly covariateSlope: Float64Array;
 }

@@ -146,6 +146,7 @@ export class RowReader implements CsvRecordHandler {
     for (let c = 0; c < this.covariateCount; c++) {
       const value = values[FIRST_COVARIATE_SLOT + c]!;
       table.covariates[c]![index] = value;
+      table.covariateGiven[c]![index] = value === value ? 1 : 0;
       if (invalid & SOME_COVARIATE && value !== value && this.isInvalidCell(fields, FIRST_COVARIATE_SLOT + c)) this.invalidCovariates.add(subject * this.covariateCount + c);
       if (this.categorical[c] && value === value && !Number.isInteger(value)) {
         const column = columns.slotColumn[FIRST_COVARIATE_SLOT + c]!;

@@ -10,6 +10,11 @@ export interface CovariateRequirement {
   readonly name: string;
   /** Categorical covariates must be coded as whole numbers. */
   readonly categorical: boolean;
+  /**
+   * Between a subject's rows: 'locf' (default) the last value carried forward, 'linear' a straight line between the
+   * rows that give a value (constant before the first and after the last).
+   */
+  readonly interpolation?: 'locf' | 'linear';
 }
 
 export interface OutputRequirement {
@@ -40,7 +45,7 @@ export interface DataRequirements {
 
 export function requirementsFromIr(ir: ModelIR): DataRequirements {
   return {
-    covariates: ir.covariates.map((c) => ({ name: c.name, categorical: c.categorical })),
+    covariates: ir.covariates.map((c) => ({ name: c.name, categorical: c.categorical, ...(c.interpolation === 'linear' ? { interpolation: 'linear' as const } : {}) })),
     outputs: ir.outputs.map((o) => ({ name: o.name, dvid: o.dvid, ...(o.censoring ? { censoring: o.censoring } : {}) })),
     inputs: ir.inputs.map((i) => ({
       name: i.name, cmt: i.cmt, infusion: i.infusion, modelRate: i.rate !== undefined, modelDuration: i.duration !== undefined,

@@ -30,6 +30,8 @@ export class RowTable {
   reset: Uint8Array;
   /** One array per covariate: the value on the row, NaN when missing (filled in later by `covariates.ts`). */
   covariates: Float64Array[];
+  /** One array per covariate: 1 where the row gives the value (the nodes of a linearly interpolated covariate). */
+  covariateGiven: Uint8Array[];
 
   /** Subjects: the ID as written, and the first stored row of each (plus a final end marker after `finish`). */
   readonly ids: string[] = [];
@@ -53,6 +55,7 @@ export class RowTable {
     this.ss = new Uint8Array(n);
     this.reset = new Uint8Array(n);
     this.covariates = Array.from({ length: covariateCount }, () => new Float64Array(n));
+    this.covariateGiven = Array.from({ length: covariateCount }, () => new Uint8Array(n));
   }
 
   get subjectCount(): number {
@@ -93,5 +96,6 @@ export class RowTable {
     this.ss = wider(this.ss);
     this.reset = wider(this.reset);
     this.covariates = this.covariates.map(wider);
+    this.covariateGiven = this.covariateGiven.map(wider);
   }
 }

@@ -23,8 +23,19 @@ export interface EngineSubject {
    * dose: amount 0, input -1.
    */
   readonly doses: readonly EngineDose[];
-  /** Covariate values in the model's order (constant within the subject). */
+  /** Covariate values in the model's order: the subject's first (what its individual parameters are computed from). */
   readonly covariates: readonly number[];
+  /**
+   * Covariates as functions of time (runtime/data/covariate-points.ts): c(t) = values + slopes · max(0, t − time)
+   * from each point to the next, in time order; constant `covariates` when absent.
+   */
+  readonly covariatePoints?: readonly CovariatePoint[];
+}
+
+export interface CovariatePoint {
+  readonly time: number;
+  readonly values: readonly number[];
+  readonly slopes: readonly number[];
 }
 
 export interface EngineDose {
@@ -53,6 +64,18 @@ export interface EngineData {
   readonly doseKinds: Float64Array;
   /** nSubjects × (2 + nCovariates): observation count, dose count, covariates. */
   readonly subjects: Float64Array;
+  /** Covariate points per subject, at most (at least 1). */
+  readonly maxCovariatePoints: number;
+  /**
+   * nSubjects × covariatePointStride(nCovariates, maxCovariatePoints): the number of points, then each point's
+   * time, values (nCovariates) and slopes (nCovariates); padding repeats the last point with slope 0.
+   */
+  readonly covariatePoints: Float64Array;
+}
+
+/** Floats per subject in `EngineData.covariatePoints`. */
+export function covariatePointStride(nCovariates: number, maxPoints: number): number {
+  return 1 + maxPoints * (1 + 2 * nCovariates);
 }
 
 /** Packs subjects into the engine layout; doses and observations are sorted by time (stable: a reset stays before its EVID 4 dose). */
@@ -65,6 +88,9 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
   const doses = new Float64Array(subjects.length * maxDoses * 4);
   const doseKinds = new Float64Array(subjects.length * maxDoses * 2);
   const info = new Float64Array(subjects.length * (2 + nCovariates));
+  const maxCovariatePoints = Math.max(1, ...subjects.map((s) => s.covariatePoints?.length ?? 1));
+  const pointStride = covariatePointStride(nCovariates, maxCovariatePoints);
+  const covariatePoints = new Float64Array(subjects.length * pointStride);
   subjects.forEach((s, i) => {
     const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || a - b);
     order.forEach((j, k) => {
@@ -89,6 +115,44 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
     info[sb + 1] = s.doses.length;
     if (s.covariates.length !== nCovariates) throw new RangeError(`subject ${i}: ${s.covariates.length} covariates, the model has ${nCovariates}`);
     s.covariates.forEach((v, k) => (info[sb + 2 + k] = v));
+    const points = s.covariatePoints ?? [{ time: 0, values: s.covariates, slopes: s.covariates.map(() => 0) }];
+    const pb = i * pointStride;
+    covariatePoints[pb] = points.length;
+    for (let k = 0; k < maxCovariatePoints; k++) {
+      const point = points[Math.min(k, points.length - 1)]!;
+      const at = pb + 1 + k * (1 + 2 * nCovariates);
+      covariatePoints[at] = point.time;
+      for (let c = 0; c < nCovariates; c++) {
+        covariatePoints[at + 1 + c] = point.values[c]!;
+        covariatePoints[at + 1 + nCovariates + c] = k < points.length ? point.slopes[c]! : 0;
+      }
+    }
   });
-  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, obsCensoring, obsLimit, doses, doseKinds, subjects: info };
+  return { nSubjects: subjects.length, nCovariates, maxObs, maxDoses, obs, obsCensoring, obsLimit, doses, doseKinds, subjects: info, maxCovariatePoints, covariatePoints };
+}
+
+/**
+ * A subject's covariates over time, for a back end: from point k on, c(t) = values[k] + slopes[k] · max(0, t −
+ * times[k]) (count points, each nc values and slopes, row-major) — the one rule (the kernel's spelling:
+ * compiler/emit-wgsl/kernel.ts, `cov_at`).
+ */
+export interface CovariateTrack {
+  readonly count: number;
+  readonly times: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly slopes: ArrayLike<number>;
+}
+
+/** The track's point that holds at t: the last one at or before t (the first before it). */
+export function trackPoint(track: CovariateTrack, t: number, from = 0): number {
+  let k = from;
+  while (k + 1 < track.count && track.times[k + 1]! <= t) k++;
+  return k;
+}
+
+/** c(t) on point k's line into `out` (k defaults to the point that holds at t). */
+export function covariatesAt(track: CovariateTrack, t: number, out: Float64Array, k = trackPoint(track, t)): void {
+  const nc = out.length;
+  const dt = Math.max(0, t - track.times[k]!);
+  for (let i = 0; i < nc; i++) out[i] = track.values[k * nc + i]! + track.slopes[k * nc + i]! * dt;
 }

@@ -6,11 +6,15 @@
  * CENS and LIMIT: CENS = 1, the value lies below DV (the LLOQ), above LIMIT when one is given; CENS = −1, above DV,
  * below LIMIT when given. A censored row on an output that does not declare the matching `censored(...)` is a
  * problem naming its rows — never fitted as an observed value.
+ *
+ * Covariates that change within a subject go to the engine as points of a piecewise-linear function of time; a
+ * changing covariate that an individual parameter reads (evaluated once per subject) is a problem naming it.
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
 import { ObservationCode } from '../../stdlib/observation-terms.js';
-import { packSubjects, type EngineData, type EngineSubject } from './engine-data.js';
+import { freeVars, type NodeId } from '../../compiler/ir/expr.js';
+import { packSubjects, type CovariatePoint, type EngineData, type EngineSubject } from './engine-data.js';
 
 const transforms = {
   log: Math.log,
@@ -28,11 +32,14 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
   const problems: ConversionProblem[] = [];
   const subjects: EngineSubject[] = [];
   const C = ds.covariateCount;
+  /** Covariates the subject-level functions read (evaluated once, with the first row's values): those must not change. */
+  const perSubject = new Set(freeVars(ir.builder.pool, subjectLevelRoots(ir)).filter((v) => v.kind === 'c').map((v) => v.index));
   for (let s = 0; s < ds.subjectCount; s++) {
     const id = ds.ids[s]!;
-    if (ds.covariateChangeCount[s]! > 1) {
-      problems.push({ subject: id, message: `subject ${id}: a covariate changes over time, and the engine does not integrate across covariate changes yet; give each subject constant covariates` });
-      continue;
+    const covariatePoints = pointsOf(ds, s);
+    for (const c of changing(covariatePoints, C)) {
+      if (!perSubject.has(c)) continue;
+      problems.push({ subject: id, message: `subject ${id}: covariate '${ir.covariates[c]!.name}' changes over time, but a quantity evaluated once per subject reads it (a parameter's effect(...), an initial state, a dose's amount, time, lag, bioavailability, duration or rate, or a breakpoint); only the ode and observe blocks follow a covariate over time — use it there, or keep it constant within each subject` });
     }
     const O = ds.maxObservations;
     const obsTimes: number[] = [];
@@ -96,9 +103,34 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
       const at = s * D + k;
       doses.push({ time: ds.doseTime[at]!, amount: ds.doseAmount[at]!, input: ds.doseInput[at]!, rate: ds.doseRate[at]!, kind: ds.doseKind[at]!, interval: ds.doseInterval[at]! });
     }
-    const covariates = Array.from({ length: C }, (_, c) => ds.covariateValues[s * ds.maxCovariateChanges * C + c]!);
-    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, doses, covariates });
+    const covariates = covariatePoints[0]!.values;
+    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, doses, covariates, ...(covariatePoints.length > 1 || covariatePoints[0]!.slopes.some((v) => v !== 0) ? { covariatePoints } : {}) });
   }
   if (problems.length > 0) return { problems };
   return { data: packSubjects(subjects, C), problems };
+}
+
+/** Subject s's covariate points (runtime/data/covariate-points.ts). */
+function pointsOf(ds: Dataset, s: number): CovariatePoint[] {
+  const K = ds.maxCovariateChanges;
+  const C = ds.covariateCount;
+  return Array.from({ length: ds.covariateChangeCount[s]! }, (_, k) => {
+    const at = (s * K + k) * C;
+    return { time: ds.covariateTime[s * K + k]!, values: Array.from(ds.covariateValues.subarray(at, at + C)), slopes: Array.from(ds.covariateSlope.subarray(at, at + C)) };
+  });
+}
+
+/** The covariates whose value changes over the points (a step, or a slope). */
+function changing(points: readonly CovariatePoint[], C: number): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < C; c++) if (points.some((p) => p.values[c] !== points[0]!.values[c] || p.slopes[c] !== 0)) out.push(c);
+  return out;
+}
+
+/** The roots of what is evaluated once per subject: individual parameters, initial states, dosing, breakpoints. */
+function subjectLevelRoots(ir: ModelIR): NodeId[] {
+  const roots: NodeId[] = [...ir.individual, ...ir.initial, ...ir.breakpoints];
+  for (const i of ir.inputs) for (const n of [i.lag, i.bioavailability, i.duration, i.rate]) if (n !== undefined) roots.push(n);
+  for (const d of ir.doses) roots.push(d.amount, ...d.times, ...(d.duration !== undefined ? [d.duration] : []));
+  return roots;
 }

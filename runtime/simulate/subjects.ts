@@ -31,7 +31,7 @@ export function subjectsFromDataset(ds: Dataset): { subjects?: SimulationSubject
   const C = ds.covariateCount;
   for (let s = 0; s < ds.subjectCount; s++) {
     if (ds.covariateChangeCount[s]! > 1) {
-      errors.push(`subject ${ds.ids[s]}: a covariate changes over time; the engine does not integrate across covariate changes yet`);
+      errors.push(`subject ${ds.ids[s]}: a covariate changes over time, which simulated data files do not write yet (one value per subject)`);
       continue;
     }
     const O = ds.maxObservations;

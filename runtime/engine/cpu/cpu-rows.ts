@@ -14,6 +14,7 @@ import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine
 import { DoseKind } from '../../../stdlib/dose-events.js';
 import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
+import { covariatePointStride, type CovariateTrack } from '../engine-data.js';
 import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
 
 /** What the CPU rows need of a prepared model (runtime/engine/prepared-model.ts has all of it). */
@@ -56,6 +57,8 @@ interface SubjectData {
   readonly limits: Float64Array;
   readonly c: Float64Array;
   readonly ndoses: number;
+  /** Its covariates over time, when they change (EngineData.covariatePoints). */
+  readonly track?: CovariateTrack;
 }
 
 export class CpuRows {
@@ -65,7 +68,7 @@ export class CpuRows {
   private readonly boluses: BolusRecord[];
   private readonly infusionRecords: InfusionRecord[];
   /** The current row's problem; its arrays are refilled per row. */
-  private readonly input: { p: Float64Array; c: Float64Array; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
+  private readonly input: { p: Float64Array; c: Float64Array; covariateTrack?: CovariateTrack; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
   /** Reset times of the current row (`input.resets` is a view of its first entries). */
   private readonly resetTimes: Float64Array;
   private readonly one = [0];
@@ -82,7 +85,8 @@ export class CpuRows {
       const nobs = data.subjects[s * stride]!;
       const column = (k: number): Float64Array => Float64Array.from({ length: nobs }, (_, j) => data.obs[(s * data.maxObs + j) * 3 + k]!);
       const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + nobs);
-      return { times: column(0), values: column(1), outputs: column(2), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]! };
+      const track = covariateTrack(data, s);
+      return { times: column(0), values: column(1), outputs: column(2), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]!, ...(track ? { track } : {}) };
     });
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
@@ -160,8 +164,12 @@ export class CpuRows {
     const m = model.ts;
     const subject = this.subjects[s]!;
     const { p } = this;
+    // The subject-level functions (dose quantities, model doses, breakpoints) read the first row's covariates;
+    // one that changes follows its track in the RHS and the predictions only (from-dataset.ts enforces it).
     const c = subject.c;
     input.c = c;
+    if (subject.track) input.covariateTrack = subject.track;
+    else delete input.covariateTrack;
     input.times = subject.times;
     input.outputs = subject.outputs;
     input.doses.length = 0;
@@ -271,4 +279,22 @@ export class CpuRows {
     m.breakpointsDp(p, c, input.breakpointsDp);
     return TrajectoryStatus.Ok;
   }
+}
+
+/** Subject s's covariate track, when its covariates change (more than one point, or a slope). */
+function covariateTrack(data: EngineData, s: number): CovariateTrack | undefined {
+  const C = data.nCovariates;
+  const base = s * covariatePointStride(C, data.maxCovariatePoints);
+  const count = data.covariatePoints[base]!;
+  const times = new Float64Array(count);
+  const values = new Float64Array(count * C);
+  const slopes = new Float64Array(count * C);
+  for (let k = 0; k < count; k++) {
+    const at = base + 1 + k * (1 + 2 * C);
+    times[k] = data.covariatePoints[at]!;
+    values.set(data.covariatePoints.subarray(at + 1, at + 1 + C), k * C);
+    slopes.set(data.covariatePoints.subarray(at + 1 + C, at + 1 + 2 * C), k * C);
+  }
+  if (count <= 1 && slopes.every((v) => v === 0)) return undefined;
+  return { count, times, values, slopes };
 }

@@ -18,6 +18,7 @@
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
 import { DoseKind, STEADY_STATE_MAX_PERIODS, steadyStateConverged } from '../../../stdlib/dose-events.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
+import { covariatesAt, trackPoint, type CovariateTrack } from '../engine-data.js';
 import type { SolverMethod } from '../engine.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import type { CpuModel } from './cpu-model.js';
@@ -63,6 +64,8 @@ export interface TrajectoryInput {
   readonly doses: readonly Bolus[];
   /** Zero-order inputs; none when absent. */
   readonly infusions?: readonly Infusion[];
+  /** Covariates that change over time (engine-data.ts; `c` is then unused by the solver); constant `c` when absent. */
+  readonly covariateTrack?: CovariateTrack;
   /** Times where every state is reset to its initial value (EVID 3, and before the dose of EVID 4), ascending. */
   readonly resets?: ArrayLike<number>;
   /** Times where the RHS is discontinuous. */
@@ -152,6 +155,13 @@ export class TrajectorySolver {
   private accepted = 0;
   private rejected = 0;
   private stepper: Stepper | undefined;
+  /** The covariates the model functions read now: the input's, or `cNow` following its track. */
+  private c: Float64Array = new Float64Array(0);
+  private readonly cNow: Float64Array;
+  private track: CovariateTrack | undefined;
+  /** The track's current point, and whether any covariate has a slope there (then c follows t at every RHS call). */
+  private point = 0;
+  private sloped = false;
   /** The steady-state iteration's state, the previous period's, the initial state, and the saved input rates. */
   private readonly ssY: Float64Array;
   private readonly ssNext: Float64Array;
@@ -165,7 +175,12 @@ export class TrajectorySolver {
     this.system = new SensitivitySystem(model, options.sensitivities);
     const n = this.system.size;
     const derivative = this.system.derivative();
-    this.f = (t, y, out) => derivative(t < this.tLeft ? t : this.tLeft, y, out);
+    this.f = (t, y, out) => {
+      const at = t < this.tLeft ? t : this.tLeft;
+      if (this.sloped) covariatesAt(this.track!, at, this.cNow, this.point);
+      derivative(at, y, out);
+    };
+    this.cNow = new Float64Array(model.dims.nc);
     this.explicit = (options.method ?? 'explicit') === 'explicit' ? new ExplicitStepper(options.tableau ?? dormandPrince5, n, this.f) : undefined;
     const method = this.explicit ?? options.rosenbrockTableau ?? ros34pw2;
     this.controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(method.order, method.embeddedOrder) + 1 });
@@ -204,15 +219,20 @@ export class TrajectorySolver {
     };
     predictions.fill(NaN, 0, nobs);
     if (!sens) gradients.fill(0, 0, nobs * ns);
-    system.bind(input.p, input.c);
+    this.track = input.covariateTrack;
+    this.c = this.track ? this.cNow : input.c;
+    this.point = 0;
+    this.sloped = false;
+    if (this.track) this.followCovariates(0);
+    system.bind(input.p, this.c);
     system.inputRate.fill(0);
     system.inputRateDp.fill(0);
-    const stepper = this.explicit ?? createStepper(model, input, options, this.f, system.size);
+    const stepper = this.explicit ?? createStepper(model, { p: input.p, c: this.c }, options, this.f, system.size);
     this.stepper = stepper;
     stepper.invalidate();
     controller.reset();
     this.tLeft = Infinity;
-    system.initialState(input.p, input.c, this.y);
+    system.initialState(input.p, this.c, this.y);
 
     const infusions = input.infusions ?? [];
     const resets = input.resets ?? [];
@@ -243,6 +263,8 @@ export class TrajectorySolver {
         if (status !== TrajectoryStatus.Ok) return done(status);
       }
       const t = this.t;
+      // A covariate's new value holds from its row on: the observations at t see it.
+      if (this.track) this.followCovariates(t);
       while (obs < nobs && input.times[obs]! <= t) {
         this.recordObservation(input, obs, t, this.y, predictions, gradients);
         obs++;
@@ -366,7 +388,7 @@ export class TrajectorySolver {
 
   /** Every state to its initial value (S to ∂x0/∂p), and the running infusions end: their input is discarded too. */
   private resetState(input: TrajectoryInput, infusions: readonly Infusion[]): void {
-    this.system.initialState(input.p, input.c, this.y);
+    this.system.initialState(input.p, this.c, this.y);
     this.endRunning(infusions);
   }
 
@@ -393,12 +415,15 @@ export class TrajectorySolver {
     if (!(interval > 0)) return TrajectoryStatus.Unsupported;
     if (rate > 0 && !(duration <= interval)) return TrajectoryStatus.Unsupported;
     const tau = this.t;
+    // The periods see the covariates as at the dose.
+    const sloped = this.sloped;
+    this.sloped = false;
     const mainY = this.y;
     const mainNext = this.yNew;
     const mainH = this.h;
     this.savedRate.set(system.inputRate);
     this.savedRateDp.set(system.inputRateDp);
-    system.initialState(input.p, input.c, ssInit);
+    system.initialState(input.p, this.c, ssInit);
     this.y = this.ssY;
     this.yNew = this.ssNext;
     this.y.set(ssInit);
@@ -441,6 +466,7 @@ export class TrajectorySolver {
       previous = delta;
     }
     const X = this.y;
+    this.sloped = sloped;
     this.y = mainY;
     this.yNew = mainNext;
     this.t = tau;
@@ -458,10 +484,20 @@ export class TrajectorySolver {
     }
     if (sens && dTime) {
       // The periodic history moves with the dose time: S −= f(τ, X) ∂τ/∂p.
-      model.rhs(tau, X, input.p, input.c, this.fx);
+      model.rhs(tau, X, input.p, this.c, this.fx);
       for (let i = 0; i < nx; i++) for (let q = 0; q < ns; q++) y[nx + i * ns + q] = y[nx + i * ns + q]! - this.fx[i]! * dTime[q]!;
     }
     return TrajectoryStatus.Ok;
+  }
+
+  /** Moves to the track's point that holds at t, and sets c to its value at t. */
+  private followCovariates(t: number): void {
+    const track = this.track!;
+    const nc = this.cNow.length;
+    this.point = trackPoint(track, t, this.point);
+    this.sloped = false;
+    for (let i = 0; i < nc; i++) if (track.slopes[this.point * nc + i] !== 0) this.sloped = true;
+    covariatesAt(track, t, this.cNow, this.point);
   }
 
   /** ‖a − b‖ in the error norm: root mean square of (a − b)/(atol + rtol |a|). */
@@ -475,7 +511,7 @@ export class TrajectorySolver {
   /** Observation times, dose times, infusion ends, resets and breakpoints at t ≥ 0: ascending, each once. */
   private stopList(input: TrajectoryInput, infusions: readonly Infusion[]): Float64Array {
     const resets = input.resets ?? [];
-    const bound = input.times.length + input.doses.length + 2 * infusions.length + input.breakpoints.length + resets.length;
+    const bound = input.times.length + input.doses.length + 2 * infusions.length + input.breakpoints.length + resets.length + (input.covariateTrack?.count ?? 0);
     if (this.stops.length < bound) this.stops = new Float64Array(bound);
     const buffer = this.stops;
     let count = 0;
@@ -490,6 +526,8 @@ export class TrajectorySolver {
     }
     for (let i = 0; i < input.breakpoints.length; i++) add(input.breakpoints[i]!);
     for (let i = 0; i < resets.length; i++) add(resets[i]!);
+    const track = input.covariateTrack;
+    if (track) for (let k = 0; k < track.count; k++) add(track.times[k]!);
     const stops = buffer.subarray(0, count).sort();
     let unique = 0;
     for (let i = 0; i < count; i++) if (i === 0 || stops[i] !== stops[unique - 1]) stops[unique++] = stops[i]!;
@@ -500,11 +538,11 @@ export class TrajectorySolver {
     const { model, hx, hp, one } = this;
     const { nx, ns } = model.dims;
     const o = input.outputs[j]!;
-    model.predict(o, t, y, input.p, input.c, one);
+    model.predict(o, t, y, input.p, this.c, one);
     predictions[j] = one[0]!;
     if (!this.options.sensitivities) return;
-    model.predictDx(o, t, y, input.p, input.c, hx);
-    model.predictDp(o, t, y, input.p, input.c, hp);
+    model.predictDx(o, t, y, input.p, this.c, hx);
+    model.predictDp(o, t, y, input.p, this.c, hp);
     // ∂h/∂p (total) = ∂h/∂x · S + ∂h/∂p (direct)
     for (let k = 0; k < ns; k++) {
       let acc = hp[k]!;
@@ -518,12 +556,12 @@ export class TrajectorySolver {
     const { nx, ns } = model.dims;
     const sens = this.options.sensitivities;
     const moves = sens && d.dTime !== undefined;
-    if (moves) model.rhs(t, y, input.p, input.c, fBefore);
+    if (moves) model.rhs(t, y, input.p, this.c, fBefore);
     y[d.target] = y[d.target]! + d.amount;
     if (!sens) return;
     if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
     if (moves && d.dTime) {
-      model.rhs(t, y, input.p, input.c, fx);
+      model.rhs(t, y, input.p, this.c, fx);
       this.timeJump(y, d.dTime, 0);
     }
   }
@@ -552,8 +590,8 @@ export class TrajectorySolver {
       for (let q = 0; q < k; q++) if (bps[q] === t) first = false;
       if (!first) continue;
       const before = t > 0 ? t * (1 - Number.EPSILON) : t - Number.EPSILON;
-      this.model.rhs(before, y, input.p, input.c, this.fBefore);
-      this.model.rhs(t, y, input.p, input.c, this.fx);
+      this.model.rhs(before, y, input.p, this.c, this.fBefore);
+      this.model.rhs(t, y, input.p, this.c, this.fx);
       this.timeJump(y, input.breakpointsDp!, k * ns);
     }
   }

@@ -9,7 +9,8 @@ import type { PreparedModel } from '../prepared-model.js';
 import { DoseKind } from '../../../stdlib/dose-events.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 
-const PARAMS_BYTES = 32;
+/** The kernel's Params struct: 9 words, padded to a multiple of 16 bytes (uniform layout). */
+const PARAMS_BYTES = 48;
 
 function storage(device: GPUDevice, data: Float32Array | Uint32Array, label: string, extraUsage = 0): GPUBuffer {
   const buffer = device.createBuffer({ label, size: Math.max(16, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | extraUsage });
@@ -74,6 +75,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
   const obs = storage(device, kernelObservations(data, L.obsStride), 'obs');
   const doses = storage(device, kernelDoses(data, model.dims.ninputs, L.doseStride), 'doses');
   const subjects = storage(device, Float32Array.from(data.subjects), 'subjects');
+  const covariatePoints = storage(device, Float32Array.from(data.covariatePoints), 'covariate points');
   const paramsBuffer = device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 
   let capacity = 0;
@@ -118,10 +120,11 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
     f[5] = settings.atol;
     u[6] = mode;
     u[7] = data.nSubjects;
+    u[8] = data.maxCovariatePoints;
     device.queue.writeBuffer(paramsBuffer, 0, params);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
-      entries: [paramsBuffer, rowsBuffer!, obs, doses, subjects, errpBuffer, resultsBuffer!, statusBuffer!].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: [paramsBuffer, rowsBuffer!, obs, doses, subjects, errpBuffer, resultsBuffer!, statusBuffer!, covariatePoints].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     const resultFloats = nrows * (mode === 0 ? data.maxObs * L.simulateStride : L.likelihoodStride);
     const encoder = device.createCommandEncoder();
@@ -186,7 +189,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
       return out;
     },
     dispose() {
-      for (const b of [rowsBuffer, resultsBuffer, statusBuffer, readResults, readStatus, obs, doses, subjects, paramsBuffer, errpBuffer]) b?.destroy();
+      for (const b of [rowsBuffer, resultsBuffer, statusBuffer, readResults, readStatus, obs, doses, subjects, covariatePoints, paramsBuffer, errpBuffer]) b?.destroy();
     },
   };
 }

@@ -25,12 +25,19 @@ export const num = (v: number): number | null => (Number.isFinite(v) ? v : null)
 
 type Unit = Record<string, unknown>;
 
+/** A scatter's axis: the field, its title, and the range its 2-D histogram bins (default: the field's own). */
+export interface Axis {
+  readonly field: string;
+  readonly title: string;
+  readonly extent?: readonly [number, number];
+}
+
 /**
  * The scatter layer of `x` against `y`: points named `name` while there are at most POINT_LIMIT rows, else
  * rects named `${name}-density` whose colour is the count of rows in each cell (60 × 60 bins at most).
  * Models with several outputs get one figure per output (the builders' `suffix`), so no chart is faceted by output.
  */
-export function scatterLayer(name: string, rows: number, x: { field: string; title: string }, y: { field: string; title: string }, extra: Unit = {}): Unit {
+export function scatterLayer(name: string, rows: number, x: Axis, y: Axis, extra: Unit = {}): Unit {
   if (rows <= POINT_LIMIT) {
     return {
       name, mark: { type: 'point', filled: true, size: 14, opacity: Math.max(0.25, Math.min(0.8, 300 / Math.max(1, rows))) },
@@ -40,8 +47,8 @@ export function scatterLayer(name: string, rows: number, x: { field: string; tit
   return {
     name: `${name}-density`, mark: { type: 'rect' },
     encoding: {
-      x: { field: x.field, bin: { maxbins: 60 }, type: 'quantitative', title: x.title },
-      y: { field: y.field, bin: { maxbins: 60 }, type: 'quantitative', title: y.title },
+      x: { field: x.field, bin: { maxbins: 60, ...(x.extent ? { extent: x.extent } : {}) }, type: 'quantitative', title: x.title, axis: { format: '~g', tickCount: 6, labelOverlap: true } },
+      y: { field: y.field, bin: { maxbins: 60, ...(y.extent ? { extent: y.extent } : {}) }, type: 'quantitative', title: y.title, axis: { format: '~g', tickCount: 6, labelOverlap: true } },
       color: { aggregate: 'count', type: 'quantitative', title: 'observations', scale: { scheme: 'blues', type: 'log' } },
     },
   };

@@ -43,10 +43,12 @@ export function goodnessOfFitFigures(d: ReportData, output: number, suffix: stri
     const used = rows.filter((r) => r[s.x.field] !== null && r[s.y.field] !== null);
     const [lo, hi] = extent(used, [s.x.field, s.y.field]);
     const reference = s.reference === 'identity' ? identityLine(lo, hi, s.x.field, s.y.field) : referenceRules('reference', [0, -1.96, 1.96]);
+    // Against the identity line both axes bin the same range, so the 2-D histogram's cells are square.
+    const axes = s.reference === 'identity' ? { x: { ...s.x, extent: [lo, hi] as const }, y: { ...s.y, extent: [lo, hi] as const } } : { x: s.x, y: s.y };
     const counted = used.length === rows.length ? `${used.length} observations` : `${used.length} of ${rows.length} observations (the others have no finite value)`;
     return {
       id: `${s.id}${suffix}`, title: `${s.title}${outputTitle}`, caption: `${s.caption} ${counted}.`,
-      spec: layered(used, [scatterLayer('observations', used.length, s.x, s.y), reference]),
+      spec: layered(used, [scatterLayer('observations', used.length, axes.x, axes.y), reference]),
     };
   });
 }

@@ -30,6 +30,8 @@ interface SubmittedJob {
 
 /** Seconds between looks at the queue (NLMC_SLURM_POLL_SECONDS overrides it). */
 const pollSeconds = (): number => Number(process.env['NLMC_SLURM_POLL_SECONDS'] ?? 2);
+/** Consecutive failed looks at the queue before the wait gives up. */
+const MAX_QUEUE_FAILURES = 10;
 
 function command(program: string, args: readonly string[]): Promise<{ ok: true; stdout: string } | { ok: false; message: string }> {
   return new Promise((resolve) => {
@@ -144,10 +146,17 @@ export const slurmExecutor: Executor = {
     }
     if (waiting.size > 0) context.stderr(`  slurm: waiting for ${waiting.size} task(s) still queued or running from before: ${[...new Set(waiting.values())].map((j) => `job ${j}`).join(', ')} array ${arraySpec([...waiting.keys()])}\n`);
 
+    let queueFailures = 0;
     while (pending.size > 0) {
       // The queue first, then the exit files: a task that has left the queue has written its exit file if it ever will.
       const queue = await liveTasks();
-      if (!queue.ok) return { kind: 'error', message: queue.message };
+      if (!queue.ok) {
+        // A busy controller times out now and then; only a queue that stays unreadable ends the wait.
+        if (++queueFailures >= MAX_QUEUE_FAILURES) return { kind: 'error', message: `${queue.message} (${MAX_QUEUE_FAILURES} times in a row; the jobs in ${jobsFile} go on: run the same command again to collect them)` };
+        await new Promise((r) => setTimeout(r, pollSeconds() * 1000));
+        continue;
+      }
+      queueFailures = 0;
       for (const [index, job] of [...pending]) {
         const task = byIndex.get(index)!;
         const code = readExit(task);

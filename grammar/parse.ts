@@ -306,6 +306,99 @@ function limitNesting(tokens: readonly IToken[], diagnostics: Diagnostic[]): ITo
   return out;
 }
 
+/**
+ * How long a chain of right-nesting operators may be: `a ^ b ^ c …` (right-associative), prefix `-`, `+` and `not`
+ * (each nests its operand), and `if … else if …` (each `if` sits in the branch of the one before). The parser
+ * recurses once or twice per link, so thousands overflow its stack, which loses every other diagnostic of the file;
+ * far below that, a chain is unreadable (else-if chains, which generated tables use, get more room).
+ */
+export const maxChain = 64;
+export const maxIfChain = 256;
+
+const prefixOperators = new Set(['Minus', 'Plus', 'Kw_not']);
+/** Tokens after which `-`, `+` and `not` are prefix operators (no operand ends there). */
+const operandExpected = new Set([
+  'Equals', 'LParen', 'LBracket', 'Comma', 'Colon', 'Caret', 'Star', 'Slash', 'Plus', 'Minus', 'Less', 'LessEq', 'Greater', 'GreaterEq',
+  'EqEq', 'NotEq', 'Kw_and', 'Kw_or', 'Kw_not', 'Kw_if', 'Kw_then', 'Kw_else', 'Tilde', 'Kw_at', 'Kw_in',
+]);
+/** Operators that bind looser than `^`: a power chain ends at them. */
+const endsPowerChain = new Set(['Star', 'Slash', 'Plus', 'Minus', 'Less', 'LessEq', 'Greater', 'GreaterEq', 'EqEq', 'NotEq', 'Kw_and', 'Kw_or', 'Kw_then', 'Kw_else']);
+
+const endsOperand = new Set(['Identifier', 'InvalidName', 'NumberLiteral', 'RParen', 'RBracket', 'StringLiteral', 'Kw_fixed']);
+const startsOperand = new Set(['Identifier', 'InvalidName', 'NumberLiteral', 'Kw_input', 'Kw_dose']);
+
+/**
+ * Whether `tokens[i]` starts a statement of a block (read at bracket depth 0): `name =`, `d/dt`, a separator or a
+ * brace, or an operand right after one (statements need no separators: an expression ends where the next token
+ * cannot continue it, as in `X1(0) = 2  X2(0) = 3`).
+ */
+function startsStatement(tokens: readonly IToken[], i: number): boolean {
+  const name = tokens[i]!.tokenType.name;
+  if (name === 'DDt' || name === 'Semicolon' || name === 'LBrace' || name === 'RBrace') return true;
+  if (tokens[i]!.tokenType === Identifier && tokens[i + 1]?.tokenType === Equals) return true;
+  return startsOperand.has(name) && endsOperand.has(tokens[i - 1]?.tokenType.name ?? '');
+}
+
+/**
+ * Replaces the value of each statement with a chain longer than `maxChain` (`maxIfChain` for else-ifs) by one
+ * placeholder token that the AST builder reads as a missing expression, after reporting it: from the start of the
+ * value (after the statement's `=` or `~`) to the end of the statement. Only values are counted, since only
+ * expressions nest (`X^X^…` where a state is declared, or an `if` chain in `X(…)`, is a plain syntax error that
+ * recovery skips without recursion).
+ */
+function limitChains(tokens: readonly IToken[], diagnostics: Diagnostic[]): IToken[] {
+  const out: IToken[] = [];
+  let levels = [{ carets: 0, ifs: 0 }];
+  let prefixRun = 0;
+  let valueStart = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    const name = tok.tokenType.name;
+    if (levels.length === 1 && startsStatement(tokens, i)) {
+      levels = [{ carets: 0, ifs: 0 }];
+      prefixRun = 0;
+      valueStart = -1;
+    }
+    const top = levels[levels.length - 1]!;
+    const previous = out[out.length - 1]?.tokenType.name ?? 'LBrace';
+    const prefix = prefixOperators.has(name) && operandExpected.has(previous);
+    prefixRun = prefix ? prefixRun + 1 : 0;
+    if (name === 'LParen' || name === 'LBracket') levels.push({ carets: 0, ifs: 0 });
+    else if ((name === 'RParen' || name === 'RBracket') && levels.length > 1) levels.pop();
+    else if (name === 'Comma' || name === 'Colon') [top.carets, top.ifs] = [0, 0];
+    else if (name === 'Caret') top.carets++;
+    else if (name === 'Kw_if') top.ifs++;
+    else if (endsPowerChain.has(name) && !prefix) top.carets = 0;
+    if ((name === 'Equals' || name === 'Tilde') && levels.length === 1 && valueStart < 0) valueStart = out.length + 1;
+    if (valueStart >= 0 && (top.carets > maxChain || top.ifs > maxIfChain || prefixRun > maxChain)) {
+      const from = valueStart;
+      let depth = levels.length - 1;
+      let j = i + 1;
+      for (; j < tokens.length; j++) {
+        const n = tokens[j]!.tokenType.name;
+        if (n === 'RBrace' || (depth <= 0 && startsStatement(tokens, j))) break;
+        if (n === 'LParen' || n === 'LBracket') depth++;
+        if (n === 'RParen' || n === 'RBracket') depth--;
+      }
+      const first = out[from] ?? tok;
+      const last = tokens[j - 1]!;
+      diagnostics.push(diagnostic('E101', tokenRange(first), 'this expression nests too deeply: split it into definitions'));
+      out.length = Math.min(from, out.length);
+      out.push({
+        ...first, image: '0', tokenType: NumberLiteral, tokenTypeIdx: NumberLiteral.tokenTypeIdx!,
+        endOffset: last.endOffset, endLine: last.endLine, endColumn: last.endColumn, isInsertedInRecovery: true,
+      });
+      levels = [{ carets: 0, ifs: 0 }];
+      prefixRun = 0;
+      valueStart = -1;
+      i = j - 1;
+      continue;
+    }
+    out.push(tok);
+  }
+  return out;
+}
+
 /** Parses the tokens into a model CST, reporting every syntax error and where it was found. */
 function parseTokens(tokens: IToken[], source: string, diagnostics: Diagnostic[], errorPoints: ErrorPoint[]): ModelCstNode {
   let input = tokens;
@@ -394,7 +487,7 @@ export function parseModel(source: string): ParseResult {
     ...lexed.errors.map((e) => ({ offset: e.offset, line: e.line ?? 0, parser: false })),
     ...invalid.map((t) => ({ offset: t.startOffset, line: t.startLine ?? 0, parser: false })),
   ];
-  const input = limitNesting(repairDerivatives(repairKeywordNames(repairBlockNames(lexed.tokens, diagnostics)), diagnostics), diagnostics);
+  const input = limitChains(limitNesting(repairDerivatives(repairKeywordNames(repairBlockNames(lexed.tokens, diagnostics)), diagnostics), diagnostics), diagnostics);
   const comments = lexed.groups['comments'] ?? [];
   const tokens = [...lexed.tokens, ...comments].sort((a, b) => a.startOffset - b.startOffset);
   let built: ReturnType<typeof cstToAst>;

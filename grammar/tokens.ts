@@ -69,7 +69,8 @@ export const NumberLiteral = createToken({
   pattern: /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/,
   label: 'a number',
 });
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"[^"\n]*"/, label: 'a string' });
+/** A string stays on its line; a lone CR ends a line too (diagnostics/source-range.ts LINE_BREAK). */
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"[^"\r\n]*"/, label: 'a string' });
 
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
 export const LessEq = createToken({ name: 'LessEq', pattern: /<=/, label: "'<='" });

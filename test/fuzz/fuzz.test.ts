@@ -11,6 +11,7 @@
  * model does not count against the suite's time.
  */
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/pipeline.js';
 import { diagnostic } from '../../diagnostics/diagnostic.js';
 import { checkInput, locationProblem } from './invariants.js';
 import { exampleModels, fuzzInput } from './mutate.js';
@@ -52,5 +53,17 @@ describe(`fuzzing: ${count} mutated models of seed ${seed}`, () => {
     expect(locationProblem(d(at(2, 12, 20), at(2, 13, 21)), source)).toMatch(/start column 12 is past the end of line 2 \(8 characters\)/);
     expect(locationProblem(d(at(6, 1, 31), at(6, 1, 31)), source)).toMatch(/offset 31 outside 0\.\.30|line 6 outside 1\.\.5/);
     expect(locationProblem(d(at(3, 4, 21), at(3, 3, 20)), source)).toMatch(/ends \(20\) before it starts \(21\)/);
+  });
+
+  // What the bench found, kept as cases: each broke an invariant before its fix.
+  it.each([
+    // A string with a lone CR inside was one token spanning two lines, which the lexer did not count as a line break:
+    // every later position on the line was off (bench seed 2026, input 4910).
+    ['a lone CR inside a string', 'model m\ncovariates {\n  t3 "u\r" day\n}\n', ["E100 3:6 unterminated string: close it with '\"' on the same line", "E100 4:1 unterminated string: close it with '\"' on the same line"]],
+  ])('found by the bench: %s', (_, source, expected) => {
+    const checked = checkInput(source, { stopAfter: 'lower' });
+    expect(checked.problem).toBeUndefined();
+    const { diagnostics } = compile(source, { stopAfter: 'lower' });
+    expect(diagnostics.filter((d) => d.code.startsWith('E10')).map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column} ${d.message}`)).toEqual(expected);
   });
 });

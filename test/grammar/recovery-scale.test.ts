@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { formatModel } from '../../grammar/format.js';
+import { maxChain, maxIfChain } from '../../grammar/parse.js';
 
 const fuzz = (name: string): string => readFileSync(fileURLToPath(new URL(`../fixtures/repro/fuzz/${name}`, import.meta.url)), 'utf8');
 const shown = (ds: readonly { code: string; range: { start: { line: number; column: number } }; message: string }[]): string[] =>
@@ -76,5 +77,41 @@ describe('recovery reports every error of a large broken file', () => {
     const syntax = shown(r.diagnostics.filter((d) => d.code === 'E101'));
     expect(syntax.length).toBe(1);
     expect(syntax[0]).toMatch(/^E101 6:/);
+  });
+});
+
+describe('a chain too long for the parser is one error, and the file keeps its others', () => {
+  const file = (rhs: string): string =>
+    `model chains\nparameters {\n  k = 0.5 lognormal(omega = 0.3)\n}\nstates {\n  X(0) = 1\n}\node {\n  a = ${rhs}\n  d/dt X = -k * X + nope\n}\n` +
+    'observe {\n  y ~ normal(X, sd = sigma)\n}\nerror {\n  sigma = 0.1\n}\n';
+  // The chain's value starts at line 9, column 7; the unknown name is on line 10.
+  const unknown = "E201 10:21 unknown name 'nope'";
+  it.each([
+    ['3,000 powers', Array(3000).fill('k').join(' ^ ')],
+    ['3,000 minus signs', `${'-'.repeat(3000)}k`],
+    ['3,000 nots', `if ${'not '.repeat(3000)}k > 1 then 1 else 0`],
+    ['3,000 else-ifs', `${'if k < 1 then 1 else '.repeat(3000)}0`],
+    ['powers in a call argument', `exp(${Array(3000).fill('k').join('^')})`],
+  ])('%s: "nests too deeply" where the value starts, and the unknown name below it', (_, rhs) => {
+    const r = compile(file(rhs));
+    const shownAll = shown(r.diagnostics);
+    expect(shownAll[0]).toBe('E101 9:7 this expression nests too deeply: split it into definitions');
+    expect(shownAll.slice(1).some((d) => d.startsWith(unknown))).toBe(true);
+  });
+
+  it(`accepts ${maxChain} powers, ${maxChain} signs and ${maxIfChain} else-ifs; one more of each is reported`, () => {
+    const ok = (rhs: string): string[] => shown(compile(file(rhs)).diagnostics).filter((d) => d.startsWith('E101'));
+    expect(ok(Array(maxChain + 1).fill('k').join('^'))).toEqual([]);
+    expect(ok(`${'-'.repeat(maxChain)}k`)).toEqual([]);
+    expect(ok(`${'if k < 1 then 1 else '.repeat(maxIfChain)}0`)).toEqual([]);
+    const deep = ['E101 9:7 this expression nests too deeply: split it into definitions'];
+    expect(ok(Array(maxChain + 2).fill('k').join('^'))).toEqual(deep);
+    expect(ok(`${'-'.repeat(maxChain + 1)}k`)).toEqual(deep);
+    expect(ok(`${'if k < 1 then 1 else '.repeat(maxIfChain + 1)}0`)).toEqual(deep);
+  });
+
+  it('only values are counted: a long chain where no expression belongs stays the plain syntax error it is', () => {
+    const r = compile(`${header}states {\n  ${Array(500).fill('X').join('^')}\n}\n`);
+    expect(shown(r.diagnostics)).toEqual(["E101 6:4 expected '}', found '^'"]);
   });
 });

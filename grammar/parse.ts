@@ -354,7 +354,8 @@ function limitChains(tokens: readonly IToken[], diagnostics: Diagnostic[]): ITok
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     const name = tok.tokenType.name;
-    if (levels.length === 1 && startsStatement(tokens, i)) {
+    // A brace ends the statement even inside an unclosed bracket (as in limitNesting).
+    if ((levels.length === 1 && startsStatement(tokens, i)) || name === 'LBrace' || name === 'RBrace') {
       levels = [{ carets: 0, ifs: 0 }];
       prefixRun = 0;
       valueStart = -1;

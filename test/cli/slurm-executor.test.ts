@@ -18,7 +18,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const model = join(root, 'examples/pk/pk.nlm');
 const design = join(root, 'test/cli/fixtures/pk-small-design.json');
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-executor-'));
+// Tiny fits: 30 epochs, then the maximum-likelihood finish and the uncertainty step (AGQ, one random effect).
 const fitArgs = ['--epochs', '30'];
+process.env['NLMC_SLURM_POLL_SECONDS'] = '1';
 
 // A usable client: `sbatch --version` fails without a slurm.conf too (SLURM_CONF, which .ci/slurm-up.sh prints).
 const sbatch = spawnSync('sbatch', ['--version'], { encoding: 'utf8' });
@@ -133,6 +135,7 @@ describe('study executors', () => {
     const before = finishedReplicates(out);
     const missing = [1, 2, 3, 4].filter((r) => !before.includes(r));
     expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(missing.length).toBeGreaterThanOrEqual(1);
 
     const { io, out: o } = capture();
     expect(await runStudy(studyArgs(out, { executor: 'slurm', jobs: undefined }), io)).toBe(0);

@@ -34,7 +34,7 @@ fi
 conf="$dir/slurm.conf"
 cat >"$conf" <<CONF
 ClusterName=nlmc-ci
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=slurm
 SlurmdUser=root
 AuthType=auth/munge
@@ -61,7 +61,7 @@ MinJobAge=30
 KillWait=5
 Waittime=0
 MaxArraySize=10001
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 chown slurm:slurm "$conf"

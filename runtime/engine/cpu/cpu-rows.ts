@@ -68,7 +68,7 @@ export class CpuRows {
   private readonly boluses: BolusRecord[];
   private readonly infusionRecords: InfusionRecord[];
   /** The current row's problem; its arrays are refilled per row. */
-  private readonly input: { p: Float64Array; c: Float64Array; covariateTrack?: CovariateTrack; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
+  private readonly input: { p: Float64Array; c: Float64Array; covariateTrack: CovariateTrack | undefined; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
   /** Reset times of the current row (`input.resets` is a view of its first entries). */
   private readonly resetTimes: Float64Array;
   private readonly one = [0];
@@ -93,7 +93,7 @@ export class CpuRows {
     this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, kind: 0, interval: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
     this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, kind: 0, interval: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
     this.resetTimes = new Float64Array(data.maxDoses);
-    this.input = { p: this.p, c: new Float64Array(0), times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
+    this.input = { p: this.p, c: new Float64Array(0), covariateTrack: undefined, times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
     this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
     this.rowPredictions = new Float64Array(data.maxObs);
     this.rowGradients = new Float64Array(data.maxObs * ns);
@@ -168,8 +168,7 @@ export class CpuRows {
     // one that changes follows its track in the RHS and the predictions only (from-dataset.ts enforces it).
     const c = subject.c;
     input.c = c;
-    if (subject.track) input.covariateTrack = subject.track;
-    else delete input.covariateTrack;
+    input.covariateTrack = subject.track;
     input.times = subject.times;
     input.outputs = subject.outputs;
     input.doses.length = 0;

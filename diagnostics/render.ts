@@ -11,6 +11,26 @@ export interface RenderOptions {
 
 const paint = (on: boolean, code: string, text: string): string => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
 
+/** The most of a source line shown: a longer line is cut to a window around the range, marked with '…'. */
+const maxShown = 160;
+
+/**
+ * The part of `text` to show for a range at `start` (0-based) of `width` characters, and where the caret goes in it.
+ * Without the cut, each diagnostic on a line of a megabyte printed that megabyte (a thousand of them overflowed
+ * JavaScript's longest string).
+ */
+function sourceWindow(text: string, start: number, width: number): { text: string; caret: number; width: number } {
+  if (text.length <= maxShown) return { text, caret: Math.max(0, start), width };
+  const from = Math.max(0, Math.min(start - 40, text.length - maxShown));
+  const to = Math.min(text.length, from + maxShown);
+  const head = from > 0 ? '…' : '';
+  return {
+    text: `${head}${text.slice(from, to)}${to < text.length ? '…' : ''}`,
+    caret: head.length + Math.max(0, start - from),
+    width: Math.max(1, Math.min(width, to - Math.max(start, from))),
+  };
+}
+
 export function renderDiagnostic(d: Diagnostic, file: string, source: string, options: RenderOptions = {}): string {
   const color = options.color ?? false;
   const lines = sourceLines(source);
@@ -21,9 +41,10 @@ export function renderDiagnostic(d: Diagnostic, file: string, source: string, op
   if (text !== undefined) {
     const gutter = String(line).length;
     const width = d.range.end.line === line ? Math.max(1, d.range.end.column - column) : Math.max(1, text.length - column + 1);
+    const shown = sourceWindow(text, column - 1, width);
     out.push(`${' '.repeat(gutter)} |`);
-    out.push(`${line} | ${text.replace(/\t/g, ' ')}`);
-    out.push(`${' '.repeat(gutter)} | ${' '.repeat(Math.max(0, column - 1))}${paint(color, sevColor, '^'.repeat(width))}`);
+    out.push(`${line} | ${shown.text.replace(/\t/g, ' ')}`);
+    out.push(`${' '.repeat(gutter)} | ${' '.repeat(shown.caret)}${paint(color, sevColor, '^'.repeat(shown.width))}`);
   }
   for (const r of d.related) out.push(`  ${file}:${r.range.start.line}:${r.range.start.column}: note: ${r.message}`);
   if (d.fix) out.push(`  help: ${d.fix.title}`);

@@ -99,7 +99,9 @@ export class LinearRecoveryParser extends CstParser {
     if (this.positions?.tokens !== tokVector) this.positions = new TokenPositions(tokVector, (i) => this.canResumeAt(tokVector, i));
     let found: TokenType = EOF;
     let at = Infinity;
-    for (const type of this.internals.flattenFollowSet()) {
+    // Deep recursion repeats the same follow sets once per level: each type is looked up once (the first in the
+    // stack's order wins a tie, as in Chevrotain, and a Set keeps insertion order).
+    for (const type of new Set(this.internals.flattenFollowSet())) {
       const p = this.positions.firstMatch(type, currIdx + 1);
       if (p < at) [found, at] = [type, p];
     }

@@ -42,6 +42,7 @@ try {
 } catch {
   // no table (the bootstrap failed): every fit counts
 }
-const ran = Math.max(1, fits - reused);
-console.log(`\nbench:bootstrap: theophylline, ${samples} samples${bca ? ' + 12 jackknife fits' : ''}, ${executor}${executor === 'local' ? ` (${jobs ?? availableParallelism()} at a time)` : ''}: ${seconds.toFixed(1)} s wall for ${ran} fits run (${reused} reused), ${(seconds / ran).toFixed(2)} s of wall time per fit run; folder ${out}, exit ${code}`);
+const ran = fits - reused;
+const perFit = ran > 0 ? `, ${(seconds / ran).toFixed(2)} s of wall time per fit run` : '';
+console.log(`\nbench:bootstrap: theophylline, ${samples} samples${bca ? ' + 12 jackknife fits' : ''}, ${executor}${executor === 'local' ? ` (${jobs ?? availableParallelism()} at a time)` : ''}: ${seconds.toFixed(1)} s wall for ${ran} fit(s) run (${reused} reused)${perFit}; folder ${out}, exit ${code}`);
 process.exitCode = code;

@@ -15,7 +15,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { detectDelimiter } from '../data/csv-records.js';
-import { normalCdf, normalQuantile, quantileSorted } from '../evaluate/stats.js';
+import { normalCdf, normalQuantile, quantileSorted } from '../../stdlib/normal-quantiles.js';
 import type { Random } from '../simulate/random.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import type { ReplicateRow } from './study.js';

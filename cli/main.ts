@@ -36,6 +36,12 @@ const executorOptions = {
   sbatch: { type: 'string', array: true, default: [] as string[], describe: 'an option for the Slurm job, written as an #SBATCH line: --sbatch=--partition=long --sbatch=--time=1:00:00' },
 } as const;
 
+/** The integration method, for every command that integrates trajectories (runtime/engine/choose-method.ts). */
+const methodOption = {
+  choices: ['auto', 'explicit', 'rosenbrock'] as const, default: 'auto' as const,
+  describe: 'integration method: explicit Dormand–Prince 5(4), Rosenbrock-W ROS34PW2 for stiff models, or auto (a stiffness test decides, and says why)',
+} as const;
+
 const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
 
 await yargs(hideBin(process.argv))
@@ -72,12 +78,13 @@ await yargs(hideBin(process.argv))
         .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed writes the same file' })
         .option('params', { type: 'string', describe: 'JSON of values to use instead of the model’s: {"CL": 0.05, "omega_CL": 0.3, "sigma": 0.1}' })
         .option('out', { type: 'string', describe: 'output CSV (default: <model>.sim.csv); true values go to <out>.truth.csv' })
-        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN: read a model name or role from another column' }),
+        .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN: read a model name or role from another column' })
+        .option('method', methodOption),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
       process.exitCode = await runSimulate(
-        { model: argv.model, design: argv.design, data: argv.data, seed: argv.seed, params: argv.params, out: argv.out, map, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        { model: argv.model, design: argv.design, data: argv.data, seed: argv.seed, params: argv.params, out: argv.out, map, method: argv.method, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
     },
@@ -105,7 +112,7 @@ await yargs(hideBin(process.argv))
         .option('json', { type: 'boolean', default: false, describe: 'progress as JSON lines on stdout' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
         .option('uncertainty', { type: 'boolean', default: true, describe: 'after the fit: marginal likelihood (−2LL, AIC, BIC) and standard errors from the observed information (--no-uncertainty to skip)' })
-        .option('method', { choices: ['auto', 'explicit', 'rosenbrock'] as const, default: 'auto' as const, describe: 'integration method: explicit Dormand–Prince 5(4), Rosenbrock-W ROS34PW2 for stiff models, or auto (a stiffness test at the initial values decides, and says why)' })
+        .option('method', methodOption)
         .option('estimate', { choices: ['ml', 'elbo'] as const, default: 'ml' as const, describe: 'the reported estimate: the maximum-likelihood finish from the variational optimum (ml), or the variational optimum itself (elbo)' })
         .option('uq-estimator', { choices: ['auto', 'agq', 'laplace', 'prior', 'importance'] as const, default: 'auto' as const, describe: 'how the marginal likelihood is integrated: adaptive Gauss–Hermite quadrature (agq; auto for up to 4 random effects), importance sampling from the Laplace approximation (laplace; auto beyond), or — with --estimate elbo — draws from the prior or the fitted q' })
         .option('agq-nodes', { type: 'number', describe: 'AGQ nodes per random effect (default 9, 9, 5, 3 for 1–4 effects)' })
@@ -232,15 +239,16 @@ await yargs(hideBin(process.argv))
         .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
         .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
         .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' })
+        .option('method', methodOption)
         .options(executorOptions)
         .option('start', {
           choices: ['perturbed', 'truth'] as const, default: 'perturbed' as const,
           describe: 'where each fit starts: perturbed — each estimated parameter 30 % from the truth (×1.3 or ×0.7), each ω and residual-error parameter ×1.5 or ÷1.5, directions drawn per replicate (rep-NNN/start.nlm) — or the truth (the model’s values)',
         }),
     async (argv) => {
-      const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : [])];
+      const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : []), '--method', argv.method];
       process.exitCode = await runStudy(
-        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start,
+        { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start, method: argv.method,
           executor: argv.executor, dryRun: argv.dryRun, schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );

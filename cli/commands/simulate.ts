@@ -4,6 +4,7 @@ import { compile } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import type { MethodChoice } from '../../runtime/engine/choose-method.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
 import { Random } from '../../runtime/simulate/random.js';
@@ -22,6 +23,8 @@ export interface SimulateArgs {
   readonly out?: string;
   readonly map: Record<string, string>;
   readonly color: boolean;
+  /** Integration method (default auto: the stiffness test decides and says why). */
+  readonly method?: MethodChoice;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -90,7 +93,7 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
   const model = await prepareModel(result);
   let simulated;
   try {
-    simulated = await simulateSubjects(ir, model, subjects, values, random);
+    simulated = await simulateSubjects(ir, model, subjects, values, random, { method: args.method ?? 'auto', onMethod: (reason) => io.stderr(`${reason}\n`) });
   } catch (e) {
     io.stderr(`nlmc simulate: ${(e as Error).message}\n`);
     return 1;

@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ModelAst } from '../../grammar/ast.js';
 import { compile } from '../../compiler/pipeline.js';
+import type { MethodChoice } from '../../runtime/engine/choose-method.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
@@ -58,6 +59,8 @@ export interface StudyArgs {
   /** Extra scheduler options (`#SBATCH` lines). */
   readonly schedulerOptions?: readonly string[];
   readonly color: boolean;
+  /** Integration method of the simulations (the fits get it through fitArgs); default auto. */
+  readonly method?: MethodChoice;
 }
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -185,7 +188,7 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
     }
     let simulated;
     try {
-      simulated = await simulateSubjects(ir, model, built.subjects, values, random);
+      simulated = await simulateSubjects(ir, model, built.subjects, values, random, { method: args.method ?? 'auto' });
     } catch (e) {
       io.stderr(`nlmc study: replicate ${r}: ${(e as Error).message}\n`);
       return 1;

@@ -5,6 +5,7 @@
  */
 import { correlationName, type ModelIR } from '../../compiler/ir/model-ir.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
+import { chooseMethod, type MethodChoice } from '../engine/choose-method.js';
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { packSubjects, type EngineSubject } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
@@ -95,7 +96,14 @@ export function truePrior(ir: ModelIR, values: TrueValues): EffectsPrior {
 const inverse = { log: Math.exp, log10: (v: number) => Math.pow(10, v), logit: (v: number) => 1 / (1 + Math.exp(-v)) } as const;
 
 /** Simulates every subject; throws an Error naming the subject when a trajectory fails. */
-export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjects: readonly SimulationSubject[], values: TrueValues, random: Random): Promise<SimulatedSubject[]> {
+export interface SimulationOptions {
+  /** The integration method; 'auto' (default) runs the stiffness test of runtime/engine/choose-method.ts on the subjects' own parameters. */
+  readonly method?: MethodChoice;
+  /** Told the method and why (one line). */
+  readonly onMethod?: (reason: string) => void;
+}
+
+export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjects: readonly SimulationSubject[], values: TrueValues, random: Random, options: SimulationOptions = {}): Promise<SimulatedSubject[]> {
   const { np, neta, ne } = model.dims;
   const ts = model.ts;
   const phi = Float64Array.from(ir.parameters.map((p, k) => toEstimationScale(p.transform, values.parameters[k]!)));
@@ -111,9 +119,11 @@ export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjec
     return p;
   });
   const data = packSubjects(subjects.map((s) => ({ obsTimes: s.obsTimes, obsValues: s.obsTimes.map(() => 0), obsOutputs: s.obsOutputs, doses: s.doses, covariates: s.covariates })), ir.covariates.length);
-  const engine = createCpuEngine(model, data, { rtol: 1e-10, atol: 1e-12, maxSteps: 1_000_000 });
   const rows = { subject: Int32Array.from(subjects.map((_, i) => i)), p: new Float64Array(subjects.length * np) };
   ps.forEach((p, i) => rows.p.set(p, i * np));
+  const decision = await chooseMethod(model, data, rows, options.method ?? 'auto');
+  options.onMethod?.(decision.reason);
+  const engine = createCpuEngine(model, data, { rtol: 1e-10, atol: 1e-12, maxSteps: 1_000_000, method: decision.method });
   const result = await engine.simulate(rows);
   const e = values.errorParameters.subarray(0, ne);
   const sd = [0];

@@ -12,8 +12,11 @@ import { tsHelperSources } from '../../stdlib/special-functions.js';
 import { topoOrder, type NodeId } from '../ir/expr.js';
 import type { ModelIR } from '../ir/model-ir.js';
 import type { ModelDerivatives } from '../diff/model-derivatives.js';
+import { augmentedRhs, augmentedRoots } from '../emit/augmented-rhs.js';
 import { dimensions, doseEvents, modelFunctions, type ArgKind, type ModelFunction } from '../emit/model-functions.js';
 import { straightLine } from '../emit/straight-line.js';
+import { dormandPrince5 } from '../solvers/butcher-tableau.js';
+import { fusedStepText } from './emit-step.js';
 import { printTs } from './print-ts.js';
 
 const argType: Record<ArgKind, string> = { t: 'number', f: 'number', x: 'ArrayLike<number>', p: 'ArrayLike<number>', c: 'ArrayLike<number>', phi: 'ArrayLike<number>', eta: 'ArrayLike<number>', e: 'ArrayLike<number>' };
@@ -42,6 +45,38 @@ function functionText(ir: ModelIR, fn: ModelFunction): string {
       lines.push('      return;', '    }', '');
     });
     lines.push(`    default: throw new RangeError(\`${fn.name}: no case \${index}\`);`, '  }');
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/**
+ * The CPU integrator's derivative of y = [x; S] (compiler/emit/augmented-rhs.ts): one straight-line function over
+ * the nonzero entries of ∂f/∂x and ∂f/∂p, the row products as loops over the ns columns. x is read from y's first
+ * nx entries (the IR indexes x only below nx).
+ */
+function augmentedText(ir: ModelIR, d: ModelDerivatives): string {
+  const a = augmentedRhs(ir, d);
+  const code = straightLine(ir.builder.pool, augmentedRoots(a), printTs);
+  const { nx, ns } = a;
+  const lines = [
+    '/** dy/dt of y = [x; S], nx + nx·ns: f + rate, and (∂f/∂x) S + ∂f/∂p + rateDp over the nonzero entries. */',
+    'export function sensitivityRhs(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: ArrayLike<number>, rate: ArrayLike<number>, rateDp: ArrayLike<number>, out: Float64Array | number[]): void {',
+  ];
+  for (const [n, e] of code.temporaries) lines.push(`  const ${n} = ${e};`);
+  let next = 0;
+  const result = (): string => code.results[next++]!;
+  a.rhs.forEach((_, i) => lines.push(`  out[${i}] = ${result()} + rate[${i}];`));
+  if (ns > 0) {
+    a.jacobianRows.forEach((row, i) => {
+      const base = nx + i * ns;
+      const consts = row.map((e) => `  const j${i}_${e.column} = ${result()};`);
+      const terms = row.map((e) => ` + j${i}_${e.column} * x[${nx + e.column * ns} + k]`).join('');
+      lines.push(...consts, `  for (let k = 0; k < ${ns}; k++) out[${base} + k] = rateDp[${i * ns} + k]${terms};`);
+    });
+    a.parameterRows.forEach((row, i) => {
+      for (const e of row) lines.push(`  out[${nx + i * ns + e.column}] += ${result()};`);
+    });
   }
   lines.push('}');
   return lines.join('\n');
@@ -90,5 +125,11 @@ export function emitTs(ir: ModelIR, d: ModelDerivatives): string {
   const helpers = helpersUsed(ir, fns);
   const blocks = [head + (helpers.length > 0 ? `\n${helpers.join('\n\n')}` : '')];
   for (const f of fns) blocks.push(functionText(ir, f));
+  blocks.push(augmentedText(ir, d));
+  // The explicit method's step, fused with the model (emit-step.ts), where the system is small enough.
+  for (const withSensitivities of [true, false]) {
+    const step = fusedStepText(ir, d, dormandPrince5, withSensitivities);
+    if (step) blocks.push(step);
+  }
   return `${blocks.join('\n\n')}\n`;
 }

@@ -37,6 +37,16 @@ export type SubjectFn = (p: Vec, c: Vec, out: Out) => void;
 export type IndexedSubjectFn = (index: number, p: Vec, c: Vec, out: Out) => void;
 /** A function of (t, x, p, c): the right-hand side and its Jacobians. */
 export type StateFn = (t: number, x: Vec, p: Vec, c: Vec, out: Out) => void;
+/** The derivative of the sensitivity system: (t, y, p, c, rate, rateDp) → dy/dt. */
+export type AugmentedFn = (t: number, y: Vec, p: Vec, c: Vec, rate: Vec, rateDp: Vec, out: Out) => void;
+/**
+ * One explicit step fused with the model (compiler/emit-ts/emit-step.ts): (t, y, h) and what the derivative reads,
+ * the stage times' left limit, whether k0 holds f(t, y) (it is written when not), the last stage out (FSAL).
+ */
+export type FusedStepFn = (
+  t: number, y: Float64Array, h: number, p: Float64Array, c: Float64Array, rate: Float64Array, rateDp: Float64Array,
+  tLeft: number, firstValid: boolean, k0: Float64Array, kLast: Float64Array, yNew: Float64Array, err: Float64Array,
+) => void;
 /** An indexed function of (t, x, p, c): one case per output. */
 export type IndexedStateFn = (index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out) => void;
 /** An indexed function of (f, e): one case per output's error model. */
@@ -70,6 +80,11 @@ export interface TsModelModule {
   readonly rhsDt: StateFn;
   /** ∂f/∂p; nx × ns. */
   readonly rhsDp: StateFn;
+  /** dy/dt of y = [x; S] with the running input rate and its ∂/∂p added; nx + nx·ns (compiler/emit/augmented-rhs.ts). */
+  readonly sensitivityRhs: AugmentedFn;
+  /** A Dormand–Prince 5(4) step fused with the model, with sensitivities and for x alone; absent for large systems. */
+  readonly explicitStep?: FusedStepFn;
+  readonly explicitStepStates?: FusedStepFn;
   /** h_o(t, x, p, c); 1. */
   readonly predict: IndexedStateFn;
   /** ∂h_o/∂x; nx. */
@@ -117,7 +132,7 @@ export interface TsModelModule {
 }
 
 /** The names of the model functions `TsModelModule` declares, for callers that iterate over them. */
-export type TsModelFunctionName = Exclude<keyof TsModelModule, 'dims' | 'names' | 'doseTargets'>;
+export type TsModelFunctionName = Exclude<keyof TsModelModule, 'dims' | 'names' | 'doseTargets' | 'sensitivityRhs' | 'explicitStep' | 'explicitStepStates'>;
 
 /** Strips the types from an emitted module: ES2022 JavaScript with its `export`s kept (ES modules). */
 export function transpileTsModel(source: string): string {

@@ -2,6 +2,8 @@
  * What the CPU integrator needs from a compiled model: the f64 functions of the emitted TS module
  * (compiler/emit/model-functions.ts lists them). The loaded module satisfies this structurally.
  */
+import type { FusedStepFn } from '../../model/load-ts-module.js';
+
 export type Vec = ArrayLike<number>;
 export type Out = Float64Array | number[];
 
@@ -17,6 +19,14 @@ export interface CpuModel {
    */
   rhsDt?(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   rhsDp(t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
+  /** dy/dt of y = [x; S]: f + rate and (∂f/∂x) S + ∂f/∂p + rateDp, over the nonzero entries (compiler/emit/augmented-rhs.ts). */
+  sensitivityRhs(t: number, y: Vec, p: Vec, c: Vec, rate: Vec, rateDp: Vec, out: Out): void;
+  /**
+   * One Dormand–Prince 5(4) step fused with the model, with sensitivities and for the states alone; a module has
+   * them when its system is small enough (compiler/emit-ts/emit-step.ts).
+   */
+  explicitStep?: FusedStepFn;
+  explicitStepStates?: FusedStepFn;
   predict(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   predictDx(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;
   predictDp(index: number, t: number, x: Vec, p: Vec, c: Vec, out: Out): void;

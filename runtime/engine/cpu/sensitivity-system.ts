@@ -3,9 +3,9 @@
  *   dx/dt = f(t, x, p, c),   dS/dt = (∂f/∂x) S + ∂f/∂p,   S(0) = ∂x0/∂p.
  * Integrated together so the step-size controller also bounds the sensitivities' error.
  *
- * The derivative is evaluated at every stage of every step, so it allocates nothing and its product (∂f/∂x) S is
- * straight-line code over the nx terms of each entry, generated once per (nx, ns): entry (i, k) is
- * ((∂f/∂p)_ik + input_ik) + J_i0 S_0k + J_i1 S_1k + …, summed in that order.
+ * The derivative is evaluated at every stage of every step, so it allocates nothing: with sensitivities it is the
+ * model module's `sensitivityRhs`, straight-line code over the nonzero entries of ∂f/∂x and ∂f/∂p
+ * (compiler/emit/augmented-rhs.ts).
  */
 import type { CpuModel } from './cpu-model.js';
 import type { Derivative } from './explicit-rk.js';
@@ -16,8 +16,6 @@ export class SensitivitySystem {
   readonly inputRate: Float64Array;
   /** ∂(input rate)/∂p, nx × ns, added to dS/dt. */
   readonly inputRateDp: Float64Array;
-  private readonly jx: Float64Array;
-  private readonly jp: Float64Array;
   private readonly x0: Float64Array;
   private readonly s0: Float64Array;
   /** The subject's parameters and covariates the derivative reads (`bind`). */
@@ -27,8 +25,6 @@ export class SensitivitySystem {
   constructor(readonly model: CpuModel, readonly withSensitivities: boolean) {
     const { nx, ns } = model.dims;
     this.size = withSensitivities ? nx + nx * ns : nx;
-    this.jx = new Float64Array(nx * nx);
-    this.jp = new Float64Array(nx * ns);
     this.inputRate = new Float64Array(nx);
     this.inputRateDp = new Float64Array(nx * ns);
     this.x0 = new Float64Array(nx);
@@ -48,7 +44,7 @@ export class SensitivitySystem {
   derivative(p?: Float64Array, c?: Float64Array): Derivative {
     if (p && c) this.bind(p, c);
     const m = this.model;
-    const { inputRate, inputRateDp, jx, jp } = this;
+    const { inputRate, inputRateDp } = this;
     const nx = m.dims.nx;
     if (!this.withSensitivities) {
       return (t, y, out) => {
@@ -56,15 +52,7 @@ export class SensitivitySystem {
         for (let i = 0; i < nx; i++) out[i] = out[i]! + inputRate[i]!;
       };
     }
-    const product = sensitivityProduct(nx, m.dims.ns);
-    return (t, y, out) => {
-      const { p, c } = this;
-      m.rhs(t, y, p, c, out);
-      for (let i = 0; i < nx; i++) out[i] = out[i]! + inputRate[i]!;
-      m.rhsDx(t, y, p, c, jx);
-      m.rhsDp(t, y, p, c, jp);
-      product(jx, jp, inputRateDp, y, out);
-    };
+    return (t, y, out) => m.sensitivityRhs(t, y, this.p, this.c, inputRate, inputRateDp, out);
   }
 
   /** y(0) = [x0(p, c); ∂x0/∂p]. */
@@ -76,26 +64,4 @@ export class SensitivitySystem {
       y.set(this.s0, this.x0.length);
     }
   }
-}
-
-/** out[nx + i·ns + k] = (jp[i·ns + k] + rateDp[i·ns + k]) + Σ_j jx[i·nx + j] · y[nx + j·ns + k]. */
-type Product = (jx: Float64Array, jp: Float64Array, rateDp: Float64Array, y: Float64Array, out: Float64Array) => void;
-
-const products = new Map<string, Product>();
-
-function sensitivityProduct(nx: number, ns: number): Product {
-  const key = `${nx}x${ns}`;
-  const cached = products.get(key);
-  if (cached) return cached;
-  const rowEntries = Array.from({ length: nx }, (_, j) => `const j${j} = jx[r + ${j}];`).join(' ');
-  const terms = Array.from({ length: nx }, (_, j) => ` + j${j} * y[${nx + j * ns} + k]`).join('');
-  const body = `for (let i = 0; i < ${nx}; i++) {
-  const r = i * ${nx};
-  const o = i * ${ns};
-  ${rowEntries}
-  for (let k = 0; k < ${ns}; k++) out[${nx} + o + k] = jp[o + k] + rateDp[o + k]${terms};
-}`;
-  const fn = new Function('jx', 'jp', 'rateDp', 'y', 'out', body) as Product;
-  products.set(key, fn);
-  return fn;
 }

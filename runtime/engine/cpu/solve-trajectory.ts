@@ -26,7 +26,7 @@ import type { Derivative } from './explicit-rk.js';
 import { modelJacobian, RosenbrockStepper, sensitivityLayout, type Coupling } from './rosenbrock.js';
 import { SensitivitySystem } from './sensitivity-system.js';
 import { PiController } from './step-controller.js';
-import { ExplicitStepper, type Stepper } from './stepper.js';
+import { ExplicitStepper, FusedExplicitStepper, type Stepper } from './stepper.js';
 
 export interface Bolus {
   readonly time: number;
@@ -129,9 +129,12 @@ export class TrajectorySolver {
   private readonly system: SensitivitySystem;
   /** The derivative, evaluated at the left limit of the next stop (see the file comment). */
   private readonly f: Derivative;
-  private tLeft = Infinity;
+  /** What a fused step reads: the bound p and c, the input rates, and the left limit of the next stop. */
+  private readonly context: { p: Float64Array; c: Float64Array; readonly rate: Float64Array; readonly rateDp: Float64Array; tLeft: number };
   /** The explicit stepper, kept across trajectories; the Rosenbrock stepper binds p and c, so it is made per trajectory. */
   private readonly explicit: Stepper | undefined;
+  /** The same method through the model's fused step, where the module has one. */
+  private readonly fused: Stepper | undefined;
   private readonly controller: PiController;
   private y: Float64Array;
   private yNew: Float64Array;
@@ -176,12 +179,19 @@ export class TrajectorySolver {
     const n = this.system.size;
     const derivative = this.system.derivative();
     this.f = (t, y, out) => {
-      const at = t < this.tLeft ? t : this.tLeft;
+      const tLeft = this.context.tLeft;
+      const at = t < tLeft ? t : tLeft;
       if (this.sloped) covariatesAt(this.track!, at, this.cNow, this.point);
       derivative(at, y, out);
     };
     this.cNow = new Float64Array(model.dims.nc);
-    this.explicit = (options.method ?? 'explicit') === 'explicit' ? new ExplicitStepper(options.tableau ?? dormandPrince5, n, this.f) : undefined;
+    this.context = { p: new Float64Array(0), c: new Float64Array(0), rate: this.system.inputRate, rateDp: this.system.inputRateDp, tLeft: Infinity };
+    const tableau = options.tableau ?? dormandPrince5;
+    this.explicit = (options.method ?? 'explicit') === 'explicit' ? new ExplicitStepper(tableau, n, this.f) : undefined;
+    // The module's fused step is Dormand–Prince 5(4) with constant covariates: other tableaus and covariates that
+    // change over time take the generic stepper.
+    const fused = options.sensitivities ? model.explicitStep : model.explicitStepStates;
+    this.fused = this.explicit && fused && tableau === dormandPrince5 ? new FusedExplicitStepper(tableau, n, fused, this.context) : undefined;
     const method = this.explicit ?? options.rosenbrockTableau ?? ros34pw2;
     this.controller = new PiController({ rtol: options.rtol, atol: options.atol, q: Math.min(method.order, method.embeddedOrder) + 1 });
     this.y = new Float64Array(n);
@@ -227,11 +237,13 @@ export class TrajectorySolver {
     system.bind(input.p, this.c);
     system.inputRate.fill(0);
     system.inputRateDp.fill(0);
-    const stepper = this.explicit ?? createStepper(model, { p: input.p, c: this.c }, options, this.f, system.size);
+    this.context.p = input.p;
+    this.context.c = this.c;
+    const stepper = (this.track ? undefined : this.fused) ?? this.explicit ?? createStepper(model, { p: input.p, c: this.c }, options, this.f, system.size);
     this.stepper = stepper;
     stepper.invalidate();
     controller.reset();
-    this.tLeft = Infinity;
+    this.context.tLeft = Infinity;
     system.initialState(input.p, this.c, this.y);
 
     const infusions = input.infusions ?? [];
@@ -333,7 +345,7 @@ export class TrajectorySolver {
     let t = this.t;
     let h = this.h;
     let status: TrajectoryStatus = TrajectoryStatus.Ok;
-    this.tLeft = leftOf(stop);
+    this.context.tLeft = leftOf(stop);
     if (h === 0) h = this.startingStep(t, y, stop - t);
     while (t < stop) {
       const remaining = stop - t;
@@ -374,7 +386,7 @@ export class TrajectorySolver {
     this.yNew = yNew;
     this.t = t;
     this.h = h;
-    this.tLeft = Infinity;
+    this.context.tLeft = Infinity;
     return status;
   }
 

@@ -1,0 +1,154 @@
+/**
+ * The dosing conformance corpus: two model shapes, and per shape a table of cases — each a subject's NONMEM records
+ * and the parameters it runs at. The expected values come from closed-form.ts, which reads the same records by its
+ * own rules; nothing here is computed by nlmc.
+ */
+import { batemanModes, twoCompartmentModes, type DataRow, type InputRule } from './closed-form.js';
+
+export interface Shape {
+  readonly name: string;
+  readonly source: string;
+  /** The input rules by CMT, at the natural-scale parameters p (in the model's parameter order). */
+  readonly inputs: (p: readonly number[]) => ReadonlyMap<number, InputRule>;
+  /** Parameter values the cases run at, unless a case gives its own. */
+  readonly p: readonly number[];
+  /** The residual sd of the observations (the model's `error` block). */
+  readonly sd: number;
+  readonly cases: readonly Case[];
+}
+
+export interface Case {
+  readonly name: string;
+  /** The subject's records in data order (times non-decreasing). */
+  readonly rows: readonly DataRow[];
+  readonly p?: readonly number[];
+}
+
+const obs = (...times: number[]): DataRow[] => times.map((time) => ({ time, evid: 0, dv: 1 }));
+const byTime = (rows: DataRow[]): DataRow[] => rows.map((r, i) => [r, i] as const).sort((a, b) => a[0].time - b[0].time || a[1] - b[1]).map(([r]) => r);
+
+/**
+ * One compartment with a depot, and four inputs: oral into the depot with lag and bioavailability (CMT 1); IV into
+ * the central compartment taking boluses and RATE > 0 (CMT 2), one whose duration the model gives (CMT 3, RATE = −2
+ * or 0) and one whose rate it gives (CMT 4, RATE = −1). The observation may be censored.
+ */
+const oneCompartment: Shape = {
+  name: 'one compartment, a depot and four inputs',
+  source: `model conformance1
+parameters {
+  ka = 1.2 lognormal
+  k = 0.2 lognormal
+  V = 10 lognormal
+  tlag = 0.4 lognormal
+  F = 0.7 logitnormal
+  D = 2.5 lognormal
+  R = 30 lognormal
+}
+states { depot  central }
+dosing {
+  input oral -> depot lag(tlag) bioavailability(F)
+  input iv -> central infusion
+  input ivd -> central duration(D) cmt(3)
+  input ivr -> central rate(R) cmt(4)
+}
+ode {
+  d/dt depot = -ka * depot
+  d/dt central = ka * depot - k * central
+}
+observe { conc ~ normal(central / V, sd = sigma) censored(left) }
+error { sigma = 0.5 }
+`,
+  p: [1.2, 0.2, 10, 0.4, 0.7, 2.5, 30],
+  sd: 0.5,
+  inputs: ([ka, k, V, tlag, F, D, R]) => {
+    const iv = [{ c: 1 / V!, lambda: k! }];
+    return new Map<number, InputRule>([
+      [1, { modes: batemanModes(ka!, k!, V!), lag: tlag!, F: F! }],
+      [2, { modes: iv }],
+      [3, { modes: iv, duration: D! }],
+      [4, { modes: iv, rate: R! }],
+    ]);
+  },
+  cases: [
+    { name: 'IV bolus', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(0.5, 1, 4, 12, 24)]) },
+    { name: 'IV bolus, ADDL = 3 every II = 6', rows: byTime([{ time: 0, evid: 1, amt: 50, cmt: 2, addl: 3, ii: 6 }, ...obs(1, 5.5, 7, 13, 19, 20, 30)]) },
+    { name: 'infusion by rate (RATE = 40 over 2.5 h), repeated by ADDL', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 40, cmt: 2, addl: 1, ii: 12 }, ...obs(1, 2.5, 4, 12, 13, 24)]) },
+    { name: 'infusion by duration (RATE = −2, D from the model)', rows: byTime([{ time: 1, evid: 1, amt: 80, rate: -2, cmt: 3 }, ...obs(0.5, 2, 3, 4, 6, 10)]) },
+    { name: 'infusion by duration (RATE = 0 on a duration input)', rows: byTime([{ time: 0, evid: 1, amt: 80, cmt: 3 }, { time: 8, evid: 1, amt: 40, cmt: 3 }, ...obs(1, 2, 3, 9, 11, 16)]) },
+    { name: 'infusion by modelled rate (RATE = −1, R from the model)', rows: byTime([{ time: 0, evid: 1, amt: 90, rate: -1, cmt: 4 }, ...obs(1, 2, 3, 5, 8)]) },
+    { name: 'oral (Bateman): lag and bioavailability', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, ...obs(0.2, 0.6, 1, 2, 6, 12)]) },
+    { name: 'oral, ADDL = 2 every 8 h, a lagged dose between observations', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, addl: 2, ii: 8 }, ...obs(1, 8.2, 8.5, 9, 16.1, 20, 30)]) },
+    { name: 'oral and IV into two compartments at one time', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, { time: 0, evid: 1, amt: 30, cmt: 2 }, ...obs(0.5, 1, 3, 8)]) },
+    {
+      name: 'dose and observation at one time, observation record first',
+      rows: [{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2), { time: 4, evid: 0, dv: 1 }, { time: 4, evid: 1, amt: 100, cmt: 2 }, ...obs(6)],
+    },
+    {
+      name: 'dose and observation at one time, dose record first (nlmc: still pre-dose; NONMEM: post-dose)',
+      rows: [{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 0, evid: 0, dv: 1 }, ...obs(2), { time: 4, evid: 1, amt: 100, cmt: 2 }, { time: 4, evid: 0, dv: 1 }, ...obs(6)],
+    },
+    { name: 'steady state SS = 1 (bolus every 12 h), then ADDL = 1', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12, addl: 1 }, ...obs(1, 6, 11.9, 13, 30)]) },
+    { name: 'steady state SS = 1 of an infusion (RATE = 50, every 8 h)', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 50, cmt: 2, ss: 1, ii: 8 }, ...obs(0.5, 2, 4, 7.9, 12)]) },
+    { name: 'steady state SS = 1 of oral doses every 12 h, with lag (replaced at record time + lag)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, ss: 1, ii: 12 }, ...obs(0.2, 0.5, 2, 6, 11.5)]) },
+    { name: 'SS = 1 discards an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 500, cmt: 2 }, { time: 10, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12 }, ...obs(5, 10, 11, 20)]) },
+    { name: 'steady state SS = 2 added to an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 6, evid: 1, amt: 60, cmt: 2, ss: 2, ii: 24 }, ...obs(3, 6, 7, 12, 30)]) },
+    { name: 'reset (EVID 3), then a dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2, 5), { time: 5, evid: 3 }, ...obs(6), { time: 7, evid: 1, amt: 20, cmt: 2 }, ...obs(8)]) },
+    { name: 'reset and dose (EVID 4) during an infusion', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 10, cmt: 2 }, ...obs(2, 4), { time: 4, evid: 4, amt: 50, cmt: 2 }, ...obs(5, 9, 12)]) },
+    {
+      name: 'censored rows: below the LLOQ (M3) and between LIMIT and DV',
+      rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 1, evid: 0, dv: 9.5 }, { time: 6, evid: 0, dv: 4 }, { time: 12, evid: 0, dv: 0.8, cens: 1 }, { time: 18, evid: 0, dv: 1, cens: 1, limit: 0.2 }, { time: 30, evid: 0, dv: 0.5, cens: 1 }]),
+    },
+    { name: 'a prediction far above its LLOQ (log Φ deep in the tail)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 1, evid: 0, dv: 2, cens: 1 }, { time: 4, evid: 0, dv: 6.5 }]) },
+  ],
+};
+
+/** Two compartments with a depot: oral into the depot (CMT 1), boluses and infusions into the central one (CMT 2). */
+const twoCompartments: Shape = {
+  name: 'two compartments and a depot',
+  source: `model conformance2
+parameters {
+  ka = 1.5 lognormal
+  CL = 2 lognormal
+  V1 = 10 lognormal
+  Q = 3 lognormal
+  V2 = 25 lognormal
+}
+states { depot  central  periph }
+dosing {
+  input oral -> depot
+  input iv -> central infusion
+}
+ode {
+  d/dt depot = -ka * depot
+  d/dt central = ka * depot - (CL + Q) / V1 * central + Q / V2 * periph
+  d/dt periph = Q / V1 * central - Q / V2 * periph
+}
+observe { conc ~ normal(central / V1, sd = sigma) }
+error { sigma = 0.3 }
+`,
+  p: [1.5, 2, 10, 3, 25],
+  sd: 0.3,
+  inputs: ([ka, CL, V1, Q, V2]) => {
+    const modes = twoCompartmentModes(ka!, CL!, V1!, Q!, V2!);
+    return new Map<number, InputRule>([[1, { modes: modes.depot }], [2, { modes: modes.central }]]);
+  },
+  cases: [
+    { name: 'IV bolus (biexponential)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(0.25, 1, 4, 12, 48)]) },
+    { name: 'oral (triexponential)', rows: byTime([{ time: 0, evid: 1, amt: 200, cmt: 1 }, ...obs(0.25, 1, 4, 12, 48)]) },
+    { name: 'infusion, then oral ADDL into the depot', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 25, cmt: 2 }, { time: 6, evid: 1, amt: 100, cmt: 1, addl: 2, ii: 12 }, ...obs(2, 4, 6, 9, 20, 40)]) },
+    { name: 'steady state SS = 1 of oral doses every 12 h', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, ss: 1, ii: 12 }, ...obs(0.5, 2, 6, 11.5)]) },
+    { name: 'other parameters: fast distribution, slow absorption', p: [0.3, 1, 5, 20, 8], rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, { time: 2, evid: 1, amt: 50, rate: 20, cmt: 2 }, ...obs(0.5, 1.5, 3, 5, 10, 24)]) },
+  ],
+};
+
+export const shapes: readonly Shape[] = [oneCompartment, twoCompartments];
+
+/** The records of one shape as a CSV, one subject per case (ID = case position + 1). */
+export function shapeCsv(shape: Shape): string {
+  const columns = ['ID', 'TIME', 'EVID', 'AMT', 'RATE', 'CMT', 'ADDL', 'II', 'SS', 'DV', 'CENS', 'LIMIT'] as const;
+  const field = (v: number | undefined): string => (v === undefined ? '.' : String(v));
+  const lines = shape.cases.flatMap((c, i) =>
+    c.rows.map((r) => [i + 1, r.time, r.evid, r.amt, r.rate, r.cmt, r.addl, r.ii, r.ss, r.dv, r.cens, r.limit].map(field).join(',')),
+  );
+  return `${columns.join(',')}\n${lines.join('\n')}\n`;
+}

@@ -54,15 +54,16 @@ await yargs(hideBin(process.argv))
   })
   .command(
     'build <model>',
-    'Parse, check and differentiate a model; write its IR, WGSL and TS',
+    'Parse, check and differentiate a model; write its IR, WGSL (model functions, and the kernel that runs) and TS',
     (y) =>
       y
         .positional('model', { type: 'string', demandOption: true, describe: 'the .nlm file' })
-        .option('emit', { type: 'string', array: true, choices: ['ir', 'wgsl', 'ts'], describe: 'artifacts to write (default: all)' })
+        .option('emit', { type: 'string', array: true, choices: ['ir', 'wgsl', 'kernel', 'ts'], describe: 'artifacts to write (default: all); kernel: the shader the WebGPU engine runs' })
+        .option('method', { choices: ['explicit', 'rosenbrock'] as const, default: 'explicit' as const, describe: 'integration method of the kernel: explicit Dormand–Prince 5(4) or Rosenbrock-W ROS34PW2' })
         .option('out', { type: 'string', describe: 'output folder (default: build/ next to the model)' }),
     (argv) => {
       process.exitCode = runBuild(
-        { model: argv.model, emit: argv.emit as EmitTarget[] | undefined, out: argv.out, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
+        { model: argv.model, emit: argv.emit as EmitTarget[] | undefined, out: argv.out, method: argv.method, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
     },

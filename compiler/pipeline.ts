@@ -14,11 +14,13 @@ import { exprDepth, modelExpressions } from './check/walk.js';
 import { differentiateModel, type ModelDerivatives } from './diff/model-derivatives.js';
 import { emitTs } from './emit-ts/emit-ts.js';
 import { emitWgsl } from './emit-wgsl/emit-wgsl.js';
+import { emitRunnableShader, type KernelMethodName } from './emit-wgsl/runnable-shader.js';
 import type { ModelIR } from './ir/model-ir.js';
 import { printIr } from './ir/print-ir.js';
 import { lowerModel } from './lower/lower.js';
 
-export type EmitTarget = 'ir' | 'wgsl' | 'ts';
+/** 'wgsl': the model functions; 'kernel': the shader that runs (the model functions and the integrator kernel). */
+export type EmitTarget = 'ir' | 'wgsl' | 'kernel' | 'ts';
 
 export interface CompileOptions {
   /** Which artifacts to produce; all by default. Front-end-only users (the language server) pass []. */
@@ -28,6 +30,8 @@ export interface CompileOptions {
    * emission. The language server re-analyses on every edit and needs only diagnostics and the checked model.
    */
   readonly stopAfter?: 'check' | 'lower';
+  /** The integration method of the `kernel` artifact: 'explicit' (Dormand–Prince 5(4), default) or 'rosenbrock' (ROS34PW2). */
+  readonly method?: KernelMethodName;
 }
 
 export interface CompileResult {
@@ -84,7 +88,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   });
   diagnostics.push(...parsed.diagnostics);
   try {
-    return compileChecked(parsed.ast, emit, options.stopAfter, timings, diagnostics, done);
+    return compileChecked(parsed.ast, emit, options, timings, diagnostics, done);
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     diagnostics.push(diagnostic('E101', deepestExpression(parsed.ast), 'this expression is too long or nests too deeply for the compiler: split it into definitions'));
@@ -93,9 +97,10 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 }
 
 function compileChecked(
-  ast: ModelAst, emit: readonly EmitTarget[], stopAfter: CompileOptions['stopAfter'], timings: Record<string, number>, diagnostics: Diagnostic[],
+  ast: ModelAst, emit: readonly EmitTarget[], options: CompileOptions, timings: Record<string, number>, diagnostics: Diagnostic[],
   done: Done,
 ): CompileResult {
+  const stopAfter = options.stopAfter;
   const checked = timed(timings, 'check', () => checkModel(ast));
   diagnostics.push(...checked.diagnostics);
   if (hasErrors(diagnostics) || stopAfter === 'check') return done({ ast, checked: checked.model });
@@ -108,10 +113,11 @@ function compileChecked(
 
   const artifacts: Partial<Record<EmitTarget, string>> = {};
   if (emit.includes('ir')) artifacts.ir = timed(timings, 'emit-ir', () => printIr(ir));
-  if (emit.includes('wgsl')) {
+  if (emit.includes('wgsl') || emit.includes('kernel')) {
     const wgsl = timed(timings, 'emit-wgsl', () => emitWgsl(ir, derivatives, ast.nameRange, lowered.sources));
     diagnostics.push(...wgsl.diagnostics);
-    artifacts.wgsl = wgsl.code;
+    if (emit.includes('wgsl')) artifacts.wgsl = wgsl.code;
+    if (emit.includes('kernel')) artifacts.kernel = timed(timings, 'emit-kernel', () => emitRunnableShader(ir, derivatives, wgsl.code, options.method ?? 'explicit'));
   }
   if (emit.includes('ts')) artifacts.ts = timed(timings, 'emit-ts', () => emitTs(ir, derivatives));
   return done({ ast, checked: checked.model, ir, derivatives, artifacts });

@@ -1,6 +1,11 @@
-/** `nlmc build model.nlm [--emit ir|wgsl|ts] [--out DIR]`: compile, print diagnostics, write artifacts. */
+/**
+ * `nlmc build model.nlm [--emit ir|wgsl|kernel|ts] [--method explicit|rosenbrock] [--out DIR]`: compile, print
+ * diagnostics, write artifacts. `kernel` is the shader the WebGPU engine runs (model functions and integrator) for
+ * the method given.
+ */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { KernelMethodName } from '../../compiler/emit-wgsl/runnable-shader.js';
 import { compile, type EmitTarget } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
@@ -10,10 +15,12 @@ export interface BuildArgs {
   readonly model: string;
   readonly emit?: readonly EmitTarget[];
   readonly out?: string;
+  /** The integration method of the kernel artifact (explicit by default). */
+  readonly method?: KernelMethodName;
   readonly color: boolean;
 }
 
-const extension: Record<EmitTarget, string> = { ir: '.ir.txt', wgsl: '.wgsl', ts: '.ts' };
+const extension: Record<EmitTarget, string> = { ir: '.ir.txt', wgsl: '.wgsl', kernel: '.kernel.wgsl', ts: '.ts' };
 
 /** Returns the process exit code: 0 on success, 1 when the model has errors, 2 when the file cannot be read. */
 export function runBuild(args: BuildArgs, io: { stdout: (s: string) => void; stderr: (s: string) => void }): number {
@@ -24,8 +31,8 @@ export function runBuild(args: BuildArgs, io: { stdout: (s: string) => void; std
     io.stderr(`nlmc: cannot read ${args.model}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
     return 2;
   }
-  const emit = args.emit && args.emit.length > 0 ? args.emit : (['ir', 'wgsl', 'ts'] as const);
-  const result = compile(source, { emit });
+  const emit = args.emit && args.emit.length > 0 ? args.emit : (['ir', 'wgsl', 'kernel', 'ts'] as const);
+  const result = compile(source, { emit, method: args.method });
   const report = renderDiagnostics(result.diagnostics, args.model, source, { color: args.color });
   if (report) io.stderr(report);
   if (hasErrors(result.diagnostics)) return 1;

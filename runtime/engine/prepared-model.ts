@@ -5,10 +5,9 @@
  * The kernel is generated for one method (`PrepareOptions.method`, explicit by default): the GPU engine refuses
  * solver settings that ask for another, so `SolverSettings.method` means the same method on both back ends.
  */
-import { dormandPrince5 } from '../../compiler/solvers/butcher-tableau.js';
-import { ros34pw2 } from '../../compiler/solvers/rosenbrock-tableau.js';
-import { emitKernel, kernelLayout, type KernelLayout } from '../../compiler/emit-wgsl/kernel.js';
-import { dimensions, doseEvents, modelFunctions, type ModelDimensions } from '../../compiler/emit/model-functions.js';
+import { kernelLayout, type KernelLayout } from '../../compiler/emit-wgsl/kernel.js';
+import { emitRunnableShader } from '../../compiler/emit-wgsl/runnable-shader.js';
+import { dimensions, doseEvents, type ModelDimensions } from '../../compiler/emit/model-functions.js';
 import type { CompileResult } from '../../compiler/pipeline.js';
 import { importModelModule } from '../model/import-model.js';
 import { transpileTsModel, type TsModelModule } from '../model/load-ts-module.js';
@@ -46,14 +45,12 @@ export async function prepareModel(result: CompileResult, options: PrepareOption
   }
   const events = doseEvents(ir, derivatives);
   const dims = dimensions(ir, events);
-  const functionLengths = new Map(modelFunctions(ir, derivatives).map((f) => [f.name, f.length]));
   const inputTargets = ir.inputs.map((i) => i.target);
   const doseTargets = events.map((e) => e.target);
   const method = options.method ?? 'explicit';
-  const kernel = emitKernel(dims, method === 'rosenbrock' ? ros34pw2 : dormandPrince5, { functionLengths, inputTargets, doseTargets });
   const moduleJs = transpileTsModel(result.artifacts.ts);
   return {
-    name: ir.name, dims, ts: await importModelModule(moduleJs), moduleJs, shader: `${result.artifacts.wgsl}\n${kernel}`, method, layout: kernelLayout(dims),
+    name: ir.name, dims, ts: await importModelModule(moduleJs), moduleJs, shader: emitRunnableShader(ir, derivatives, result.artifacts.wgsl, method), method, layout: kernelLayout(dims),
     inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),
     initialErrorParameters: Float64Array.from(ir.errorParameters.map((e) => e.initial)),
     sensitivityParameters: ir.sensitivityParameters,

@@ -16,7 +16,7 @@ function nlmc(...args: string[]): { code: number; stdout: string; stderr: string
 const examples = ['pk/pk.nlm', 'antibody/antibody.nlm', 'antibody/antibody-times.nlm', 'tgfb/tgfb.nlm', 'theophylline/theophylline.nlm'];
 
 describe('nlmc build', () => {
-  it('builds every example into IR, WGSL and TS', () => {
+  it('builds every example into IR, WGSL (model functions and the kernel that runs) and TS', () => {
     const out = mkdtempSync(join(tmpdir(), 'nlmc-build-'));
     for (const e of examples) {
       const r = nlmc('build', `examples/${e}`, '--out', out);
@@ -24,7 +24,7 @@ describe('nlmc build', () => {
       expect(r.code).toBe(0);
     }
     expect(readdirSync(out).sort()).toEqual(
-      examples.flatMap((e) => { const stem = e.split('/')[1]!.replace('.nlm', ''); return [`${stem}.ir.txt`, `${stem}.ts`, `${stem}.wgsl`]; }).sort(),
+      examples.flatMap((e) => { const stem = e.split('/')[1]!.replace('.nlm', ''); return [`${stem}.ir.txt`, `${stem}.kernel.wgsl`, `${stem}.ts`, `${stem}.wgsl`]; }).sort(),
     );
   });
 

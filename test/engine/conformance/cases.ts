@@ -30,7 +30,8 @@ const byTime = (rows: DataRow[]): DataRow[] => rows.map((r, i) => [r, i] as cons
 /**
  * One compartment with a depot, and four inputs: oral into the depot with lag and bioavailability (CMT 1); IV into
  * the central compartment taking boluses and RATE > 0 (CMT 2), one whose duration the model gives (CMT 3, RATE = −2
- * or 0) and one whose rate it gives (CMT 4, RATE = −1). The observation may be censored.
+ * or 0), one whose rate it gives (CMT 4, RATE = −1), and an infusion with lag and bioavailability (CMT 5). The
+ * observation may be censored.
  */
 const oneCompartment: Shape = {
   name: 'one compartment, a depot and four inputs',
@@ -50,6 +51,7 @@ dosing {
   input iv -> central infusion
   input ivd -> central duration(D) cmt(3)
   input ivr -> central rate(R) cmt(4)
+  input ivf -> central infusion lag(tlag) bioavailability(F) cmt(5)
 }
 ode {
   d/dt depot = -ka * depot
@@ -67,6 +69,7 @@ error { sigma = 0.5 }
       [2, { modes: iv }],
       [3, { modes: iv, duration: D! }],
       [4, { modes: iv, rate: R! }],
+      [5, { modes: iv, lag: tlag!, F: F! }],
     ]);
   },
   cases: [
@@ -76,6 +79,7 @@ error { sigma = 0.5 }
     { name: 'infusion by duration (RATE = −2, D from the model)', rows: byTime([{ time: 1, evid: 1, amt: 80, rate: -2, cmt: 3 }, ...obs(0.5, 2, 3, 4, 6, 10)]) },
     { name: 'infusion by duration (RATE = 0 on a duration input)', rows: byTime([{ time: 0, evid: 1, amt: 80, cmt: 3 }, { time: 8, evid: 1, amt: 40, cmt: 3 }, ...obs(1, 2, 3, 9, 11, 16)]) },
     { name: 'infusion by modelled rate (RATE = −1, R from the model)', rows: byTime([{ time: 0, evid: 1, amt: 90, rate: -1, cmt: 4 }, ...obs(1, 2, 3, 5, 8)]) },
+    { name: 'infusion with lag and bioavailability (RATE = 40: the duration is F·AMT/RATE)', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 40, cmt: 5 }, ...obs(0.2, 1, 2, 3, 6)]) },
     { name: 'oral (Bateman): lag and bioavailability', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, ...obs(0.2, 0.6, 1, 2, 6, 12)]) },
     { name: 'oral, ADDL = 2 every 8 h, a lagged dose between observations', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, addl: 2, ii: 8 }, ...obs(1, 8.2, 8.5, 9, 16.1, 20, 30)]) },
     { name: 'oral and IV into two compartments at one time', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, { time: 0, evid: 1, amt: 30, cmt: 2 }, ...obs(0.5, 1, 3, 8)]) },
@@ -89,7 +93,7 @@ error { sigma = 0.5 }
     },
     { name: 'steady state SS = 1 (bolus every 12 h), then ADDL = 1', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12, addl: 1 }, ...obs(1, 6, 11.9, 13, 30)]) },
     { name: 'steady state SS = 1 of an infusion (RATE = 50, every 8 h)', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 50, cmt: 2, ss: 1, ii: 8 }, ...obs(0.5, 2, 4, 7.9, 12)]) },
-    { name: 'steady state SS = 1 of oral doses every 12 h, with lag (replaced at record time + lag)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, ss: 1, ii: 12 }, ...obs(0.2, 0.5, 2, 6, 11.5)]) },
+    { name: 'steady state SS = 1 of oral doses every 12 h, with lag (nlmc: the state replaced at record time + lag; NONMEM: at record time, at phase II − ALAG of the cycle)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, ss: 1, ii: 12 }, ...obs(0.2, 0.5, 2, 6, 11.5)]) },
     { name: 'SS = 1 discards an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 500, cmt: 2 }, { time: 10, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12 }, ...obs(5, 10, 11, 20)]) },
     { name: 'steady state SS = 2 added to an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 6, evid: 1, amt: 60, cmt: 2, ss: 2, ii: 24 }, ...obs(3, 6, 7, 12, 30)]) },
     { name: 'reset (EVID 3), then a dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2, 5), { time: 5, evid: 3 }, ...obs(6), { time: 7, evid: 1, amt: 20, cmt: 2 }, ...obs(8)]) },

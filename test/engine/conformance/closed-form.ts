@@ -9,9 +9,13 @@
  * the infinite train of earlier copies (summed until the terms vanish); a reset (EVID 3/4, or an SS = 1 dose)
  * forgets every earlier event.
  *
- * Event order at one time follows what docs/language.md documents for nlmc: an observation at an event's time sees
- * the state before it, whatever the record order (NONMEM would give the post-dose value to an observation record
- * placed after the dose record).
+ * Where nlmc documents a rule that differs from NONMEM's, the oracle follows nlmc (docs/language.md,
+ * stdlib/dose-events.ts), and the case's name says so:
+ * - an observation at an event's time sees the state before it, whatever the record order (NONMEM processes records
+ *   in data order: an observation record after the dose record sees the dose);
+ * - a steady-state dose with a lag replaces the state at record time + lag, so observations between the record and
+ *   the lagged dose see the earlier history (NONMEM's steady state is in place at the record's time, advanced to
+ *   phase II − ALAG of the cycle).
  */
 
 /** One exponential mode of a unit-dose response: c·e^(−λ s). */

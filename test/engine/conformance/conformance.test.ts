@@ -4,8 +4,9 @@
  * (Gaussian and censored terms). Each shape is one compiled model and one dataset with a subject per case, read
  * from CSV by the data reader as a user's file would be, so ADDL, SS, EVID 3/4 and RATE −1/−2 go through it too.
  *
- * Tolerances: the f64 CPU engine at rtol 1e-10 must be within 1e-6 (relative, with a floor of 1 % of the case's
- * peak for values near zero); WebGPU (f32, rtol 1e-6) within 1e-4, its sensitivities within 2e-3.
+ * Tolerances: the f64 CPU engine (Dormand–Prince at rtol 1e-10, Rosenbrock at rtol 1e-8: at 1e-10 its steady states
+ * run out of steps) must be within 1e-6 (relative, with a floor of 1 % of the case's peak for values near zero), its
+ * sensitivities within 1e-5; WebGPU (f32, rtol 1e-6) within 1e-4, its sensitivities within 2e-3.
  * CONFORMANCE_REPORT=1 prints the largest error of each case.
  */
 import { describe, expect, it } from 'vitest';
@@ -27,10 +28,16 @@ const gpu = await useGpu();
 const report = process.env.CONFORMANCE_REPORT === '1';
 
 const cpuSettings = { rtol: 1e-10, atol: 1e-12, maxSteps: 200_000 };
+const rosenbrockSettings = { rtol: 1e-8, atol: 1e-10, maxSteps: 200_000, method: 'rosenbrock' } as const;
 const gpuSettings = { rtol: 1e-6, atol: 1e-9, maxSteps: 200_000 };
 
 /** Each back end's tolerance on predictions, sensitivities and the log-likelihood (relative). */
-const tolerance = { cpu: { pred: 1e-6, grad: 1e-5, loglik: 1e-6 }, webgpu: { pred: 1e-4, grad: 2e-3, loglik: 1e-4 } } as const;
+const tolerance = {
+  cpu: { pred: 1e-6, grad: 1e-5, loglik: 1e-6 },
+  'cpu-rosenbrock': { pred: 1e-6, grad: 1e-5, loglik: 1e-6 },
+  webgpu: { pred: 1e-4, grad: 2e-3, loglik: 1e-4 },
+} as const;
+type Backend = keyof typeof tolerance;
 
 interface Prepared {
   readonly model: PreparedModel;
@@ -70,7 +77,7 @@ function closedFormSlopes(shape: Shape, c: Case, p: readonly number[], k: number
 }
 
 /** The largest relative error of each quantity for one case on one back end, and the case's assertions. */
-function checkCase(backend: 'cpu' | 'webgpu', shape: Shape, prep: Prepared, i: number, sim: SimulateResult, lik: LikelihoodResult): { pred: number; grad: number; loglik: number } {
+function checkCase(backend: Backend, shape: Shape, prep: Prepared, i: number, sim: SimulateResult, lik: LikelihoodResult): { pred: number; grad: number; loglik: number } {
   const c = shape.cases[i]!;
   const p = prep.params[i]!;
   const M = prep.data.maxObs;
@@ -103,10 +110,12 @@ function checkCase(backend: 'cpu' | 'webgpu', shape: Shape, prep: Prepared, i: n
   return { pred, grad, loglik };
 }
 
-async function runShape(backend: 'cpu' | 'webgpu', shape: Shape, prep: Prepared, engine: Engine): Promise<void> {
+async function runShape(backend: Backend, shape: Shape, prep: Prepared, engine: Engine): Promise<void> {
   const errorParameters = Float64Array.from([shape.sd]);
+  const start = performance.now();
   const sim = await engine.simulate(prep.rows);
   const lik = await engine.logLikelihood(prep.rows, errorParameters);
+  if (report) console.log(`${shape.name}, ${backend}: simulated and likelihood in ${((performance.now() - start) / 1000).toFixed(2)} s`);
   const worst = shape.cases.map((c, i) => ({ case: c.name, ...checkCase(backend, shape, prep, i, sim, lik) }));
   if (report) console.table(worst.map((w) => ({ backend, ...w })));
 }
@@ -117,6 +126,10 @@ for (const shape of shapes) {
 
     it('f64 CPU engine: every case equals its closed form (predictions, ∂pred/∂p, log-likelihood)', async () => {
       await runShape('cpu', shape, prep, createCpuEngine(prep.model, prep.data, cpuSettings));
+    });
+
+    it('f64 CPU engine, Rosenbrock method: every case equals its closed form', async () => {
+      await runShape('cpu-rosenbrock', shape, prep, createCpuEngine(prep.model, prep.data, rosenbrockSettings));
     });
 
     it.skipIf(!gpu)('WebGPU engine (f32): every case equals its closed form', async () => {

@@ -175,12 +175,14 @@ await yargs(hideBin(process.argv))
         .option('samples', { type: 'number', default: 500, describe: 'K: simulated replicates of the design' })
         .option('seed', { type: 'number', default: 1 })
         .option('bins', { type: 'number', default: 10, describe: 'VPC time bins (quantile binning) per output' })
+        .option('vpc-x', { choices: ['time', 'tad'] as const, default: 'time' as const, describe: 'the VPC bins: by time, or by time after the last dose (tad)' })
+        .option('stratify', { type: 'string', describe: 'a covariate: one VPC per stratum of its baseline values' })
         .option('data', { type: 'string', describe: 'the dataset (default: the one named in fit.json)' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, data: argv.data, map }, io);
+      process.exitCode = await runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, data: argv.data, map }, io);
     },
   )
   .command(
@@ -193,13 +195,15 @@ await yargs(hideBin(process.argv))
         .option('samples', { type: 'number', describe: 'K: simulated replicates for the NPDE and VPC (default 200, fewer above 500 subjects)' })
         .option('seed', { type: 'number', default: 1 })
         .option('bins', { type: 'number', default: 10, describe: 'VPC time bins (quantile binning) per output' })
+        .option('vpc-x', { choices: ['time', 'tad'] as const, default: 'time' as const, describe: 'the VPC bins: by time, or by time after the last dose (tad)' })
+        .option('stratify', { type: 'string', describe: 'a covariate: one VPC panel per stratum of its baseline values' })
         .option('subjects', { type: 'number', default: 24, describe: 'individual fits drawn at most (evenly spaced over the dataset)' })
         .option('data', { type: 'string', describe: 'the dataset (default: the one named in fit.json)' })
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' }),
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runReport({ fits: argv.fits, out: argv.out, samples: argv.samples, seed: argv.seed, bins: argv.bins, subjects: argv.subjects, data: argv.data, map }, io);
+      process.exitCode = await runReport({ fits: argv.fits, out: argv.out, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, subjects: argv.subjects, data: argv.data, map }, io);
     },
   )
   .command(

@@ -2,13 +2,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { evaluateRun } from '../../runtime/evaluate/evaluate.js';
-import { writeEvaluation } from '../../runtime/evaluate/write.js';
+import type { VpcBinning } from '../../runtime/evaluate/vpc-design.js';
+import { likelihoodMethod, writeEvaluation } from '../../runtime/evaluate/write.js';
 
 export interface EvaluateArgs {
   readonly fit: string;
   readonly samples: number;
   readonly seed: number;
   readonly bins: number;
+  /** VPC bins by time (default) or time after dose. */
+  readonly binning?: VpcBinning;
+  /** A covariate: one VPC per stratum. */
+  readonly stratify?: string;
   readonly data?: string;
   readonly map: Record<string, string>;
 }
@@ -28,7 +33,7 @@ export async function runEvaluate(args: EvaluateArgs, io: Io): Promise<number> {
   const dir = statSync(args.fit).isDirectory() ? args.fit : dirname(args.fit);
   let e;
   try {
-    e = await evaluateRun(args.fit, { samples: args.samples, seed: args.seed, bins: args.bins, map: args.map, ...(args.data ? { data: args.data } : {}) });
+    e = await evaluateRun(args.fit, { samples: args.samples, seed: args.seed, bins: args.bins, map: args.map, ...(args.binning ? { binning: args.binning } : {}), ...(args.stratify ? { stratify: args.stratify } : {}), ...(args.data ? { data: args.data } : {}) });
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     io.stderr(`nlmc evaluate: ${(err as Error).message}${missing ? ' (the dataset is read from the path fit.json names, relative to where `nlmc fit` ran: give it with --data)' : ''}\n`);
@@ -40,7 +45,8 @@ export async function runEvaluate(args: EvaluateArgs, io: Io): Promise<number> {
   const s = e.npdeSummary;
   io.stdout(`NPDE (${s.n} observations, K = ${args.samples}): mean ${s.mean.toFixed(3)} (SE ${s.meanSe.toFixed(3)}, p ${s.meanP.toPrecision(2)})  variance ${s.variance.toFixed(3)} (p ${s.varianceP.toPrecision(2)})  KS D ${s.ks.d.toFixed(3)} (p ${s.ks.p.toPrecision(2)})\n`);
   io.stdout(`η-shrinkage: ${e.shrinkage.eta.map((x) => `${x.effect} ${(100 * x.shrinkage).toFixed(1)} %`).join(', ')}   ε-shrinkage: ${(100 * e.shrinkage.epsilon.shrinkage).toFixed(1)} %\n`);
-  io.stdout(`−2LL ${e.likelihood.total.toFixed(2)} (${e.likelihood.method === 'agq' ? `AGQ, ${e.likelihood.nodes} nodes` : 'Laplace'}; per subject in evaluation.json)\n`);
+  const l = e.likelihood;
+  io.stdout(`−2LL ${l.total.toFixed(2)}${l.totalSe > 0 ? ` ± ${l.totalSe.toPrecision(2)}` : ''} (${likelihoodMethod(l)}; ${l.source === 'fit' ? 'the fit’s own values' : 'computed'}; per subject in evaluation.json)\n`);
   io.stdout(`wrote ${written.join(', ')} (${e.seconds.toFixed(1)} s)\n`);
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { VpcBinning } from '../../runtime/evaluate/vpc-design.js';
 import { buildComparison } from '../../runtime/report/html/compare.js';
 import { buildReport } from '../../runtime/report/html/report.js';
 import { runFolderOf } from '../../runtime/report/html/run-folder.js';
@@ -19,6 +20,10 @@ export interface ReportArgs {
   readonly samples?: number;
   readonly seed: number;
   readonly bins: number;
+  /** VPC bins by time (default) or time after dose. */
+  readonly binning?: VpcBinning;
+  /** A covariate: one VPC panel per stratum. */
+  readonly stratify?: string;
   /** Subjects whose individual fits are drawn, at most. */
   readonly subjects: number;
   readonly data?: string;
@@ -61,7 +66,10 @@ export async function runReport(args: ReportArgs, io: Io): Promise<number> {
     }
     const fit = args.fits[0]!;
     const out = args.out ?? join(runFolderOf(fit), 'report.html');
-    const r = await buildReport(fit, { seed: args.seed, bins: args.bins, subjects: args.subjects, map: args.map, ...(args.samples ? { samples: args.samples } : {}), ...(args.data ? { data: args.data } : {}) });
+    const r = await buildReport(fit, {
+      seed: args.seed, bins: args.bins, subjects: args.subjects, map: args.map, ...(args.samples ? { samples: args.samples } : {}), ...(args.data ? { data: args.data } : {}),
+      ...(args.binning ? { binning: args.binning } : {}), ...(args.stratify ? { stratify: args.stratify } : {}),
+    });
     if (!r.data.run.fit.complete) io.stderr(`nlmc report: warning: the fit did not complete (${r.data.run.fit.message}); its estimates are reported as they are\n`);
     for (const n of r.data.evaluation.notes) io.stderr(`nlmc report: note: ${n}\n`);
     writeReport(out, figuresFolder(out), r.html, r.figures);

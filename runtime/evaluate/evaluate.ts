@@ -4,6 +4,8 @@
  * and prediction-corrected VPC (vpc.ts) — all on the output's scale (the scale of predictions.csv: a declared
  * data transform is applied). docs/evaluate.md describes each number.
  */
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { FitContext } from '../infer/fit-context.js';
 import { marginalSds, predictionsAt, type ObservationPrediction, type PosteriorMoments, type SubjectPosterior } from '../infer/posterior.js';
 import { priorAt, unpack } from '../infer/population.js';
@@ -15,9 +17,14 @@ import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
 import { loadFittedRun, type FittedRun } from '../uq/fitted-run.js';
 import { laplacePoints } from '../uq/laplace.js';
 import { uqProblem } from '../uq/uncertainty.js';
+import { computeLikelihood, fromStored, type SubjectLikelihood } from './likelihood.js';
 import { subjectNpde } from './npde.js';
 import { normalitySummary, type NormalitySummary } from './stats.js';
+import { storedValues, type StoredValues } from './stored.js';
+import { vpcDesign, type VpcBinning } from './vpc-design.js';
 import { vpc, type VpcRow } from './vpc.js';
+
+export type { SubjectLikelihood } from './likelihood.js';
 
 export interface EvaluateOptions {
   /** K: simulated replicates of the design. */
@@ -28,9 +35,21 @@ export interface EvaluateOptions {
   /** The dataset (default: the one named in fit.json), and --map. */
   readonly data?: string;
   readonly map?: Record<string, string>;
+  /** When the run folder stores no per-subject −2LL: integrate at most this many subjects (a random sample); default all. */
+  readonly likelihoodSubjects?: number;
+  /** The VPC's x axis and bins: time (default) or time after the last dose. */
+  readonly binning?: VpcBinning;
+  /** A covariate: one VPC per stratum of its (baseline) values. */
+  readonly stratify?: string;
 }
 
 export const defaultEvaluateOptions: EvaluateOptions = { samples: 500, seed: 1, bins: 10 };
+
+/** What a caller may hand over instead of having it read or computed again. */
+export interface EvaluationInputs {
+  /** The run folder's reusable values (stored.ts); absent: none reused. */
+  readonly stored?: StoredValues;
+}
 
 /** One observation's NPDE row; `npde` etc. NaN for a censored observation (left out). */
 export interface NpdeRow {
@@ -53,14 +72,6 @@ export interface Shrinkage {
   readonly epsilonByOutput: readonly { readonly output: string; readonly sdIwres: number; readonly shrinkage: number; readonly observations: number }[];
 }
 
-export interface SubjectLikelihood {
-  /** 'agq': adaptive Gauss–Hermite quadrature with `nodes` per effect; 'laplace': one node (the Laplace approximation). */
-  readonly method: 'agq' | 'laplace';
-  readonly nodes: number;
-  readonly minus2LL: Float64Array;
-  readonly total: number;
-}
-
 export interface ModelEvaluation {
   readonly run: FittedRun;
   readonly options: EvaluateOptions;
@@ -69,8 +80,15 @@ export interface ModelEvaluation {
   readonly pwresSummary: NormalitySummary;
   readonly shrinkage: Shrinkage;
   readonly likelihood: SubjectLikelihood;
-  /** VPC rows per output. */
+  /** The EBEs used (IPRED, IWRES, η-shrinkage), where they come from, and PRED/IPRED/IWRES at them (npde[k] is predictions[k]). */
+  readonly ebes: readonly Float64Array[];
+  readonly ebeSource: string;
+  readonly predictions: readonly ObservationPrediction[];
+  /** VPC rows per output (rows of all strata; `strata` names them). */
   readonly vpc: readonly { readonly output: number; readonly rows: readonly VpcRow[] }[];
+  /** The VPC's binning variable and strata (one, unnamed, without --stratify). */
+  readonly binning: VpcBinning;
+  readonly strata: readonly string[];
   /** Subjects (indices) whose simulated covariance was singular: their PWRES/NPDE are not decorrelated. */
   readonly notDecorrelated: readonly number[];
   readonly failedSimulations: number;
@@ -98,7 +116,10 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const epsRandom = new Random(seed + 0x5bd1e995);
   const sims = counts.map((n) => new Float64Array(samples * n));
   // Worker threads (NLMC_THREADS, else every core), as the uncertainty step's engine; chunks of about 16k rows.
-  const engine = createParallelCpuEngine(ctx.model, ctx.data, { rtol: 1e-8, atol: 1e-10, maxSteps: 1_000_000, method: ctx.model.method });
+  // Tolerance 1e-6: each replicate adds residual error of percents, which a 1e-6 relative integration error does
+  // not move; Dormand–Prince takes about 2.5 times fewer steps than at 1e-8 (the simulations are most of a large
+  // report's time).
+  const engine = createParallelCpuEngine(ctx.model, ctx.data, { rtol: 1e-6, atol: 1e-9, maxSteps: 1_000_000, method: ctx.model.method });
   const perChunk = Math.max(1, Math.floor(16384 / Math.max(1, S)));
   const eta = new Float64Array(neta);
   const p = new Float64Array(np);
@@ -142,30 +163,47 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   return { sims, failed };
 }
 
-/** The EBEs the fit reports and each subject's −2LL contribution, at the reported estimate. */
-async function conditionalPart(run: FittedRun): Promise<{ subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[]; likelihood: SubjectLikelihood }> {
+/**
+ * The EBEs the fit reports and each subject's −2LL contribution, at the reported estimate: taken from the run
+ * folder when it has them (stored.ts), else computed — the conditional modes and AGQ for a maximum-likelihood fit
+ * (one Laplace search serves both), the encoder's μ for an `--estimate elbo` fit.
+ */
+async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: EvaluationInputs): Promise<{ subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[]; likelihood: SubjectLikelihood; ebeSource: string }> {
   const { ctx, fit, population } = run;
   const neta = ctx.model.dims.neta;
-  const problem = uqProblem(ctx);
+  const stored = given.stored ?? {};
   let moments: PosteriorMoments[];
-  let likelihood: SubjectLikelihood;
-  try {
-    const points = await laplacePoints(problem, population, run.subjects.map((s) => s.mu));
-    const method = neta <= AGQ_MAX_EFFECTS ? 'agq' : 'laplace';
-    const nodes = method === 'laplace' ? 1 : fit.maximumLikelihood?.method === 'agq' ? fit.maximumLikelihood.size : defaultAgqNodes(neta);
-    const at = await agqEvaluate(problem, population, points, nodes, true);
-    const minus2LL = Float64Array.from(at.evaluation.logLik, (l) => -2 * l);
-    likelihood = { method, nodes, minus2LL, total: minus2LL.reduce((a, b) => a + b, 0) };
-    // A maximum-likelihood fit reports the conditional modes as EBEs (as `nlmc fit` and `nlmc predict` do); an
-    // `--estimate elbo` fit reports the encoder's μ.
-    moments = fit.maximumLikelihood
-      ? points.mode.map((mu, i) => ({ mu: Float64Array.from(mu), sd: marginalSds(points.chol[i]!, neta), chol: Float64Array.from(points.chol[i]!) }))
-      : run.subjects.map((s) => ({ mu: s.mu, sd: s.sd, ...(s.chol ? { chol: s.chol } : {}) }));
-  } finally {
-    problem.engine.dispose();
+  let likelihood: SubjectLikelihood | undefined = stored.likelihood ? fromStored(stored.likelihood) : undefined;
+  let ebeSource: string;
+  if (stored.ebes) {
+    moments = stored.ebes.map((mu, i) => ({ mu, sd: run.subjects[i]!.sd }));
+    ebeSource = `individual.csv (${fit.maximumLikelihood ? 'the conditional modes' : 'the encoder’s μ'})`;
+  } else if (fit.maximumLikelihood) {
+    // A maximum-likelihood fit reports the conditional modes as EBEs (as `nlmc fit` and `nlmc predict` do).
+    const problem = uqProblem(ctx);
+    try {
+      const points = await laplacePoints(problem, population, run.subjects.map((s) => s.mu));
+      moments = points.mode.map((mu, i) => ({ mu: Float64Array.from(mu), sd: marginalSds(points.chol[i]!, neta), chol: Float64Array.from(points.chol[i]!) }));
+      if (!likelihood) {
+        const method = neta <= AGQ_MAX_EFFECTS ? 'agq' : 'laplace';
+        const nodes = method === 'laplace' ? 1 : fit.maximumLikelihood.method === 'agq' ? fit.maximumLikelihood.size : defaultAgqNodes(neta);
+        const at = await agqEvaluate(problem, population, points, nodes, true);
+        const minus2LL = Float64Array.from(at.evaluation.logLik, (l) => -2 * l);
+        likelihood = { method, nodes, source: 'computed', minus2LL, subjects: minus2LL.length, total: minus2LL.reduce((a, b) => a + b, 0), totalSe: 0 };
+      }
+    } finally {
+      problem.engine.dispose();
+    }
+    ebeSource = 'the conditional modes (computed at the reported estimate)';
+  } else {
+    moments = run.subjects.map((s) => ({ mu: s.mu, sd: s.sd, ...(s.chol ? { chol: s.chol } : {}) }));
+    ebeSource = 'the encoder’s μ';
+  }
+  if (!likelihood) {
+    likelihood = await computeLikelihood(run, { etas: moments.map((m) => m.mu), seed: options.seed, ...(options.likelihoodSubjects !== undefined ? { maxSubjects: options.likelihoodSubjects } : {}) });
   }
   const at = await predictionsAt(ctx, population, moments);
-  return { ...at, likelihood };
+  return { ...at, likelihood, ebeSource };
 }
 
 const sdOf = (x: readonly number[]): number => {
@@ -194,10 +232,15 @@ export function shrinkage(ctx: FitContext, population: Float64Array, subjects: r
 export async function evaluateRun(path: string, options: EvaluateOptions = defaultEvaluateOptions): Promise<ModelEvaluation> {
   const started = performance.now();
   const run = await loadFittedRun(path, options.data, options.map ?? {});
-  return evaluateFittedRun(run, options, started);
+  const dataFile = options.data ?? run.fit.data.file;
+  const dataText = readFileSync(dataFile, 'utf8');
+  const stored = storedValues(runFolder(path), run.fit.data.sha256, dataText, run.ctx.dataset.ids, run.ctx.ir.randomEffects.map((r) => r.name));
+  return evaluateFittedRun(run, options, started, { stored });
 }
 
-export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions, started = performance.now()): Promise<ModelEvaluation> {
+const runFolder = (path: string): string => (path.endsWith('.json') ? dirname(path) : path);
+
+export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions, started = performance.now(), given: EvaluationInputs = {}): Promise<ModelEvaluation> {
   if (!(Number.isInteger(options.samples) && options.samples >= 20)) throw new RangeError(`--samples must be a whole number ≥ 20 (got ${options.samples})`);
   if (!(Number.isInteger(options.bins) && options.bins >= 1)) throw new RangeError(`--bins must be a whole number ≥ 1 (got ${options.bins})`);
   const { ctx, population } = run;
@@ -208,14 +251,15 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   const stride = 2 + ctx.data.nCovariates;
   const isCensored = (i: number, j: number): boolean => ctx.data.obsCensoring[i * M + j]! !== 0;
 
-  const cond = await conditionalPart(run);
+  const cond = await conditionalPart(run, options, given);
+  if (cond.likelihood.source === 'computed' && cond.likelihood.subjects < S) notes.push(`the −2LL contributions were integrated for a random sample of ${cond.likelihood.subjects} of ${S} subjects (the run folder stores none: a fit without the maximum-likelihood finish); the total is estimated from them, ±${cond.likelihood.totalSe.toPrecision(2)} (sampling SE)`);
   // predictionsAt lists each subject's observations in the engine's order: index them back by (subject, slot).
   const first = new Int32Array(S + 1);
   for (let i = 0; i < S; i++) first[i + 1] = first[i]! + ctx.data.subjects[i * stride]!;
   const slotOf = new Int32Array(cond.predictions.length);
   cond.predictions.forEach((p, k) => (slotOf[k] = k - first[p.subject]!));
   const censoredCount = cond.predictions.filter((p, k) => isCensored(p.subject, slotOf[k]!)).length;
-  if (censoredCount > 0) notes.push(`${censoredCount} censored observation${censoredCount === 1 ? ' is' : 's are'} left out of the NPDE, PWRES, ε-shrinkage and the VPC (their npde.csv cells are empty)`);
+  if (censoredCount > 0) notes.push(`${censoredCount} censored observation${censoredCount === 1 ? ' is' : 's are'} left out of the NPDE, PWRES and ε-shrinkage (their npde.csv cells are empty); the VPC counts those below a limit as such (the BLQ fraction per bin)`);
   const shrink = shrinkage(ctx, population, cond.subjects, cond.predictions, (p, k) => isCensored(p.subject, slotOf[k]!));
 
   const { sims, failed } = await simulateReplicates(ctx, population, K, options.seed);
@@ -247,23 +291,27 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   const npdeSummary = normalitySummary(ok.map((r) => r.npde));
   const pwresSummary = normalitySummary(ok.map((r) => r.pwres));
 
+  const design = vpcDesign(ctx, cond.predictions, options.binning ?? 'time', options.stratify);
+  notes.push(...design.notes);
   const vpcs = ctx.ir.outputs.map((o, output) => {
-    const idx: [number, number][] = [];
-    for (let i = 0; i < S; i++) for (let j = 0; j < first[i + 1]! - first[i]!; j++) if (!isCensored(i, j) && cond.predictions[first[i]! + j]!.output === output) idx.push([i, j]);
-    const nObs = idx.length;
+    const idx = design.rows.filter((r) => r.output === output);
     // The simulated values are read in place (no K × n copy: for large datasets the simulations dominate memory).
     const sim = (k: number, c: number): number => {
-      const [i, j] = idx[c]!;
+      const { subject: i, slot: j } = idx[c]!;
       return sims[i]![k * (first[i + 1]! - first[i]!) + j]!;
     };
-    const rows = idx.map(([i, j]) => cond.predictions[first[i]! + j]!);
+    const rows = idx.map((r) => cond.predictions[r.index]!);
     return {
       output,
-      rows: nObs === 0 ? [] : vpc({ time: rows.map((r) => r.time), dv: rows.map((r) => r.dv), pred: rows.map((r) => r.pred), samples: K, simulated: sim, additive: o.dataTransform === 'log' || o.dataTransform === 'log10' }, { bins: options.bins }),
+      rows: idx.length === 0 ? [] : vpc({
+        time: idx.map((r) => r.x), dv: rows.map((r) => r.dv), pred: rows.map((r) => r.pred), samples: K, simulated: sim, additive: o.dataTransform === 'log' || o.dataTransform === 'log10',
+        censored: idx.map((r) => r.censored), lloq: idx.map((r) => r.lloq), stratum: idx.map((r) => r.stratum),
+      }, { bins: options.bins }),
     };
   });
   return {
-    run, options, npde, npdeSummary, pwresSummary, shrinkage: shrink, likelihood: cond.likelihood, vpc: vpcs, notDecorrelated, failedSimulations: failed, notes,
+    run, options, npde, npdeSummary, pwresSummary, shrinkage: shrink, likelihood: cond.likelihood, ebes: cond.subjects.map((x) => x.mu), ebeSource: cond.ebeSource, predictions: cond.predictions,
+    vpc: vpcs, binning: options.binning ?? 'time', strata: design.strata, notDecorrelated, failedSimulations: failed, notes,
     seconds: (performance.now() - started) / 1000,
   };
 }

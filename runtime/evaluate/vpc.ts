@@ -8,6 +8,15 @@
  *   pc(y) = lb + (y − lb) · (PRED_bin − lb) / (PRED − lb)      (lb = 0: proportional), or
  *   pc(y) = y + PRED_bin − PRED                                  for an output modelled on a log scale,
  * with PRED the row's population prediction (η = 0) and PRED_bin the median PRED of the bin.
+ *
+ * Censoring (below a limit, M3 data): a censored row counts in its bin as a value below its limit — observed and
+ * simulated alike (a simulated value below the row's limit is censored too) — so it holds the lowest ranks, never
+ * its limit's value. A percentile whose rank falls among the censored values is undefined ("below the limit": NaN
+ * in the rows), as is a simulated interval's bound in that case; `inside` compares with those bounds at −∞. Each
+ * bin then also gets a 'blq' row: the observed fraction of censored rows against the simulated fractions' median
+ * and 90 % interval (Bergstrand et al. 2009's approach).
+ *
+ * Strata: with a stratum index per row, each stratum is binned and summarized on its own.
  */
 import { quantileSorted } from './stats.js';
 
@@ -22,6 +31,12 @@ export interface VpcInput {
   readonly simulated: (k: number, j: number) => number;
   /** Additive prediction correction (a log-scale output) instead of the proportional one. */
   readonly additive: boolean;
+  /** Per observation: 1 when censored below `lloq` (its dv is then not used), else 0. */
+  readonly censored?: ArrayLike<number>;
+  /** Per observation: the limit below which a value is censored (NaN: none). */
+  readonly lloq?: ArrayLike<number>;
+  /** Per observation: its stratum (0, 1, …); none: one stratum. */
+  readonly stratum?: ArrayLike<number>;
 }
 
 export interface VpcOptions {
@@ -33,7 +48,9 @@ export interface VpcOptions {
 }
 
 export interface VpcRow {
-  readonly kind: 'vpc' | 'pcvpc';
+  /** 'blq': the fraction of censored values in the bin (percentile NaN). */
+  readonly kind: 'vpc' | 'pcvpc' | 'blq';
+  readonly stratum: number;
   readonly bin: number;
   readonly timeLower: number;
   readonly timeUpper: number;
@@ -69,49 +86,84 @@ export function quantileBins(time: ArrayLike<number>, bins: number): Int32Array 
   return bin;
 }
 
+/** A quantile of sorted values where censored ones are ±∞: ±∞ when its rank touches them (no interpolation into a limit). */
+function censoredQuantile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  const a = sorted[lo]!;
+  const b = sorted[hi]!;
+  if (a === -Infinity || h === lo) return a;
+  return b === Infinity ? b : a + (h - lo) * (b - a);
+}
+
+const shown = (x: number): number => (Number.isFinite(x) ? x : NaN);
+
+function groups(input: VpcInput, bins: number): number[][][] {
+  const n = input.time.length;
+  const strata = input.stratum ? Array.from(input.stratum).reduce((a, b) => Math.max(a, b), -1) + 1 : 1;
+  return Array.from({ length: strata }, (_, s) => {
+    const rows = Array.from({ length: n }, (_, j) => j).filter((j) => (input.stratum ? input.stratum[j] === s : true));
+    const bin = quantileBins(rows.map((j) => input.time[j]!), bins);
+    const nb = bin.reduce((a, b) => Math.max(a, b + 1), 0);
+    const members: number[][] = Array.from({ length: nb }, () => []);
+    rows.forEach((j, r) => members[bin[r]!]!.push(j));
+    return members;
+  });
+}
+
 export function vpc(input: VpcInput, options: VpcOptions): VpcRow[] {
   const percentiles = options.percentiles ?? [0.05, 0.5, 0.95];
   const level = options.level ?? 0.9;
-  const n = input.time.length;
   const K = input.samples;
-  const bin = quantileBins(input.time, options.bins);
-  const nb = n === 0 ? 0 : Math.max(...bin) + 1;
-  const members: number[][] = Array.from({ length: nb }, () => []);
-  for (let j = 0; j < n; j++) members[bin[j]!]!.push(j);
+  const limit = (j: number): number => input.lloq?.[j] ?? NaN;
+  const isCensored = (j: number): boolean => input.censored?.[j] === 1;
   const rows: VpcRow[] = [];
-  for (const kind of ['vpc', 'pcvpc'] as const) {
-    members.forEach((m, b) => {
-      const times = Float64Array.from(m, (j) => input.time[j]!).sort();
-      const predBin = quantileSorted(Float64Array.from(m, (j) => input.pred[j]!).sort(), 0.5);
-      const correct = (y: number, j: number): number => {
-        if (kind === 'vpc') return y;
-        // A zero PRED (e.g. before the first dose) cannot be corrected proportionally: that value is left out.
-        return input.additive ? y + predBin - input.pred[j]! : input.pred[j]! !== 0 ? (y * predBin) / input.pred[j]! : NaN;
-      };
-      const observed = Float64Array.from(m, (j) => correct(input.dv[j]!, j)).filter(Number.isFinite).sort();
-      const simulated = percentiles.map(() => [] as number[]);
-      const values = new Float64Array(m.length);
-      for (let k = 0; k < K; k++) {
-        let c = 0;
-        for (const j of m) {
-          const y = input.simulated(k, j);
-          if (Number.isFinite(y)) values[c++] = correct(y, j);
+  const anyLimit = input.lloq !== undefined && Array.from(input.lloq).some(Number.isFinite);
+  groups(input, options.bins).forEach((members, stratum) => {
+    for (const kind of anyLimit ? (['vpc', 'pcvpc', 'blq'] as const) : (['vpc', 'pcvpc'] as const)) {
+      members.forEach((m, b) => {
+        const times = Float64Array.from(m, (j) => input.time[j]!).sort();
+        const at = { kind, stratum, bin: b + 1, timeLower: times[0]!, timeUpper: times[times.length - 1]!, timeMedian: quantileSorted(times, 0.5), count: m.length };
+        const predBin = quantileSorted(Float64Array.from(m, (j) => input.pred[j]!).sort(), 0.5);
+        const correct = (y: number, j: number): number => {
+          if (kind === 'vpc' || y === -Infinity) return y;
+          // A zero PRED (e.g. before the first dose) cannot be corrected proportionally: that value is left out.
+          return input.additive ? y + predBin - input.pred[j]! : input.pred[j]! !== 0 ? (y * predBin) / input.pred[j]! : NaN;
+        };
+        const observed = Float64Array.from(m, (j) => correct(isCensored(j) ? -Infinity : input.dv[j]!, j)).filter((y) => !Number.isNaN(y)).sort();
+        const summaries = kind === 'blq' ? [NaN] : percentiles;
+        const simulated = summaries.map(() => [] as number[]);
+        const values = new Float64Array(m.length);
+        for (let k = 0; k < K; k++) {
+          let c = 0;
+          let below = 0;
+          for (const j of m) {
+            const y = input.simulated(k, j);
+            if (!Number.isFinite(y)) continue;
+            const censored = y < limit(j);
+            if (censored) below++;
+            values[c++] = correct(censored ? -Infinity : y, j);
+          }
+          if (c === 0) continue;
+          if (kind === 'blq') {
+            simulated[0]!.push(below / c);
+            continue;
+          }
+          const sorted = values.slice(0, c).filter((y) => !Number.isNaN(y)).sort();
+          percentiles.forEach((p, q) => simulated[q]!.push(censoredQuantile(sorted, p)));
         }
-        if (c === 0) continue;
-        const sorted = values.slice(0, c).sort();
-        percentiles.forEach((p, q) => simulated[q]!.push(quantileSorted(sorted, p)));
-      }
-      percentiles.forEach((p, q) => {
-        const s = Float64Array.from(simulated[q]!).sort();
-        const o = quantileSorted(observed, p);
-        const lo = quantileSorted(s, (1 - level) / 2);
-        const hi = quantileSorted(s, (1 + level) / 2);
-        rows.push({
-          kind, bin: b + 1, timeLower: times[0]!, timeUpper: times[times.length - 1]!, timeMedian: quantileSorted(times, 0.5), count: m.length,
-          percentile: p, observed: o, simLower: lo, simMedian: quantileSorted(s, 0.5), simUpper: hi, inside: o >= lo && o <= hi,
+        summaries.forEach((p, q) => {
+          const s = Float64Array.from(simulated[q]!).sort();
+          const o = kind === 'blq' ? m.filter(isCensored).length / m.length : censoredQuantile(observed, p);
+          const lo = censoredQuantile(s, (1 - level) / 2);
+          const hi = censoredQuantile(s, (1 + level) / 2);
+          rows.push({ ...at, percentile: p, observed: shown(o), simLower: shown(lo), simMedian: shown(censoredQuantile(s, 0.5)), simUpper: shown(hi), inside: o >= lo && o <= hi });
         });
       });
-    });
-  }
+    }
+  });
   return rows;
 }

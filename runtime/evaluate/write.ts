@@ -19,10 +19,13 @@ export function npdeCsv(e: ModelEvaluation): string {
 
 export function vpcCsv(e: ModelEvaluation): string {
   const { ctx } = e.run;
-  const lines = ['KIND,OUTPUT,BIN,TIME_LOWER,TIME_UPPER,TIME_MEDIAN,N,PERCENTILE,OBSERVED,SIM_LOWER,SIM_MEDIAN,SIM_UPPER,INSIDE'];
+  // TIME_* is the binning variable (time, or time after dose: evaluation.json's vpcBinning); an empty OBSERVED or
+  // SIM_* cell of a percentile row is a percentile below the limit of quantification; KIND blq: fractions below it.
+  const lines = ['KIND,OUTPUT,STRATUM,BIN,TIME_LOWER,TIME_UPPER,TIME_MEDIAN,N,PERCENTILE,OBSERVED,SIM_LOWER,SIM_MEDIAN,SIM_UPPER,INSIDE'];
+  const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   for (const v of e.vpc) {
     for (const r of v.rows) {
-      lines.push([r.kind, ctx.ir.outputs[v.output]!.name, r.bin, cell(r.timeLower), cell(r.timeUpper), cell(r.timeMedian), r.count, r.percentile, cell(r.observed), cell(r.simLower), cell(r.simMedian), cell(r.simUpper), r.inside ? 1 : 0].join(','));
+      lines.push([r.kind, ctx.ir.outputs[v.output]!.name, quote(e.strata[r.stratum]!), r.bin, cell(r.timeLower), cell(r.timeUpper), cell(r.timeMedian), r.count, cell(r.percentile), cell(r.observed), cell(r.simLower), cell(r.simMedian), cell(r.simUpper), r.inside ? 1 : 0].join(','));
     }
   }
   return `${lines.join('\n')}\n`;
@@ -34,18 +37,18 @@ const summaryJson = (s: NormalitySummary) => ({
 });
 
 /** Per kind and percentile: the share of bins whose observed percentile lies inside the simulated interval. */
-export function vpcCoverage(e: ModelEvaluation): { kind: string; output: string; percentile: number; bins: number; inside: number }[] {
-  const out: { kind: string; output: string; percentile: number; bins: number; inside: number }[] = [];
+export function vpcCoverage(e: ModelEvaluation): { kind: string; output: string; percentile: number | null; bins: number; inside: number }[] {
+  const out: { kind: string; output: string; percentile: number | null; bins: number; inside: number }[] = [];
   for (const v of e.vpc) {
     const groups = new Map<string, { kind: string; percentile: number; bins: number; inside: number }>();
     for (const r of v.rows) {
-      const key = `${r.kind}:${r.percentile}`;
+      const key = `${r.kind}:${r.percentile}`; // strata pooled
       const g = groups.get(key) ?? { kind: r.kind, percentile: r.percentile, bins: 0, inside: 0 };
       g.bins++;
       if (r.inside) g.inside++;
       groups.set(key, g);
     }
-    for (const g of groups.values()) out.push({ ...g, output: e.run.ctx.ir.outputs[v.output]!.name });
+    for (const g of groups.values()) out.push({ ...g, percentile: finite(g.percentile), output: e.run.ctx.ir.outputs[v.output]!.name });
   }
   return out;
 }
@@ -58,14 +61,21 @@ export function evaluationJson(e: ModelEvaluation): string {
     npde: summaryJson(e.npdeSummary), pwres: summaryJson(e.pwresSummary),
     notDecorrelated: e.notDecorrelated.map((i) => ctx.dataset.ids[i]!),
     shrinkage: e.shrinkage,
+    ebes: e.ebeSource,
     likelihood: {
-      method: e.likelihood.method === 'agq' ? `adaptive Gauss–Hermite quadrature, ${e.likelihood.nodes} nodes per random effect` : 'Laplace approximation',
-      minus2LL: e.likelihood.total, fitMinus2LL: fit.maximumLikelihood ? -2 * fit.maximumLikelihood.logLik : null,
+      method: likelihoodMethod(e.likelihood), source: e.likelihood.source === 'fit' ? 'the fit (estimates.json: the maximum-likelihood finish’s final integration)' : 'computed by nlmc evaluate',
+      subjectsIntegrated: e.likelihood.subjects, minus2LL: e.likelihood.total, minus2LLSe: e.likelihood.totalSe,
+      totalIs: e.likelihood.subjects < e.likelihood.minus2LL.length ? 'estimated: subjects × the mean of a random sample' : 'the sum over subjects',
+      fitMinus2LL: fit.maximumLikelihood ? -2 * fit.maximumLikelihood.logLik : null,
       subjects: Array.from(e.likelihood.minus2LL, (v, i) => ({ id: ctx.dataset.ids[i]!, minus2LL: finite(v) })),
     },
-    vpc: vpcCoverage(e),
+    vpcBinning: e.binning === 'tad' ? 'time after dose' : 'time', vpcStrata: e.strata, vpc: vpcCoverage(e),
     failedSimulations: e.failedSimulations, notes: e.notes, seconds: e.seconds,
   }, null, 2)}\n`;
+}
+
+export function likelihoodMethod(l: ModelEvaluation['likelihood']): string {
+  return { agq: `adaptive Gauss–Hermite quadrature, ${l.nodes} nodes per random effect`, laplace: 'Laplace approximation', importance: `Laplace importance sampling, ${l.nodes} draws per subject` }[l.method];
 }
 
 /** Writes the three files (each atomically) into `dir`; returns their paths. */

@@ -83,6 +83,9 @@ function maximumLikelihoodJson(out: RunOutputs) {
     iterations: r.iterations.map((it) => ({ minus2LL: -2 * it.logLik, stepSe: finite(it.stepSe), seconds: it.seconds })),
     collapsed: ml.collapsed.map((c) => ({ parameter: c.name, omega: c.omega, initial: c.initial, kl: c.kl })), starts: ml.runs.map((x) => ({ start: x.start, minus2LL: -2 * x.logLik, converged: x.converged })),
     seconds: r.seconds,
+    // Each subject's −2 log p_i at the reported estimate, on the same points as minus2LL (their sum): nlmc evaluate
+    // and nlmc report reuse them instead of integrating every subject again.
+    subjects: Array.from(r.at.evaluation.logLik, (l, i) => ({ id: out.dataset.ids[i]!, minus2LL: finite(-2 * l), ...(r.at.method === 'agq' ? {} : { mcError: finite(2 * r.at.evaluation.se[i]!) }) })),
   };
 }
 

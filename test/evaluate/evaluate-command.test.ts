@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate } from '../../cli/commands/evaluate.js';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
 import { evaluateRun, simulateReplicates, type ModelEvaluation } from '../../runtime/evaluate/evaluate.js';
+import { computeLikelihood } from '../../runtime/evaluate/likelihood.js';
 import { normalitySummary } from '../../runtime/evaluate/stats.js';
 import { generator } from './generator.js';
 
@@ -176,12 +177,24 @@ describe('nlmc evaluate', () => {
     // 7 samples per subject with 15 % error: IWRES shrinkage is small.
     expect(Math.abs(correct.shrinkage.epsilon.shrinkage)).toBeLessThan(0.35);
     const fit = JSON.parse(readFileSync(join(dir, 'prop.fit', 'fit.json'), 'utf8'));
-    expect(correct.likelihood.total).toBeCloseTo(-2 * fit.maximumLikelihood.logLik, 1);
+    expect(correct.likelihood.total).toBeCloseTo(-2 * fit.maximumLikelihood.logLik, 6);
+  });
+
+  it('−2LL: the fit’s per-subject values are reused; subjects integrated again on their own give the same values', async () => {
+    expect(correct.likelihood.source).toBe('fit');
+    expect(correct.ebeSource).toMatch(/individual\.csv \(the conditional modes\)/);
+    const sampled = await computeLikelihood(correct.run, { etas: correct.ebes, maxSubjects: 12, seed: 3 });
+    const known = Array.from(sampled.minus2LL.keys()).filter((i) => Number.isFinite(sampled.minus2LL[i]!));
+    expect(known).toHaveLength(12);
+    for (const i of known) expect(sampled.minus2LL[i]!).toBeCloseTo(correct.likelihood.minus2LL[i]!, 4);
+    // The total from 12 of 60 subjects: an unbiased estimate within a few sampling SE of the full sum.
+    expect(sampled.totalSe).toBeGreaterThan(0);
+    expect(Math.abs(sampled.total - correct.likelihood.total)).toBeLessThan(4 * sampled.totalSe);
   });
 });
 
 describe('nlmc evaluate with censored rows', () => {
-  it('leaves the censored observations out of NPDE, ε-shrinkage and the VPC, and says so', async () => {
+  it('leaves the censored observations out of NPDE and ε-shrinkage, counts them below the limit in the VPC, and says so', async () => {
     // The same data with every value below 0.4 mg/L reported as CENS = 1 at the limit (M3 in the model).
     const lloq = 0.4;
     const rows = readFileSync(join(dir, 'data.csv'), 'utf8').trim().split('\n');
@@ -204,8 +217,15 @@ describe('nlmc evaluate with censored rows', () => {
     for (const r of e.npde.filter((x) => x.censored)) expect(Number.isNaN(r.npde)).toBe(true);
     expect(e.npdeSummary.n).toBe(420 - censored);
     expect(e.shrinkage.epsilon.observations).toBe(420 - censored);
-    expect(e.vpc[0]!.rows.reduce((n, r) => n + (r.kind === 'vpc' && r.percentile === 0.5 ? r.count : 0), 0)).toBe(420 - censored);
     expect(e.notes.some((n) => n.includes(`${censored} censored observations`))).toBe(true);
+    // The VPC keeps every row, a censored one as a value below its limit; each bin's observed BLQ fraction is its
+    // share of censored rows, and for this correctly specified model the simulated fractions' 90 % intervals hold it.
+    const vpcRows = e.vpc[0]!.rows;
+    expect(vpcRows.reduce((n, r) => n + (r.kind === 'vpc' && r.percentile === 0.5 ? r.count : 0), 0)).toBe(420);
+    const blq = vpcRows.filter((r) => r.kind === 'blq');
+    expect(blq).toHaveLength(6);
+    expect(blq.reduce((n, r) => n + Math.round(r.observed * r.count), 0)).toBe(censored);
+    expect(blq.filter((r) => r.inside).length).toBeGreaterThanOrEqual(4);
     console.log('censored', censored, JSON.stringify({ mean: e.npdeSummary.mean, variance: e.npdeSummary.variance, ks: e.npdeSummary.ks }));
   });
 });

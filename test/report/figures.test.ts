@@ -54,7 +54,7 @@ describe('figures for large datasets', () => {
   });
 
   it('VPC bins tile the time axis without overlap; a bin of a single time still gets width', () => {
-    const bin = (b: number, lo: number, hi: number, median: number): VpcRow => ({ kind: 'vpc', bin: b, timeLower: lo, timeUpper: hi, timeMedian: median, count: 5, percentile: 0.5, observed: 1, simLower: 0, simMedian: 1, simUpper: 2, inside: true });
+    const bin = (b: number, lo: number, hi: number, median: number): VpcRow => ({ kind: 'vpc', stratum: 0, bin: b, timeLower: lo, timeUpper: hi, timeMedian: median, count: 5, percentile: 0.5, observed: 1, simLower: 0, simMedian: 1, simUpper: 2, inside: true });
     const edges = binEdges([bin(1, 0.5, 0.5, 0.5), bin(2, 1, 2, 1.5), bin(3, 4, 4, 4), bin(4, 8, 24, 12)]);
     const e = [1, 2, 3, 4].map((b) => edges.get(b)!);
     for (const [lo, hi] of e) expect(hi).toBeGreaterThan(lo);

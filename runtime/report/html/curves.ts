@@ -17,7 +17,12 @@ export interface SubjectCurve {
   readonly time: Float64Array;
   readonly pred: Float64Array;
   readonly ipred: Float64Array;
+  /** The 90 % interval of an observation at the EBE: IPRED ∓ z₀.₉₅ · sd(IPRED) (the residual error only). */
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
 }
+
+const Z95 = 1.6448536269514722;
 
 /** Subject i's doses and observation (time, output) pairs, read from the packed engine data. */
 function subjectDesign(ctx: FitContext, i: number) {
@@ -28,7 +33,8 @@ function subjectDesign(ctx: FitContext, i: number) {
   const obs = Array.from({ length: nObs }, (_, j) => ({ time: data.obs[(i * data.maxObs + j) * 3]!, output: data.obs[(i * data.maxObs + j) * 3 + 2]! }));
   const doses = Array.from({ length: nDoses }, (_, k) => {
     const b = (i * data.maxDoses + k) * 4;
-    return { time: data.doses[b]!, amount: data.doses[b + 1]!, input: data.doses[b + 2]!, rate: data.doses[b + 3]! };
+    const kind = (i * data.maxDoses + k) * 2;
+    return { time: data.doses[b]!, amount: data.doses[b + 1]!, input: data.doses[b + 2]!, rate: data.doses[b + 3]!, kind: data.doseKinds[kind]!, interval: data.doseKinds[kind + 1]! };
   });
   return { obs, doses, covariates: Array.from(ctx.covariates[i]!) };
 }
@@ -46,7 +52,7 @@ function gridTimes(obsTimes: readonly number[], doseTimes: readonly number[], po
  */
 export async function fineGridCurves(ctx: FitContext, population: Float64Array, ebe: readonly Float64Array[], shown: readonly number[], points = 120): Promise<SubjectCurve[]> {
   const { np, neta } = ctx.model.dims;
-  const { phi } = unpack(ctx.layout, population);
+  const { phi, error } = unpack(ctx.layout, population);
   const pieces: { subject: number; output: number; times: number[] }[] = [];
   const subjects: EngineSubject[] = shown.map((i) => {
     const d = subjectDesign(ctx, i);
@@ -93,7 +99,10 @@ export async function fineGridCurves(ctx: FitContext, population: Float64Array, 
     mine.forEach((x) => {
       const n = x.times.length;
       const at = (row: number) => Float64Array.from({ length: n }, (_, c) => (sim.status[row] === TrajectoryStatus.Ok ? sim.predictions[row * M + slot[j + c]!]! : NaN));
-      curves.push({ subject: i, output: x.output, time: Float64Array.from(x.times), pred: at(2 * s), ipred: at(2 * s + 1) });
+      const ipred = at(2 * s + 1);
+      const sd = [0];
+      const bound = (sign: number) => ipred.map((f) => (ctx.model.ts.errorSd(x.output, f, error, sd), f + sign * Z95 * sd[0]!));
+      curves.push({ subject: i, output: x.output, time: Float64Array.from(x.times), pred: at(2 * s), ipred, lower: bound(-1), upper: bound(1) });
       j += n;
     });
   });

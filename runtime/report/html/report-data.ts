@@ -5,18 +5,23 @@
  * PRED/IPRED/IWRES at the EBEs, PRED/IPRED on a fine grid for the subjects whose fits are shown, and the runs of
  * `--starts` (starts.csv) when there are any.
  */
+import { readFileSync } from 'node:fs';
 import { evaluateFittedRun, type ModelEvaluation } from '../../evaluate/evaluate.js';
-import { predictionsAt, type ObservationPrediction } from '../../infer/posterior.js';
+import { storedValues } from '../../evaluate/stored.js';
+import type { VpcBinning } from '../../evaluate/vpc-design.js';
+import type { ObservationPrediction } from '../../infer/posterior.js';
 import { loadFittedRun, type FittedRun } from '../../uq/fitted-run.js';
 import { estimateRows, type EstimateRow } from '../estimates.js';
 import { fineGridCurves, type SubjectCurve } from './curves.js';
-import { readEbes, readEstimates, readStarts, runFolderOf, type EstimatesFile, type StartRow } from './run-folder.js';
+import { readEstimates, readStarts, runFolderOf, type EstimatesFile, type StartRow } from './run-folder.js';
 
 export interface ReportOptions {
   /** K simulated replicates for the NPDE and VPC; undefined: automatic (200, fewer for large datasets). */
   readonly samples?: number;
   readonly seed: number;
   readonly bins: number;
+  readonly binning?: VpcBinning;
+  readonly stratify?: string;
   /** At most this many subjects' individual fits are drawn. */
   readonly subjects: number;
   readonly data?: string;
@@ -32,6 +37,13 @@ export const defaultReportOptions: ReportOptions = { seed: 1, bins: 10, subjects
 export function automaticSamples(subjects: number): number {
   return Math.max(20, Math.min(200, Math.round(100_000 / Math.max(1, subjects))));
 }
+
+/**
+ * Subjects whose −2LL contributions are integrated when the run folder stores none (a fit without the
+ * maximum-likelihood finish): all up to this many, else a random sample of this many (10,000 subjects in full:
+ * about 40 s of the report's 30 s budget; 500: 2 s) — the evaluation says so, and `nlmc evaluate` integrates all.
+ */
+export const LIKELIHOOD_SAMPLE = 500;
 
 /** Which subjects' fits are drawn, and the sentence that says so. */
 export interface ShownSubjects {
@@ -62,7 +74,7 @@ export interface ReportData {
   readonly estimates: EstimatesFile;
   readonly evaluation: ModelEvaluation;
   /** Where the EBEs come from. */
-  readonly ebeSource: 'individual.csv' | 'the encoder (no individual.csv)';
+  readonly ebeSource: string;
   readonly ebes: readonly Float64Array[];
   /** PRED, IPRED and IWRES at the EBEs, in the evaluation's row order (evaluation.npde[k] is predictions[k]). */
   readonly predictions: readonly ObservationPrediction[];
@@ -90,22 +102,21 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
   const run = await loadFittedRun(path, options.data, options.map ?? {});
   const { ctx, population } = run;
   const S = ctx.data.nSubjects;
-  const neta = ctx.model.dims.neta;
-  const read = readEbes(folder, ctx.dataset.ids, ctx.ir.randomEffects.map((r) => r.name));
-  const ebes = read ?? run.subjects.map((s) => s.mu);
+  const dataFile = options.data ?? run.fit.data.file;
+  const dataText = readFileSync(dataFile, 'utf8');
+  const stored = storedValues(folder, run.fit.data.sha256, dataText, ctx.dataset.ids, ctx.ir.randomEffects.map((r) => r.name));
   const samples = options.samples ?? automaticSamples(S);
-  const evaluation = await evaluateFittedRun(run, { samples, seed: options.seed, bins: options.bins });
-  const at = await predictionsAt(ctx, population, ebes.map((mu) => ({ mu, sd: new Float64Array(neta) })));
-  at.predictions.forEach((p, k) => {
-    const r = evaluation.npde[k];
-    if (!r || r.subject !== p.subject || r.time !== p.time) throw new Error(`internal: the evaluation's observation ${k} is not the prediction's`);
-  });
+  // The evaluation's EBEs and predictions are the report's: computed once (or read from the run folder).
+  const evaluation = await evaluateFittedRun(run, {
+    samples, seed: options.seed, bins: options.bins, likelihoodSubjects: LIKELIHOOD_SAMPLE, map: options.map ?? {},
+    ...(options.binning ? { binning: options.binning } : {}), ...(options.stratify ? { stratify: options.stratify } : {}),
+  }, performance.now(), { stored });
   const shown = pickSubjects(S, options.subjects);
-  const curves = await fineGridCurves(ctx, population, ebes, shown.subjects);
+  const curves = await fineGridCurves(ctx, population, evaluation.ebes, shown.subjects);
   const trace = traceOf(run);
   const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {
-    folder, dataFile: options.data ?? run.fit.data.file, run, estimates, evaluation, ebeSource: read ? 'individual.csv' : 'the encoder (no individual.csv)', ebes, predictions: at.predictions, shown, curves,
+    folder, dataFile, run, estimates, evaluation, ebeSource: evaluation.ebeSource, ebes: evaluation.ebes, predictions: evaluation.predictions, shown, curves,
     traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * specification (figures/) rendered to SVG in Node (render.ts); html.ts lays out the page.
  */
 import type { NormalitySummary } from '../../evaluate/stats.js';
+import { likelihoodMethod } from '../../evaluate/write.js';
 import { convergenceFigures } from './figures/convergence.js';
 import type { FigureSpec } from './figures/common.js';
 import { etaFigures } from './figures/eta.js';
@@ -40,7 +41,10 @@ function likelihoodBlock(d: ReportData): string {
   } else if (d.estimates.maximumLikelihood) {
     rows.push(['−2LL (the fit)', fmt(d.estimates.maximumLikelihood.minus2LL, 7), `maximum-likelihood finish (${d.estimates.maximumLikelihood.method}); no uncertainty step, so no AIC/BIC`]);
   }
-  rows.push(['−2LL (sum over subjects)', fmt(e.total, 7), `${e.method === 'agq' ? `AGQ, ${e.nodes} nodes per effect` : 'Laplace'}, recomputed at the reported estimate`]);
+  const S = e.minus2LL.length;
+  const how = `${likelihoodMethod(e)}, ${e.source === 'fit' ? 'the fit’s own per-subject values (estimates.json)' : 'integrated by the evaluation at the reported estimate'}`;
+  if (e.subjects < S) rows.push(['−2LL (estimated from a sample of subjects)', fmt(e.total, 7), `${S} × the mean of ${e.subjects} randomly sampled subjects, sampling SE ${fmt(e.totalSe, 2)}; ${how} (the fit stored none; nlmc evaluate integrates all)`]);
+  else rows.push(['−2LL (sum over subjects)', fmt(e.total, 7), `${how}${e.totalSe > 0 ? `; Monte-Carlo SE ${fmt(e.totalSe, 2)}` : ''}`]);
   return `<h3>Likelihood</h3>${table(['', 'value', 'how'], rows, 'likelihood')}`;
 }
 
@@ -51,13 +55,13 @@ function evaluationBody(d: ReportData): string {
   const { ids } = d.run.ctx.dataset;
   const worst = Array.from(e.likelihood.minus2LL, (v, i) => ({ v, i })).filter((x) => Number.isFinite(x.v)).sort((a, b) => b.v - a.v).slice(0, 10);
   return [
-    `<p>K = ${d.samples} simulated replicates of the design at the reported estimate, seed ${e.options.seed}, ${e.options.bins} VPC bins: the numbers <code>nlmc evaluate --samples ${d.samples} --seed ${e.options.seed} --bins ${e.options.bins}</code> writes (docs/evaluate.md).</p>`,
+    `<p>K = ${d.samples} simulated replicates of the design at the reported estimate, seed ${e.options.seed}, ${e.options.bins} VPC bins: the numbers <code>nlmc evaluate --samples ${d.samples} --seed ${e.options.seed} --bins ${e.options.bins}${e.binning === 'tad' ? ' --vpc-x tad' : ''}${e.options.stratify ? ` --stratify ${esc(e.options.stratify)}` : ''}</code> writes (docs/evaluate.md). EBEs: ${esc(e.ebeSource)}.</p>`,
     table(['', 'n', 'mean', 'SE', 'p (mean = 0)', 'variance', 'p (var = 1)', 'KS D', 'KS p'], [summaryRow('NPDE', e.npdeSummary), summaryRow('PWRES', e.pwresSummary)], 'normality'),
     table(['shrinkage', 'ω', 'sd(EBE)', 'shrinkage %'], [
       ...e.shrinkage.eta.map((x) => [`η: ${x.effect}`, fmt(x.omega), fmt(x.sdEbe), (100 * x.shrinkage).toFixed(1)]),
       ...e.shrinkage.epsilonByOutput.map((x) => [`ε: ${x.output}`, '', `sd(IWRES) ${fmt(x.sdIwres)}`, (100 * x.shrinkage).toFixed(1)]),
     ], 'shrinkage'),
-    `<h3>Largest −2LL contributions</h3>${table(['ID', '−2LL'], worst.map((x) => [ids[x.i]!, fmt(x.v, 5)]), 'subjects')}`,
+    `<h3>Largest −2LL contributions${e.likelihood.subjects < ids.length ? ` (among the ${e.likelihood.subjects} sampled subjects)` : ''}</h3>${table(['ID', '−2LL'], worst.map((x) => [ids[x.i]!, fmt(x.v, 5)]), 'subjects')}`,
     ...e.notes.map((n) => `<p class="note">${esc(n)}</p>`),
   ].join('\n');
 }

@@ -61,27 +61,7 @@ export function reportedMinus2LL(e: EstimatesFile): { value: number; mcError: nu
   return undefined;
 }
 
-/**
- * individual.csv's EBEs (`ebe_<effect>` columns) in the order of `ids`; undefined when the file is absent. A
- * subject of the dataset without a row, or a column missing, is an error naming it.
- */
-export function readEbes(folder: string, ids: readonly string[], effects: readonly string[]): Float64Array[] | undefined {
-  const file = join(folder, 'individual.csv');
-  if (!existsSync(file)) return undefined;
-  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const byId = new Map(records.map((r, k) => [r['ID'], { r, row: k + 2 }]));
-  for (const e of effects) if (records.length > 0 && !(`ebe_${e}` in records[0]!)) throw new Error(`${file}: no column ebe_${e}`);
-  return ids.map((id) => {
-    const hit = byId.get(id);
-    if (!hit) throw new Error(`${file}: no row for ID ${id} of the dataset (was the fit run on another dataset? give it with --data)`);
-    return Float64Array.from(effects, (e) => {
-      const cell = hit.r[`ebe_${e}`]!;
-      const v = cell === '' ? NaN : Number(cell);
-      if (Number.isNaN(v) && cell !== '') throw new Error(`${file}:${hit.row}: ebe_${e} is not a number (${JSON.stringify(cell)})`);
-      return v;
-    });
-  });
-}
+export { readEbes } from '../../evaluate/stored.js';
 
 /** One run of `nlmc fit --starts` (starts.csv): its final ELBO and its estimates on the natural scale. */
 export interface StartRow {

@@ -1,7 +1,8 @@
 /**
  * Individual fits: one panel per shown subject and output (12 panels a figure), with the observations
- * (`observations`), IPRED at the subject's EBE on a fine grid (`ipred`, solid) and PRED at η = 0 (`pred`,
- * dashed). Censored observations are drawn as open triangles at their limit.
+ * (`observations`), IPRED at the subject's EBE on a fine grid (`ipred`, solid), PRED at η = 0 (`pred`,
+ * dashed) and the 90 % prediction band of an observation at the EBE (`prediction-band`: the residual error around
+ * IPRED). Censored observations are drawn as triangles at their limit.
  */
 import type { ReportData } from '../report-data.js';
 import { num, type FigureSpec, type Row } from './common.js';
@@ -26,6 +27,7 @@ export function individualFigures(d: ReportData): FigureSpec[] {
       c.time.forEach((t, j) => {
         curveRows.push({ panel: name, TIME: t, value: num(c.ipred[j]!), curve: 'IPRED' });
         curveRows.push({ panel: name, TIME: t, value: num(c.pred[j]!), curve: 'PRED' });
+        curveRows.push({ panel: name, TIME: t, lower: num(c.lower[j]!), upper: num(c.upper[j]!) });
       });
       d.predictions.forEach((p, k) => {
         if (p.subject === c.subject && p.output === c.output) obsRows.push({ panel: name, TIME: p.time, DV: num(p.dv), censored: d.evaluation.npde[k]!.censored ? 'censored (limit)' : 'observed' });
@@ -37,13 +39,14 @@ export function individualFigures(d: ReportData): FigureSpec[] {
     figures.push({
       id: pages > 1 ? `individual-fits-${page + 1}` : 'individual-fits',
       title: `Individual fits${pages > 1 ? ` (${page + 1} of ${pages})` : ''}`,
-      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); both on a fine time grid.`,
+      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); shaded: the 90 % interval of an observation at the EBE (IPRED ∓ 1.645 residual sd; the EBE's own uncertainty is not included); all on a fine time grid.`,
       spec: {
         data: { values: [...curveRows, ...obsRows] },
         facet: { field: 'panel', type: 'nominal', title: null, sort: order }, columns: 4,
         spec: {
           width: 180, height: 130,
           layer: [
+            { name: 'prediction-band', transform: [{ filter: 'datum.lower != null && datum.upper != null' }], mark: { type: 'area', opacity: 0.2, color: '#e45756' }, encoding: { x: { field: 'TIME', type: 'quantitative', title: 'time' }, y: { field: 'lower', type: 'quantitative', title: 'DV, IPRED, PRED' }, y2: { field: 'upper' } } },
             { name: 'curves', transform: [{ filter: 'datum.curve != null' }], mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'TIME', type: 'quantitative', title: 'time' }, y: { field: 'value', type: 'quantitative', title: 'DV, IPRED, PRED' }, color: { field: 'curve', type: 'nominal', title: null, scale: { domain: ['IPRED', 'PRED'], range: ['#e45756', '#4c78a8'] } }, strokeDash: { field: 'curve', type: 'nominal', scale: { domain: ['IPRED', 'PRED'], range: [[1, 0], [5, 3]] }, title: null } } },
             { name: 'observations', transform: [{ filter: 'datum.DV != null' }], mark: { type: 'point', filled: true, size: 16, color: '#333' }, encoding: { x: { field: 'TIME', type: 'quantitative' }, y: { field: 'DV', type: 'quantitative' }, shape: { field: 'censored', type: 'nominal', title: null, scale: { domain: ['observed', 'censored (limit)'], range: ['circle', 'triangle-down'] }, ...(anyCensored ? {} : { legend: null }) } } },
           ],

@@ -35,38 +35,81 @@ export function binEdges(rows: readonly VpcRow[]): Map<number, [number, number]>
 
 const percentileLabel = (p: number): string => `${Math.round(p * 100)} %`;
 
-export function vpcRows(rows: readonly VpcRow[]): Row[] {
-  const edges = binEdges(rows);
-  return rows.map((r) => ({
-    bin: r.bin, percentile: percentileLabel(r.percentile), binStart: edges.get(r.bin)![0], binEnd: edges.get(r.bin)![1], timeMedian: r.timeMedian,
-    observed: num(r.observed), simLower: num(r.simLower), simMedian: num(r.simMedian), simUpper: num(r.simUpper), n: r.count,
-  }));
+/** The rows of one figure: per stratum its bins' extents; a band bound below the limit is drawn from `floor`. */
+export function vpcRows(rows: readonly VpcRow[], strata: readonly string[] = [''], floor = NaN): Row[] {
+  return [...new Set(rows.map((r) => r.stratum))].flatMap((stratum) => {
+    const mine = rows.filter((r) => r.stratum === stratum);
+    const edges = binEdges(mine);
+    return mine.map((r) => ({
+      stratum: strata[r.stratum] ?? '', bin: r.bin, percentile: r.kind === 'blq' ? 'BLQ' : percentileLabel(r.percentile), binStart: edges.get(r.bin)![0], binEnd: edges.get(r.bin)![1], timeMedian: r.timeMedian,
+      observed: num(r.observed), simLower: num(Number.isNaN(r.simLower) && Number.isFinite(r.simUpper) ? floor : r.simLower), simMedian: num(r.simMedian), simUpper: num(r.simUpper), n: r.count,
+    }));
+  });
 }
 
 const color = { field: 'percentile', type: 'nominal', title: 'percentile', sort: ['5 %', '50 %', '95 %'], scale: { range: ['#4c78a8', '#e45756', '#4c78a8'] } };
 
+/** The bottom of a figure's finite values (where a band reaching below the limit starts). */
+function floorOf(rows: readonly VpcRow[]): number {
+  let lo = Infinity;
+  for (const r of rows) for (const v of [r.observed, r.simLower, r.simMedian, r.simUpper]) if (Number.isFinite(v) && v < lo) lo = v;
+  return Number.isFinite(lo) ? lo : NaN;
+}
+
+/** One panel per stratum (a facet) when there are several, else the plain layers. */
+function faceted(values: Row[], layers: unknown[], strata: readonly string[], size: { width: number; height: number }): FigureSpec['spec'] {
+  if (strata.length <= 1) return { data: { values }, layer: layers, ...size } as unknown as FigureSpec['spec'];
+  return { data: { values }, facet: { field: 'stratum', type: 'nominal', title: null, sort: [...strata] }, columns: Math.min(3, strata.length), spec: { layer: layers, width: 300, height: 220 } } as unknown as FigureSpec['spec'];
+}
+
+function binningWords(d: ReportData): { axis: string; bins: string } {
+  const tad = d.evaluation.binning === 'tad';
+  return { axis: tad ? 'time after dose' : 'time', bins: `${tad ? 'time-after-dose' : 'time'} bins (quantile binning${d.evaluation.strata.length > 1 ? `, per stratum of ${d.evaluation.options.stratify}` : ''})` };
+}
+
 export function vpcFigures(d: ReportData, output: number, suffix: string, outputTitle: string): FigureSpec[] {
   const all = d.evaluation.vpc.find((v) => v.output === output)?.rows ?? [];
-  const observations = observationRows(d, output).filter((r) => r['DV'] !== null);
+  const strata = d.evaluation.strata;
+  const words = binningWords(d);
+  // The observations are drawn against time only, in a single panel.
+  const observations = d.evaluation.binning === 'time' && strata.length <= 1 ? observationRows(d, output).filter((r) => r['DV'] !== null) : [];
   const K = d.evaluation.options.samples;
-  return (['vpc', 'pcvpc'] as const).flatMap((kind) => {
+  const anyBlq = all.some((r) => r.kind === 'blq');
+  const percentileFigures = (['vpc', 'pcvpc'] as const).flatMap((kind) => {
     const rows = all.filter((r) => r.kind === kind);
     if (rows.length === 0) return [];
-    const bins = new Set(rows.map((r) => r.bin)).size;
-    const points = kind === 'vpc' && observations.length <= POINT_LIMIT;
+    const bins = new Set(rows.map((r) => `${r.stratum}:${r.bin}`)).size;
+    const points = kind === 'vpc' && observations.length > 0 && observations.length <= POINT_LIMIT;
+    // Only the first x encoding names the axis (the others' aria-labels keep their field names).
+    const x = (field: string) => (field === 'binStart' || field === 'TIME' ? { field, type: 'quantitative', title: words.axis } : { field, type: 'quantitative' });
     const layers = [
-      ...(points ? [{ name: 'observations', data: { values: observations }, mark: { type: 'point', filled: true, size: 10, color: '#999', opacity: 0.5 }, encoding: { x: { field: 'TIME', type: 'quantitative', title: 'time' }, y: { field: 'DV', type: 'quantitative' } } }] : []),
-      { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25 }, encoding: { x: { field: 'binStart', type: 'quantitative', title: 'time' }, x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: kind === 'vpc' ? 'DV' : 'prediction-corrected DV' }, y2: { field: 'simUpper' }, color } },
-      { name: 'simulated-median', mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'simMedian', type: 'quantitative' }, color } },
-      { name: 'observed-percentile', mark: { type: 'line', strokeWidth: 2 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' }, color } },
-      { name: 'observed-points', mark: { type: 'point', filled: true, size: 24, opacity: 1 }, encoding: { x: { field: 'timeMedian', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' }, color } },
+      ...(points ? [{ name: 'observations', data: { values: observations }, mark: { type: 'point', filled: true, size: 10, color: '#999', opacity: 0.5 }, encoding: { x: x('TIME'), y: { field: 'DV', type: 'quantitative' } } }] : []),
+      { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25 }, encoding: { x: x('binStart'), x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: kind === 'vpc' ? 'DV' : 'prediction-corrected DV' }, y2: { field: 'simUpper' }, color } },
+      { name: 'simulated-median', mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5 }, encoding: { x: x('timeMedian'), y: { field: 'simMedian', type: 'quantitative' }, color } },
+      { name: 'observed-percentile', mark: { type: 'line', strokeWidth: 2 }, encoding: { x: x('timeMedian'), y: { field: 'observed', type: 'quantitative' }, color } },
+      { name: 'observed-points', mark: { type: 'point', filled: true, size: 24, opacity: 1 }, encoding: { x: x('timeMedian'), y: { field: 'observed', type: 'quantitative' }, color } },
     ];
     const what = kind === 'vpc' ? 'Visual predictive check' : 'Prediction-corrected VPC';
     const inside = rows.filter((r) => r.inside).length;
+    const undefinedCount = rows.filter((r) => Number.isNaN(r.observed)).length;
     return [{
       id: `${kind}${suffix}`, title: `${what}${outputTitle}`,
-      caption: `${bins} time bins (quantile binning), ${K} simulated replicates of the design at the reported estimate. Solid: the observed 5, 50 and 95 % percentiles per bin; dashed: the simulated percentiles' medians; shaded: their 90 % intervals. ${inside} of ${rows.length} observed percentiles lie inside their interval (about 90 % expected for a correctly specified model).${kind === 'pcvpc' ? ' Observed and simulated values are prediction-corrected (Bergstrand et al. 2011).' : points ? ' Grey: the observations.' : ` The ${observations.length} observations are not drawn (more than ${POINT_LIMIT}).`}`,
-      spec: { data: { values: vpcRows(rows) }, layer: layers, width: 420, height: 280 } as unknown as FigureSpec['spec'],
+      caption: `${bins} ${words.bins}, ${K} simulated replicates of the design at the reported estimate${strata.length > 1 ? `; one panel per stratum (${strata.join(', ')})` : ''}. Solid: the observed 5, 50 and 95 % percentiles per bin; dashed: the simulated percentiles' medians; shaded: their 90 % intervals. ${inside} of ${rows.length} observed percentiles lie inside their interval (about 90 % expected for a correctly specified model).${anyBlq ? ` Censored observations count as below their limit (observed and simulated alike): ${undefinedCount} observed percentile${undefinedCount === 1 ? ' falls' : 's fall'} below it and ${undefinedCount === 1 ? 'is' : 'are'} not drawn; an interval reaching below it is drawn to the bottom.` : ''}${kind === 'pcvpc' ? ' Observed and simulated values are prediction-corrected (Bergstrand et al. 2011).' : points ? ' Grey: the observations.' : observations.length > POINT_LIMIT ? ` The ${observations.length} observations are not drawn (more than ${POINT_LIMIT}).` : ''}`,
+      spec: faceted(vpcRows(rows, strata, floorOf(rows)), layers, strata, { width: 420, height: 280 }),
     }];
   });
+  const blq = all.filter((r) => r.kind === 'blq');
+  if (blq.length === 0) return percentileFigures;
+  const x = (field: string) => (field === 'binStart' ? { field, type: 'quantitative', title: words.axis } : { field, type: 'quantitative' });
+  const layers = [
+    { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25, color: '#4c78a8' }, encoding: { x: x('binStart'), x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: 'fraction below the limit', scale: { domain: [0, 1] } }, y2: { field: 'simUpper' } } },
+    { name: 'simulated-median', mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5, color: '#4c78a8' }, encoding: { x: x('timeMedian'), y: { field: 'simMedian', type: 'quantitative' } } },
+    { name: 'observed-fraction', mark: { type: 'line', strokeWidth: 2, color: '#e45756', point: true }, encoding: { x: x('timeMedian'), y: { field: 'observed', type: 'quantitative' } } },
+  ];
+  const inside = blq.filter((r) => r.inside).length;
+  return [...percentileFigures, {
+    id: `vpc-blq${suffix}`, title: `Fraction below the limit of quantification${outputTitle}`,
+    caption: `Per ${words.bins.replace(/s \(/, ' (')}: the observed fraction of censored observations (red) against the simulated fractions' median (dashed) and 90 % interval (shaded), from the same ${K} replicates, each simulated value censored at its row's limit. ${inside} of ${blq.length} observed fractions lie inside their interval.`,
+    spec: faceted(vpcRows(blq, strata), layers, strata, { width: 420, height: 220 }),
+  }];
 }

@@ -1,0 +1,147 @@
+/**
+ * The VPC with censored rows, strata and time after dose, on synthetic values with known answers: y = f(t) + σε
+ * with f and σ known, every value below LLOQ reported as censored. Oracles: the closed-form fraction below the
+ * limit Φ((LLOQ − f)/σ) (Φ by the test's own Simpson quadrature of the density), the type-7 quantiles of the
+ * uncensored values (censoring changes no order statistic above the limit), and hand-computed times after dose.
+ */
+import { describe, expect, it } from 'vitest';
+import { timeAfterDose } from '../../runtime/evaluate/vpc-design.js';
+import { vpc, type VpcRow } from '../../runtime/evaluate/vpc.js';
+import { generator } from './generator.js';
+
+/** Φ(x) by composite Simpson on [−10, x] (2000 intervals): independent of nlmc's normal CDF. */
+function phi(x: number): number {
+  const a = -10;
+  if (x <= a) return 0;
+  const n = 2000;
+  const h = (x - a) / n;
+  const pdf = (z: number) => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+  let s = pdf(a) + pdf(x);
+  for (let k = 1; k < n; k++) s += (k % 2 === 1 ? 4 : 2) * pdf(a + k * h);
+  return (s * h) / 3;
+}
+
+/** Type-7 quantile (R's default), written here. */
+function quantile7(values: readonly number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  return s[lo]! + (h - lo) * (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!);
+}
+
+const f = (t: number) => 10 * Math.exp(-0.25 * t);
+const sigma = 0.8;
+const LLOQ = 1;
+
+/** n observations at times spread over [0, 16], K replicates, all from the model; censored below LLOQ. */
+function design(seed: number, n: number, K: number, stratumOf?: (j: number) => number, fOf = (_j: number, t: number) => f(t)) {
+  const g = generator(seed);
+  const time = Array.from({ length: n }, (_, j) => (16 * (j + 0.5)) / n);
+  const raw = time.map((t, j) => fOf(j, t) + sigma * g.normal());
+  const sims = new Float64Array(K * n);
+  for (let k = 0; k < K; k++) time.forEach((t, j) => (sims[k * n + j] = fOf(j, t) + sigma * g.normal()));
+  return {
+    raw,
+    input: {
+      time, dv: raw.map((y) => Math.max(y, LLOQ)), pred: time.map((t, j) => fOf(j, t)), samples: K, simulated: (k: number, j: number) => sims[k * n + j]!, additive: false,
+      censored: raw.map((y) => (y < LLOQ ? 1 : 0)), lloq: time.map(() => LLOQ), ...(stratumOf ? { stratum: time.map((_, j) => stratumOf(j)) } : {}),
+    },
+  };
+}
+
+const members = (r: VpcRow, time: readonly number[], stratum?: (j: number) => number) => time.map((t, j) => j).filter((j) => time[j]! >= r.timeLower && time[j]! <= r.timeUpper && (!stratum || stratum(j) === r.stratum));
+
+describe('VPC with censored observations', () => {
+  it('the simulated fraction below the limit per bin equals the closed form mean of Φ((LLOQ − f)/σ) over the bin', () => {
+    const { input } = design(3, 600, 400);
+    const rows = vpc(input, { bins: 8 });
+    const blq = rows.filter((r) => r.kind === 'blq');
+    expect(blq).toHaveLength(8);
+    for (const r of blq) {
+      const m = members(r, input.time);
+      expect(m).toHaveLength(r.count);
+      const expected = m.reduce((s, j) => s + phi((LLOQ - f(input.time[j]!)) / sigma), 0) / m.length;
+      // The median of K = 400 binomial fractions of 75 rows: its MC error is about 0.003; 0.03 also covers the
+      // median of a discrete fraction lying up to half a step (1/75) off the mean.
+      expect(Math.abs(r.simMedian - expected)).toBeLessThan(0.03);
+      // The observed fraction is the share of censored rows in the bin.
+      expect(r.observed).toBeCloseTo(m.filter((j) => input.censored[j] === 1).length / m.length, 12);
+      // Its 90 % interval is about ±1.645 binomial SE wide.
+      const se = Math.sqrt((expected * (1 - expected)) / m.length);
+      if (expected > 0.05 && expected < 0.95) expect((r.simUpper - r.simLower) / (2 * 1.645 * se)).toBeGreaterThan(0.6);
+    }
+    // Late bins are mostly censored, early ones not at all.
+    expect(blq[0]!.simMedian).toBeLessThan(0.01);
+    expect(blq[7]!.simMedian).toBeGreaterThan(0.5);
+  });
+
+  it('observed percentiles: the uncensored data’s quantile where it lies above the limit, undefined (NaN) below it', () => {
+    const { input, raw } = design(4, 600, 200);
+    const rows = vpc(input, { bins: 8 }).filter((r) => r.kind === 'vpc');
+    let undefinedCount = 0;
+    for (const r of rows) {
+      const q = quantile7(members(r, input.time).map((j) => raw[j]!), r.percentile);
+      // The type-7 quantile interpolates between two order statistics: defined when both are above the limit.
+      const m = members(r, input.time).map((j) => raw[j]!).sort((a, b) => a - b);
+      const lo = m[Math.floor((m.length - 1) * r.percentile)]!;
+      if (lo >= LLOQ) expect(r.observed).toBeCloseTo(q, 10);
+      else {
+        undefinedCount++;
+        expect(Number.isNaN(r.observed)).toBe(true);
+      }
+    }
+    expect(undefinedCount).toBeGreaterThan(2);
+  });
+
+  it('a correctly specified model: observed percentiles and BLQ fractions inside their 90 % intervals in about 90 % of cases', () => {
+    let inside = 0;
+    let total = 0;
+    for (let rep = 0; rep < 4; rep++) {
+      const { input } = design(10 + rep, 500, 300);
+      for (const r of vpc(input, { bins: 8 })) {
+        if (r.kind === 'blq' && r.simUpper === 0) continue; // no censoring possible in the bin: nothing to check
+        total++;
+        if (r.inside) inside++;
+      }
+    }
+    expect(total).toBeGreaterThan(200);
+    expect(inside / total).toBeGreaterThan(0.8);
+    expect(inside / total).toBeLessThan(0.98);
+  });
+
+  it('a misspecified residual error (σ half the truth in the simulations) falls outside far more often', () => {
+    const g = generator(21);
+    const n = 500;
+    const K = 300;
+    const { input } = design(21, n, K);
+    const sims = new Float64Array(K * n);
+    for (let k = 0; k < K; k++) input.time.forEach((t, j) => (sims[k * n + j] = f(t) + 0.5 * sigma * g.normal()));
+    const rows = vpc({ ...input, simulated: (k, j) => sims[k * n + j]! }, { bins: 8 }).filter((r) => r.kind === 'vpc' && r.percentile !== 0.5 && Number.isFinite(r.observed));
+    expect(rows.filter((r) => !r.inside).length / rows.length).toBeGreaterThan(0.5);
+  });
+});
+
+describe('VPC strata and time after dose', () => {
+  it('each stratum is binned on its own and its percentiles are its own data’s', () => {
+    // Stratum 1 has 3× the concentrations: pooled percentiles would mix the two.
+    const stratum = (j: number) => j % 2;
+    const { input, raw } = design(7, 800, 100, stratum, (j, t) => (j % 2 === 1 ? 3 : 1) * f(t));
+    const rows = vpc(input, { bins: 5 });
+    expect(new Set(rows.map((r) => r.stratum))).toEqual(new Set([0, 1]));
+    for (const r of rows.filter((x) => x.kind === 'vpc' && x.percentile === 0.5 && Number.isFinite(x.observed))) {
+      const m = members(r, input.time, stratum);
+      expect(m).toHaveLength(r.count);
+      expect(r.observed).toBeCloseTo(quantile7(m.map((j) => raw[j]!), 0.5), 10);
+    }
+    expect(rows.filter((r) => r.kind === 'vpc')).toHaveLength(2 * 5 * 3);
+  });
+
+  it('time after dose: since the last dose at or before the observation; since time 0 before any dose', () => {
+    const doses = [0, 12, 24];
+    expect(timeAfterDose(doses, 1)).toBe(1);
+    expect(timeAfterDose(doses, 12)).toBe(0);
+    expect(timeAfterDose(doses, 13.5)).toBe(1.5);
+    expect(timeAfterDose(doses, 30)).toBe(6);
+    expect(timeAfterDose([5], 2)).toBe(2);
+  });
+});

@@ -15,7 +15,9 @@
  *   in data order: an observation record after the dose record sees the dose);
  * - a steady-state dose with a lag replaces the state at record time + lag, so observations between the record and
  *   the lagged dose see the earlier history (NONMEM's steady state is in place at the record's time, advanced to
- *   phase II − ALAG of the cycle).
+ *   phase II − ALAG of the cycle);
+ * - a reset or SS = 1 forgets the earlier events, but ADDL doses of an earlier record that fall after it are still
+ *   given (runtime/data expands ADDL into explicit doses; NONMEM cancels pending additional doses at SS = 1).
  */
 
 /** One exponential mode of a unit-dose response: c·e^(−λ s). */

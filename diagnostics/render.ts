@@ -32,8 +32,12 @@ function sourceWindow(text: string, start: number, width: number): { text: strin
 }
 
 export function renderDiagnostic(d: Diagnostic, file: string, source: string, options: RenderOptions = {}): string {
+  return renderAgainst(d, file, sourceLines(source), options);
+}
+
+/** One diagnostic against the source's lines, split once by the caller (see `renderDiagnostics`). */
+function renderAgainst(d: Diagnostic, file: string, lines: readonly string[], options: RenderOptions): string {
   const color = options.color ?? false;
-  const lines = sourceLines(source);
   const { line, column } = d.range.start;
   const sevColor = d.severity === 'error' ? '31;1' : d.severity === 'warning' ? '33;1' : '36;1';
   const out = [`${paint(color, '1', `${file}:${line}:${column}`)}: ${paint(color, sevColor, `${d.severity} ${d.code}`)}: ${d.message}`];
@@ -51,11 +55,15 @@ export function renderDiagnostic(d: Diagnostic, file: string, source: string, op
   return out.join('\n');
 }
 
-/** All diagnostics, then a one-line summary. */
+/**
+ * All diagnostics, then a one-line summary. The source is split into lines once for all of them: split per
+ * diagnostic, 2,000 diagnostics of an 807 KB file took 5 s (the bench of issue #17).
+ */
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], file: string, source: string, options: RenderOptions = {}): string {
   if (diagnostics.length === 0) return '';
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   const summary = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
-  return `${diagnostics.map((d) => renderDiagnostic(d, file, source, options)).join('\n\n')}\n\n${summary}\n`;
+  const lines = sourceLines(source);
+  return `${diagnostics.map((d) => renderAgainst(d, file, lines, options)).join('\n\n')}\n\n${summary}\n`;
 }

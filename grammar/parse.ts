@@ -288,10 +288,7 @@ function limitNesting(tokens: readonly IToken[], diagnostics: Diagnostic[]): ITo
         const last = tokens[j - 1]!;
         diagnostics.push(diagnostic('E101', tokenRange(first), 'this expression nests too deeply: split it into definitions'));
         out.length = start;
-        out.push({
-          ...first, image: '0', tokenType: NumberLiteral, tokenTypeIdx: NumberLiteral.tokenTypeIdx!,
-          endOffset: last.endOffset, endLine: last.endLine, endColumn: last.endColumn, isInsertedInRecovery: true,
-        });
+        out.push(placeholder(first, last));
         open.length = 0;
         i = j - 1;
         continue;
@@ -339,16 +336,77 @@ function startsStatement(tokens: readonly IToken[], i: number): boolean {
   return startsOperand.has(name) && endsOperand.has(tokens[i - 1]?.tokenType.name ?? '');
 }
 
+/** The counts of one bracket level (the statement's own level is the first): chains so far, where its argument starts. */
+interface ChainLevel {
+  carets: number;
+  ifs: number;
+  /** Whether an expression is parsed here (see `limitChains`). */
+  readonly expression: boolean;
+  /** Index in the output of the first token of the current argument (after the bracket, ',' or ':'). */
+  argumentStart: number;
+}
+
+const level = (argumentStart: number, expression = false): ChainLevel => ({ carets: 0, ifs: 0, expression, argumentStart });
+
+/** Where a statement's value ends: the first token after `i` that starts a statement at `depth` 0, or a brace. */
+function valueEnd(tokens: readonly IToken[], i: number, depth: number): number {
+  let j = i + 1;
+  for (; j < tokens.length; j++) {
+    const n = tokens[j]!.tokenType.name;
+    if (n === 'RBrace' || (depth <= 0 && startsStatement(tokens, j))) break;
+    if (n === 'LParen' || n === 'LBracket') depth++;
+    if (n === 'RParen' || n === 'RBracket') depth--;
+  }
+  return j;
+}
+
+/** Where a bracketed argument ends: its ',' or ':', the bracket that closes its list, or a brace. */
+function argumentEnd(tokens: readonly IToken[], i: number): number {
+  let depth = 0;
+  let j = i + 1;
+  for (; j < tokens.length; j++) {
+    const n = tokens[j]!.tokenType.name;
+    if (n === 'RBrace' || n === 'LBrace' || (depth === 0 && (n === 'Comma' || n === 'Colon' || n === 'RParen' || n === 'RBracket'))) break;
+    if (n === 'LParen' || n === 'LBracket') depth++;
+    if (n === 'RParen' || n === 'RBracket') depth--;
+  }
+  return j;
+}
+
+/** One token standing for the expression from `first` to `last`, which the AST builder reads as a missing expression. */
+function placeholder(first: IToken, last: IToken): IToken {
+  return {
+    ...first, image: '0', tokenType: NumberLiteral, tokenTypeIdx: NumberLiteral.tokenTypeIdx!,
+    endOffset: last.endOffset, endLine: last.endLine, endColumn: last.endColumn, isInsertedInRecovery: true,
+  };
+}
+
 /**
- * Replaces the value of each statement with a chain longer than `maxChain` (`maxIfChain` for else-ifs) by one
- * placeholder token that the AST builder reads as a missing expression, after reporting it: from the start of the
- * value (after the statement's `=` or `~`) to the end of the statement. Only values are counted, since only
- * expressions nest (`X^X^…` where a state is declared, or an `if` chain in `X(…)`, is a plain syntax error that
- * recovery skips without recursion).
+ * Whether the bracket at `tokens[i]` opens the arguments of a modifier (`lognormal(omega = …)`, `lag(tlag)`): it
+ * follows a word that comes after something else of its statement on the same line. Those arguments are expressions
+ * outside a statement's value; `X(0)` in a states block or `correlation(CL, V)`, where the word starts its line, hold
+ * no expression.
+ */
+function opensModifierArguments(tokens: readonly IToken[], i: number): boolean {
+  const word = tokens[i - 1];
+  const before = tokens[i - 2];
+  return word?.tokenType === Identifier && before !== undefined && endsOperand.has(before.tokenType.name) && before.endLine === word.startLine;
+}
+
+/** Tokens after which the rest of a statement at its own level is an expression: a definition's `=`, `~`, a dose's amount. */
+const startsValue = new Set(['Equals', 'Tilde', 'Kw_dose']);
+
+/**
+ * Replaces each expression with a chain longer than `maxChain` (`maxIfChain` for else-ifs) by one placeholder token
+ * that the AST builder reads as a missing expression, after reporting it: in a statement's value (after its `=`, `~`
+ * or `dose`), from the start of the value to the end of the statement; in a modifier's arguments
+ * (`lognormal(omega = …)`, `effect(…)`), from the start of the argument to its end. Those are where expressions are
+ * parsed, and so nest; elsewhere (`X^X^…` where a state is declared, an `if` chain in `X(…)`) a chain is a plain
+ * syntax error that recovery skips without recursion.
  */
 function limitChains(tokens: readonly IToken[], diagnostics: Diagnostic[]): IToken[] {
   const out: IToken[] = [];
-  let levels = [{ carets: 0, ifs: 0 }];
+  let levels = [level(0)];
   let prefixRun = 0;
   let valueStart = -1;
   for (let i = 0; i < tokens.length; i++) {
@@ -356,7 +414,7 @@ function limitChains(tokens: readonly IToken[], diagnostics: Diagnostic[]): ITok
     const name = tok.tokenType.name;
     // A brace ends the statement even inside an unclosed bracket (as in limitNesting).
     if ((levels.length === 1 && startsStatement(tokens, i)) || name === 'LBrace' || name === 'RBrace') {
-      levels = [{ carets: 0, ifs: 0 }];
+      levels = [level(0)];
       prefixRun = 0;
       valueStart = -1;
     }
@@ -364,34 +422,28 @@ function limitChains(tokens: readonly IToken[], diagnostics: Diagnostic[]): ITok
     const previous = out[out.length - 1]?.tokenType.name ?? 'LBrace';
     const prefix = prefixOperators.has(name) && operandExpected.has(previous);
     prefixRun = prefix ? prefixRun + 1 : 0;
-    if (name === 'LParen' || name === 'LBracket') levels.push({ carets: 0, ifs: 0 });
+    if (name === 'LParen' || name === 'LBracket') levels.push(level(out.length + 1, top.expression || opensModifierArguments(tokens, i)));
     else if ((name === 'RParen' || name === 'RBracket') && levels.length > 1) levels.pop();
-    else if (name === 'Comma' || name === 'Colon') [top.carets, top.ifs] = [0, 0];
+    else if (name === 'Comma' || name === 'Colon') [top.carets, top.ifs, top.argumentStart] = [0, 0, out.length + 1];
     else if (name === 'Caret') top.carets++;
     else if (name === 'Kw_if') top.ifs++;
     else if (endsPowerChain.has(name) && !prefix) top.carets = 0;
-    if ((name === 'Equals' || name === 'Tilde') && levels.length === 1 && valueStart < 0) valueStart = out.length + 1;
-    if (valueStart >= 0 && (top.carets > maxChain || top.ifs > maxIfChain || prefixRun > maxChain)) {
-      const from = valueStart;
-      let depth = levels.length - 1;
-      let j = i + 1;
-      for (; j < tokens.length; j++) {
-        const n = tokens[j]!.tokenType.name;
-        if (n === 'RBrace' || (depth <= 0 && startsStatement(tokens, j))) break;
-        if (n === 'LParen' || n === 'LBracket') depth++;
-        if (n === 'RParen' || n === 'RBracket') depth--;
-      }
+    if (startsValue.has(name) && levels.length === 1 && valueStart < 0) valueStart = out.length + 1;
+    const inValue = valueStart >= 0;
+    if ((inValue || top.expression) && (top.carets > maxChain || top.ifs > maxIfChain || prefixRun > maxChain)) {
+      const from = inValue ? valueStart : top.argumentStart;
+      const j = inValue ? valueEnd(tokens, i, levels.length - 1) : argumentEnd(tokens, i);
       const first = out[from] ?? tok;
-      const last = tokens[j - 1]!;
       diagnostics.push(diagnostic('E101', tokenRange(first), 'this expression nests too deeply: split it into definitions'));
       out.length = Math.min(from, out.length);
-      out.push({
-        ...first, image: '0', tokenType: NumberLiteral, tokenTypeIdx: NumberLiteral.tokenTypeIdx!,
-        endOffset: last.endOffset, endLine: last.endLine, endColumn: last.endColumn, isInsertedInRecovery: true,
-      });
-      levels = [{ carets: 0, ifs: 0 }];
+      out.push(placeholder(first, tokens[j - 1]!));
+      if (inValue) {
+        levels = [level(0)];
+        valueStart = -1;
+      } else {
+        [top.carets, top.ifs] = [0, 0];
+      }
       prefixRun = 0;
-      valueStart = -1;
       i = j - 1;
       continue;
     }

@@ -29,6 +29,32 @@ export class NlmParser extends LinearRecoveryParser {
   }
 
   /**
+   * The argument of an `OR` or a repetition, built on its first run and reused: built on every run, its objects and
+   * closures were a large part of the parser's time (and under tsx, which names each closure as it is made, the
+   * larger part), as Chevrotain's performance guide says. They hold nothing of one run: only `this`.
+   */
+  private readonly built = new Map<string, unknown>();
+
+  private once<V>(key: string, build: () => V): V {
+    let value = this.built.get(key) as V | undefined;
+    if (value === undefined) this.built.set(key, (value = build()));
+    return value;
+  }
+
+  /** The modifiers after a declaration, the same repetition in each rule that has them (see `once`). */
+  private readonly modifiers = { GATE: (): boolean => this.modifierFollows(), DEF: (): CstNode => this.SUBRULE(this.modifier) };
+
+  /**
+   * Recovery never inserts an opening bracket: nothing closes it, so the rest of the statement parses nested inside
+   * it, and each further insertion nests one level deeper where the nesting limit (parse.ts) counts no bracket.
+   * `piecewise + piecewise + …` nested 2,000 deep that way until the stack overflowed (the bench of issue #17).
+   * The missing bracket is still reported; the rule re-synchronises instead.
+   */
+  protected override canTokenTypeBeInsertedInRecovery(tokType: TokenType): boolean {
+    return tokType !== T.LParen && tokType !== T.LBracket;
+  }
+
+  /**
    * Modifiers are words, and so are the names that start the next declaration: a modifier must stay on the
    * line of what it modifies and must not be followed by '=' (which would make it the next declaration).
    */
@@ -52,7 +78,7 @@ export class NlmParser extends LinearRecoveryParser {
   });
 
   public block = this.RULE('block', () => {
-    this.OR([
+    this.OR(this.once('block', () => [
       { ALT: () => this.SUBRULE(this.covariatesBlock) },
       { ALT: () => this.SUBRULE(this.constantsBlock) },
       { ALT: () => this.SUBRULE(this.parametersBlock) },
@@ -61,11 +87,11 @@ export class NlmParser extends LinearRecoveryParser {
       { ALT: () => this.SUBRULE(this.dosingBlock) },
       { ALT: () => this.SUBRULE(this.observeBlock) },
       { ALT: () => this.SUBRULE(this.errorBlock) },
-    ]);
+    ]));
   });
 
   private separator = this.RULE('separator', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]);
+    this.OR(this.once('separator', () => [{ ALT: () => this.CONSUME(T.Semicolon) }, { ALT: () => this.CONSUME(T.Comma) }]));
   });
 
   public covariatesBlock = this.RULE('covariatesBlock', () => {
@@ -82,7 +108,7 @@ export class NlmParser extends LinearRecoveryParser {
   public covariateDecl = this.RULE('covariateDecl', () => {
     this.CONSUME(T.Identifier, { LABEL: 'name' });
     this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: 'unit' }));
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   public constantsBlock = this.RULE('constantsBlock', () => {
@@ -99,7 +125,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Parameters);
     this.CONSUME(T.LBrace);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.correlationDecl) }, { ALT: () => this.SUBRULE(this.parameterDecl) }]);
+      this.OR(this.once('parametersBlock', () => [{ ALT: () => this.SUBRULE(this.correlationDecl) }, { ALT: () => this.SUBRULE(this.parameterDecl) }]));
       this.OPTION(() => this.SUBRULE(this.separator));
     });
     this.CONSUME(T.RBrace);
@@ -119,7 +145,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.RParen);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.signedNumber, { LABEL: 'initial' });
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   public errorBlock = this.RULE('errorBlock', () => {
@@ -138,7 +164,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Equals);
     this.SUBRULE(this.signedNumber, { LABEL: 'initial' });
     this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: 'unit' }));
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   public signedNumber = this.RULE('signedNumber', () => {
@@ -148,7 +174,7 @@ export class NlmParser extends LinearRecoveryParser {
 
   /** A trailing qualifier: `fixed`, `in (lo, hi)`, or a word with optional arguments (`lognormal(omega = 0.5)`, `infusion`). */
   public modifier = this.RULE('modifier', () => {
-    this.OR([
+    this.OR(this.once('modifier', () => [
       { ALT: () => this.CONSUME(T.Fixed) },
       {
         ALT: () => {
@@ -166,7 +192,7 @@ export class NlmParser extends LinearRecoveryParser {
           this.OPTION(() => this.SUBRULE(this.argumentList));
         },
       },
-    ]);
+    ]));
   });
 
   public statesBlock = this.RULE('statesBlock', () => {
@@ -196,7 +222,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Ode);
     this.CONSUME(T.LBrace);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.derivative) }, { ALT: () => this.SUBRULE(this.definition) }]);
+      this.OR(this.once('odeBlock', () => [{ ALT: () => this.SUBRULE(this.derivative) }, { ALT: () => this.SUBRULE(this.definition) }]));
       this.OPTION(() => this.SUBRULE(this.separator));
     });
     this.CONSUME(T.RBrace);
@@ -205,7 +231,7 @@ export class NlmParser extends LinearRecoveryParser {
   /** `d/dt X = expr` or `d/dt(X) = expr`. */
   public derivative = this.RULE('derivative', () => {
     this.CONSUME(T.DDt);
-    this.OR([
+    this.OR(this.once('derivative', () => [
       { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'state' }) },
       {
         ALT: () => {
@@ -214,7 +240,7 @@ export class NlmParser extends LinearRecoveryParser {
           this.CONSUME(T.RParen);
         },
       },
-    ]);
+    ]));
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
@@ -229,7 +255,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Dosing);
     this.CONSUME(T.LBrace);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.inputDecl) }, { ALT: () => this.SUBRULE(this.doseDecl) }]);
+      this.OR(this.once('dosingBlock', () => [{ ALT: () => this.SUBRULE(this.inputDecl) }, { ALT: () => this.SUBRULE(this.doseDecl) }]));
       this.OPTION(() => this.SUBRULE(this.separator));
     });
     this.CONSUME(T.RBrace);
@@ -241,7 +267,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Identifier, { LABEL: 'name' });
     this.CONSUME(T.Arrow);
     this.CONSUME2(T.Identifier, { LABEL: 'target' });
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   /** `dose 100 -> central at [0, 24, 48] duration(2)`: doses declared by the model itself. */
@@ -252,7 +278,7 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Identifier, { LABEL: 'target' });
     this.CONSUME(T.At);
     this.SUBRULE2(this.additive, { LABEL: 'times' });
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   public observeBlock = this.RULE('observeBlock', () => {
@@ -276,12 +302,12 @@ export class NlmParser extends LinearRecoveryParser {
     this.CONSUME(T.Tilde);
     this.CONSUME3(T.Identifier, { LABEL: 'distribution' });
     this.SUBRULE(this.argumentList);
-    this.MANY({ GATE: () => this.modifierFollows(), DEF: () => this.SUBRULE(this.modifier) });
+    this.MANY(this.modifiers);
   });
 
   public argumentList = this.RULE('argumentList', () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+    this.MANY_SEP(this.once('argumentList', () => ({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) })));
     this.CONSUME(T.RParen);
   });
 
@@ -298,7 +324,7 @@ export class NlmParser extends LinearRecoveryParser {
   // ---- expressions, loosest binding first ----
 
   public expression = this.RULE('expression', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.ifExpression) }, { ALT: () => this.SUBRULE(this.orExpression) }]);
+    this.OR(this.once('expression', () => [{ ALT: () => this.SUBRULE(this.ifExpression) }, { ALT: () => this.SUBRULE(this.orExpression) }]));
   });
 
   public ifExpression = this.RULE('ifExpression', () => {
@@ -327,7 +353,7 @@ export class NlmParser extends LinearRecoveryParser {
   });
 
   public notExpression = this.RULE('notExpression', () => {
-    this.OR([
+    this.OR(this.once('notExpression', () => [
       {
         ALT: () => {
           this.CONSUME(T.Not);
@@ -335,7 +361,7 @@ export class NlmParser extends LinearRecoveryParser {
         },
       },
       { ALT: () => this.SUBRULE(this.comparison, { LABEL: 'comparison' }) },
-    ]);
+    ]));
   });
 
   /**
@@ -345,14 +371,14 @@ export class NlmParser extends LinearRecoveryParser {
   public comparison = this.RULE('comparison', () => {
     this.SUBRULE(this.additive, { LABEL: 'operands' });
     this.MANY(() => {
-      this.OR([
+      this.OR(this.once('comparison', () => [
         { ALT: () => this.CONSUME(T.Less, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.LessEq, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.Greater, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.EqEq, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(T.NotEq, { LABEL: 'operator' }) },
-      ]);
+      ]));
       this.SUBRULE2(this.additive, { LABEL: 'operands' });
     });
   });
@@ -360,10 +386,10 @@ export class NlmParser extends LinearRecoveryParser {
   public additive = this.RULE('additive', () => {
     this.SUBRULE(this.multiplicative, { LABEL: 'operands' });
     this.MANY(() => {
-      this.OR([
+      this.OR(this.once('additive', () => [
         { ALT: () => this.CONSUME(T.Plus, { LABEL: 'operators' }) },
         { ALT: () => this.CONSUME(T.Minus, { LABEL: 'operators' }) },
-      ]);
+      ]));
       this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
     });
   });
@@ -371,28 +397,28 @@ export class NlmParser extends LinearRecoveryParser {
   public multiplicative = this.RULE('multiplicative', () => {
     this.SUBRULE(this.unary, { LABEL: 'operands' });
     this.MANY(() => {
-      this.OR([
+      this.OR(this.once('multiplicative', () => [
         { ALT: () => this.CONSUME(T.Star, { LABEL: 'operators' }) },
         { ALT: () => this.CONSUME(T.Slash, { LABEL: 'operators' }) },
-      ]);
+      ]));
       this.SUBRULE2(this.unary, { LABEL: 'operands' });
     });
   });
 
   /** Unary minus binds looser than `^`: `-x^2` is `-(x^2)`, as in mathematics. */
   public unary = this.RULE('unary', () => {
-    this.OR([
+    this.OR(this.once('unary', () => [
       {
         ALT: () => {
-          this.OR2([
+          this.OR2(this.once('unary.sign', () => [
             { ALT: () => this.CONSUME(T.Minus, { LABEL: 'operator' }) },
             { ALT: () => this.CONSUME(T.Plus, { LABEL: 'operator' }) },
-          ]);
+          ]));
           this.SUBRULE(this.unary, { LABEL: 'operand' });
         },
       },
       { ALT: () => this.SUBRULE(this.power, { LABEL: 'power' }) },
-    ]);
+    ]));
   });
 
   /** `^` is right-associative and its exponent may carry a sign: `2^-x`. */
@@ -405,7 +431,7 @@ export class NlmParser extends LinearRecoveryParser {
   });
 
   public primary = this.RULE('primary', () => {
-    this.OR([
+    this.OR(this.once('primary', () => [
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.SUBRULE(this.piecewise) },
       { ALT: () => this.SUBRULE(this.sum) },
@@ -423,17 +449,17 @@ export class NlmParser extends LinearRecoveryParser {
           this.CONSUME(T.RParen);
         },
       },
-    ]);
+    ]));
   });
 
   /** `piecewise(t < t2: 1, t < t3: fM2, otherwise: fM3)`: the first true condition wins. */
   public piecewise = this.RULE('piecewise', () => {
     this.CONSUME(T.Piecewise);
     this.CONSUME(T.LParen);
-    this.AT_LEAST_ONE_SEP({
+    this.AT_LEAST_ONE_SEP(this.once('piecewise', () => ({
       SEP: T.Comma,
       DEF: () => {
-        this.OR([
+        this.OR(this.once('piecewise.case', () => [
           {
             ALT: () => {
               this.CONSUME(T.Otherwise);
@@ -448,9 +474,9 @@ export class NlmParser extends LinearRecoveryParser {
               this.SUBRULE3(this.expression, { LABEL: 'values' });
             },
           },
-        ]);
+        ]));
       },
-    });
+    })));
     this.CONSUME(T.RParen);
   });
 
@@ -468,7 +494,7 @@ export class NlmParser extends LinearRecoveryParser {
 
   public list = this.RULE('list', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'items' }) });
+    this.MANY_SEP(this.once('list', () => ({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: 'items' }) })));
     this.CONSUME(T.RBracket);
   });
 }

@@ -9,7 +9,8 @@
  *   same block adds stack frames that stay until the block ends: 1,300 bad lines overflowed the stack, and the one
  *   message left was "nests too deeply", the real error lost.
  * - Each recovery walks the grammar for the tokens that may follow the error's position (here memoized per position),
- *   and each error is an exception whose stack trace is captured (see `withoutStackTraces`).
+ *   flattens the follow sets of the whole rule stack once per rule the error unwinds (here memoized per stack), and
+ *   each error is an exception whose stack trace is captured (see `withoutStackTraces`).
  * Here the scan is a binary search in positions indexed once per input, and a repetition that recovers again inside
  * its own re-entry asks its outer recovery to re-enter it in a loop instead (the re-entry is a tail call in
  * Chevrotain, so nothing runs between the two: the loop does the same work in the same order). `canResumeAt` lets
@@ -22,6 +23,8 @@ interface RecoveryInternals {
   tokVector: IToken[];
   currIdx: number;
   RULE_STACK_IDX: number;
+  RULE_STACK: number[];
+  RULE_OCCURRENCE_STACK: number[];
   flattenFollowSet(): TokenType[];
   getCurrentGrammarPath(tokType: TokenType, tokIdxInRule: number): { ruleStack: string[]; occurrenceStack: number[] };
   getNextPossibleTokenTypes(path: { ruleStack: string[]; occurrenceStack: number[] }): TokenType[];
@@ -74,12 +77,33 @@ function firstAtOrAfter(sorted: readonly number[], from: number): number {
   return lo < sorted.length ? sorted[lo]! : Infinity;
 }
 
+/**
+ * A memo that forgets everything when it holds `limit` entries: the parser lives as long as the process (the language
+ * server, a fuzz run of 10⁵ inputs), and the keys are rule stacks, of which broken inputs make ever new ones.
+ */
+class BoundedMemo<V> {
+  private readonly values = new Map<string, V>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  get(key: string, make: () => V): V {
+    let value = this.values.get(key);
+    if (value === undefined) {
+      if (this.values.size >= this.limit) this.values.clear();
+      this.values.set(key, (value = make()));
+    }
+    return value;
+  }
+}
+
 /** A CstParser whose recovery takes time and stack linear in the input (see the top of this file). */
 export class LinearRecoveryParser extends CstParser {
   private positions: TokenPositions | undefined;
   private reentry: Reentry | undefined;
   /** The tokens that may follow a grammar position: a walk of the grammar, the same for every visit of that position. */
-  private readonly followsAt = new Map<string, TokenType[]>();
+  private readonly followsAt = new BoundedMemo<TokenType[]>();
+  /** The distinct follow tokens of every rule on a rule stack, the same for every recovery with that stack. */
+  private readonly resyncTypesAt = new BoundedMemo<TokenType[]>();
 
   private get internals(): RecoveryInternals {
     return this as unknown as RecoveryInternals;
@@ -99,22 +123,31 @@ export class LinearRecoveryParser extends CstParser {
     if (this.positions?.tokens !== tokVector) this.positions = new TokenPositions(tokVector, (i) => this.canResumeAt(tokVector, i));
     let found: TokenType = EOF;
     let at = Infinity;
-    // Deep recursion repeats the same follow sets once per level: each type is looked up once (the first in the
-    // stack's order wins a tie, as in Chevrotain, and a Set keeps insertion order).
-    for (const type of new Set(this.internals.flattenFollowSet())) {
+    for (const type of this.resyncTypes()) {
       const p = this.positions.firstMatch(type, currIdx + 1);
       if (p < at) [found, at] = [type, p];
     }
     return found;
   }
 
+  /**
+   * The follow tokens of the rules on the stack, each once, in the stack's order: deep recursion repeats the same
+   * follow sets once per level, and the first in that order wins a tie, as in Chevrotain (a Set keeps insertion
+   * order). Memoized by the stack, which decides them: an error is caught once per rule it unwinds, each asking again,
+   * and flattening the stack's follow sets each time was a third of the cost of 2,000 errors in one statement.
+   */
+  private resyncTypes(): readonly TokenType[] {
+    const { RULE_STACK, RULE_OCCURRENCE_STACK, RULE_STACK_IDX } = this.internals;
+    let key = '';
+    for (let i = 0; i <= RULE_STACK_IDX; i++) key += `${RULE_STACK[i]}.${RULE_OCCURRENCE_STACK[i]} `;
+    return this.resyncTypesAt.get(key, () => [...new Set(this.internals.flattenFollowSet())]);
+  }
+
   /** Chevrotain's, memoized by grammar position. */
   getFollowsForInRuleRecovery(tokType: TokenType, tokIdxInRule: number): TokenType[] {
     const path = this.internals.getCurrentGrammarPath(tokType, tokIdxInRule);
     const key = `${path.ruleStack.join(' ')}|${path.occurrenceStack.join(' ')}|${tokType.name}|${tokIdxInRule}`;
-    let follows = this.followsAt.get(key);
-    if (!follows) this.followsAt.set(key, (follows = this.internals.getNextPossibleTokenTypes(path)));
-    return follows;
+    return this.followsAt.get(key, () => this.internals.getNextPossibleTokenTypes(path));
   }
 
   /**

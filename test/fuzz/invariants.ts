@@ -59,18 +59,31 @@ function diagnosticProblem(d: Diagnostic, source: string, starts: Lines): string
 export interface Checked {
   /** Milliseconds for compile, render and format together. */
   readonly ms: number;
+  /** Milliseconds per stage: compile's own stages (parse, check, …), then render and format. */
+  readonly stages: Readonly<Record<string, number>>;
   /** The first invariant broken, if any. */
   readonly problem?: string;
 }
 
 /** Runs compile (with `options`), render and format on `source` and checks the invariants. */
 export function checkInput(source: string, options: CompileOptions = {}): Checked {
+  const stages: Record<string, number> = {};
   const start = performance.now();
-  const problem = firstProblem(source, options);
-  return { ms: performance.now() - start, ...(problem ? { problem } : {}) };
+  const problem = firstProblem(source, options, stages);
+  return { ms: performance.now() - start, stages, ...(problem ? { problem } : {}) };
 }
 
-function firstProblem(source: string, options: CompileOptions): string | undefined {
+/** `run`, its milliseconds added to `stages[stage]`. */
+function timed<T>(stages: Record<string, number>, stage: string, run: () => T): T {
+  const start = performance.now();
+  try {
+    return run();
+  } finally {
+    stages[stage] = (stages[stage] ?? 0) + performance.now() - start;
+  }
+}
+
+function firstProblem(source: string, options: CompileOptions, stages: Record<string, number>): string | undefined {
   const starts = lineStarts(source);
   let compiled: ReturnType<typeof compile>;
   try {
@@ -78,20 +91,21 @@ function firstProblem(source: string, options: CompileOptions): string | undefin
   } catch (e) {
     return `compile threw: ${(e as Error).stack ?? String(e)}`;
   }
+  Object.assign(stages, compiled.timings);
   const diagnostics = compiled.diagnostics;
   for (const d of diagnostics) {
     const p = diagnosticProblem(d, source, starts);
     if (p) return `diagnostic not located: ${p}`;
   }
   try {
-    renderDiagnostics(diagnostics, 'fuzz.nlm', source, { color: true });
+    timed(stages, 'render', () => renderDiagnostics(diagnostics, 'fuzz.nlm', source, { color: true }));
   } catch (e) {
     return `render threw: ${(e as Error).stack ?? String(e)}`;
   }
   // The formatter from compile's parse (the same parseModel run `nlmc fmt` makes), so that the source is parsed once.
   let formatted;
   try {
-    formatted = formatParsed(source, compiled);
+    formatted = timed(stages, 'format', () => formatParsed(source, compiled));
   } catch (e) {
     return `format threw: ${(e as Error).stack ?? String(e)}`;
   }
@@ -106,7 +120,7 @@ function firstProblem(source: string, options: CompileOptions): string | undefin
   }
   let again;
   try {
-    again = formatModel(formatted.text);
+    again = timed(stages, 'format', () => formatModel(formatted.text));
   } catch (e) {
     return `format of the formatted text threw: ${(e as Error).stack ?? String(e)}`;
   }

@@ -24,6 +24,7 @@ import { compile } from '../../compiler/pipeline.js';
 import type { MethodChoice } from '../../runtime/engine/choose-method.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
+import { correlationEntryName } from '../../compiler/check/correlations.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
@@ -98,7 +99,7 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
   }
   const order = (a: string, b: string): string => {
     const at = (n: string): number => ast.parameters.findIndex((p) => p.name === n);
-    return at(a) <= at(b) ? `corr_${a}_${b}` : `corr_${b}_${a}`;
+    return at(a) <= at(b) ? correlationEntryName(a, b) : correlationEntryName(b, a);
   };
   for (const c of ast.correlations) put(`correlation:${order(c.first, c.second)}`, c.initialRange);
   for (const e of ast.errorParameters) put(`error:${e.name}`, e.initialRange);
@@ -119,7 +120,7 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
     read.set(`parameter:${p.name}`, p.initial);
     if (p.omega) read.set(`omega:omega_${p.name}`, p.omega.initial);
   }
-  for (const c of again?.correlations ?? []) read.set(`correlation:corr_${again!.parameters[c.first]!.name}_${again!.parameters[c.second]!.name}`, c.initial);
+  for (const c of again?.correlations ?? []) read.set(`correlation:${correlationEntryName(again!.parameters[c.first]!.name, again!.parameters[c.second]!.name)}`, c.initial);
   for (const e of again?.errorParameters ?? []) read.set(`error:${e.name}`, e.initial);
   const missed = [...wanted].filter(([k, v]) => read.get(k) !== v).map(([k]) => k.split(':')[1]);
   return missed.length === 0 ? { source: out } : { error: `could not write the start values of ${missed.join(', ')} into a copy of the model; use --start truth` };

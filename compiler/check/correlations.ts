@@ -16,6 +16,11 @@ import type { CheckedCorrelation, CheckedParameter, Reference } from './checked-
 
 const WORD = 'correlation';
 
+/** `corr_CL_V`: the entry name of the correlation of two parameters (tables, overrides, start values), named in parameter order. */
+export function correlationEntryName(first: string, second: string): string {
+  return `corr_${first}_${second}`;
+}
+
 /** The checked correlations (pairs in declaration order, each with `first` before `second` in parameter order). */
 export function checkCorrelations(decls: readonly CorrelationDecl[], parameters: readonly CheckedParameter[], diagnostics: Diagnostic[], references: Reference[]): CheckedCorrelation[] {
   const out: CheckedCorrelation[] = [];

@@ -13,6 +13,7 @@
 import type { Censoring, DataTransform, ErrorModel, Interpolation, Transform } from '../check/checked-model.js';
 import type { ExprBuilder } from '../rewrite/builder.js';
 import type { NodeId } from './expr.js';
+import { correlationEntryName } from '../check/correlations.js';
 
 export interface IrState {
   readonly name: string;
@@ -121,5 +122,5 @@ export interface ModelIR {
 /** `corr_CL_V`: a correlation's name in tables, overrides and the population vector. */
 export function correlationName(ir: Pick<ModelIR, 'parameters' | 'randomEffects'>, c: IrCorrelation): string {
   const name = (r: number): string => ir.parameters[ir.randomEffects[r]!.parameter]!.name;
-  return `corr_${name(c.first)}_${name(c.second)}`;
+  return correlationEntryName(name(c.first), name(c.second));
 }

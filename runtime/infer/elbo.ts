@@ -30,7 +30,7 @@ import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { HALF_LOG_2PI } from '../../stdlib/observation-terms.js';
 import { addEntryGradient, klToPrior, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
-import { priorAt, unpack, type PopulationLayout } from './population.js';
+import { priorWithDerivativesAt, unpack, type PopulationLayout } from './population.js';
 
 /** q's covariance: diagonal (mean field) or a full Cholesky factor. */
 export type PosteriorFamily = 'diagonal' | 'fullrank';
@@ -93,7 +93,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   const B = batch.subjects.length;
   const nl = lowerCount(neta);
   const { phi, error } = unpack(layout, population);
-  const { prior, derivatives } = priorAt(layout, population);
+  const { prior, derivatives } = priorWithDerivativesAt(layout, population);
   const factors = Array.from({ length: B }, (_, i) => choleskyFactor(batch.logSigma, batch.lower, neta, i * neta, i * nl));
 
   // Rows: η = μ + L ε, the individual parameters and their Jacobians.

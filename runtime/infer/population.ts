@@ -98,7 +98,13 @@ export function unpack(layout: PopulationLayout, v: Float64Array): { phi: Float6
 }
 
 /** The random effects' prior N(0, Ω) at the vector v, with ∂L/∂v of its entries when `derivatives`. */
-export function priorAt(layout: PopulationLayout, v: Float64Array): { prior: EffectsPrior; derivatives: PriorDerivatives } {
+export function priorAt(layout: PopulationLayout, v: Float64Array): EffectsPrior {
+  const { omega, cpc } = unpack(layout, v);
+  return effectsPrior(omega, layout.correlations, cpc);
+}
+
+/** The prior at v and its derivatives in the population entries (the ELBO's and the information's gradients need them). */
+export function priorWithDerivativesAt(layout: PopulationLayout, v: Float64Array): { prior: EffectsPrior; derivatives: PriorDerivatives } {
   const { omega, cpc } = unpack(layout, v);
   const prior = effectsPrior(omega, layout.correlations, cpc);
   return { prior, derivatives: priorDerivatives(prior, omega, layout.correlations, cpc, layout.omegaEntry, layout.pairEntry) };

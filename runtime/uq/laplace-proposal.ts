@@ -15,7 +15,7 @@ export const laplaceProposalSettings = { dof: 5, inflate: 1.2, defensive: 0.1 } 
 
 /** `samples` draws per subject around its Laplace point, centred at φ(v) like every sample set. */
 export function laplaceProposalSet(problem: UqProblem, v: Float64Array, points: LaplacePoints, samples: number, seed: number): SampleSet {
-  const { prior } = priorAt(problem.layout, v);
+  const prior = priorAt(problem.layout, v);
   const random = new Random(seed);
   const draws = points.mode.map((mode, i) => drawStudentMixture(mode, points.chol[i]!, prior, samples, random, laplaceProposalSettings));
   return sampleSet(problem, 'laplace', unpack(problem.layout, v).phi, draws);

@@ -11,7 +11,7 @@
  * flooring its eigenvalues (a descent direction whatever the curvature).
  */
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
-import { logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
+import { logPriorDensity, logPriorGradients, PriorWorkspace, type EffectsPrior } from '../../stdlib/effects-prior.js';
 import { priorAt, unpack } from '../infer/population.js';
 import type { UqProblem } from './marginal.js';
 import { cholesky } from './cholesky.js';
@@ -51,12 +51,11 @@ interface JointValue {
 }
 
 /** ℓ_i and ∇_η ℓ_i for a batch of (subject, η) pairs, in one engine call. */
-async function jointValues(problem: UqProblem, v: Float64Array, subjects: readonly number[], etas: readonly Float64Array[]): Promise<(JointValue | undefined)[]> {
+async function jointValues(problem: UqProblem, v: Float64Array, prior: EffectsPrior, subjects: readonly number[], etas: readonly Float64Array[]): Promise<(JointValue | undefined)[]> {
   const { np, neta, ns } = problem.model.dims;
   const ts = problem.model.ts;
   const sens = problem.model.sensitivityParameters;
   const { phi, error } = unpack(problem.layout, v);
-  const { prior } = priorAt(problem.layout, v);
   const ws = new PriorWorkspace(neta);
   const rows = { subject: Int32Array.from(subjects), p: new Float64Array(subjects.length * np) };
   const jEta = new Float64Array(subjects.length * np * neta);
@@ -124,7 +123,7 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
   const neta = problem.model.dims.neta;
   const n = problem.data.nSubjects;
   const { omega } = unpack(problem.layout, v);
-  const { prior } = priorAt(problem.layout, v);
+  const prior = priorAt(problem.layout, v);
   const steps = Float64Array.from(omega, (w) => options.hessianStep * Math.max(w, 1e-3));
   const search: SubjectSearch[] = Array.from({ length: n }, (_, i) => ({ eta: Float64Array.from(start[i]!), step: 1, done: false, converged: false }));
   const failed: number[] = [];
@@ -151,7 +150,7 @@ export async function laplacePoints(problem: UqProblem, v: Float64Array, start: 
         etas.push(e);
       }
     });
-    const values = await jointValues(problem, v, subjects, etas);
+    const values = await jointValues(problem, v, prior, subjects, etas);
     trajectories += subjects.length;
     active.forEach((i, k) => {
       const s = search[i]!;

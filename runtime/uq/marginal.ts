@@ -20,7 +20,7 @@ import type { EngineData } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { addEntryGradient, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
-import { priorAt, unpack, type PopulationLayout } from '../infer/population.js';
+import { priorWithDerivativesAt, unpack, type PopulationLayout } from '../infer/population.js';
 import type { Draws, EstimatorKind } from './proposal.js';
 import { HALF_LOG_2PI, observationTerm, type TermValue } from '../../stdlib/observation-terms.js';
 
@@ -190,7 +190,7 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
   const d = entries.length;
   const sens = problem.model.sensitivityParameters;
   const { phi, error } = unpack(problem.layout, v);
-  const { prior, derivatives } = priorAt(problem.layout, v);
+  const { prior, derivatives } = priorWithDerivativesAt(problem.layout, v);
   const ws = new PriorWorkspace(neta);
   const dPriorDL = new Float64Array(neta * neta);
   const n = set.u.length;

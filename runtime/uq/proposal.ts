@@ -47,11 +47,6 @@ export function logGammaHalfInteger(x: number): number {
   return v;
 }
 
-/** log N(η; 0, Ω). */
-export function logPrior(eta: ArrayLike<number>, offset: number, prior: EffectsPrior): number {
-  return logPriorDensity(prior, eta, offset, new PriorWorkspace(prior.neta));
-}
-
 /** log of the d-variate Student t with ν degrees of freedom, location μ and diagonal scale s. */
 export function logStudentT(eta: ArrayLike<number>, offset: number, mu: ArrayLike<number>, scale: ArrayLike<number>, dof: number): number {
   const d = mu.length;

@@ -10,6 +10,7 @@
  * the interval the fit reports: the log-scale interval transformed back).
  */
 import type { CheckedModel } from '../../compiler/check/checked-model.js';
+import { correlationEntryName } from '../../compiler/check/correlations.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import { Z975, type EstimateRow } from '../report/estimates.js';
 import type { Random } from '../simulate/random.js';
@@ -60,7 +61,7 @@ export function perturbedStart(checked: CheckedModel, random: Random): StartValu
   }
   // Correlations start from none (0): the fit must find them, not be handed them.
   for (const c of checked.correlations) {
-    if (!c.fixed) out.push({ name: `corr_${checked.parameters[c.first]!.name}_${checked.parameters[c.second]!.name}`, kind: 'correlation', truth: c.initial, start: 0 });
+    if (!c.fixed) out.push({ name: correlationEntryName(checked.parameters[c.first]!.name, checked.parameters[c.second]!.name), kind: 'correlation', truth: c.initial, start: 0 });
   }
   for (const e of checked.errorParameters) {
     if (!e.fixed) out.push({ name: e.name, kind: 'error', truth: e.initial, start: scaled(e.initial) });

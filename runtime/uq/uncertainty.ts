@@ -106,7 +106,7 @@ export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSett
 /** Draws of one estimator for every subject, centred at the estimates. */
 export function drawSampleSet(problem: UqProblem, kind: DrawnKind, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, samples: number, seed: number, importance: ImportanceSettings = defaultImportance): SampleSet {
   const { phi } = unpack(problem.layout, population);
-  const { prior } = priorAt(problem.layout, population);
+  const prior = priorAt(problem.layout, population);
   const random = new Random(seed);
   const n = problem.data.nSubjects;
   const draws = Array.from({ length: n }, (_, i) => {

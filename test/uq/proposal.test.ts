@@ -2,7 +2,12 @@
 import { effectsPrior } from '../../stdlib/effects-prior.js';
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../runtime/simulate/random.js';
-import { defaultImportance, drawImportance, drawPrior, logGammaHalfInteger, logPrior, logStudentT } from '../../runtime/uq/proposal.js';
+import { defaultImportance, drawImportance, drawPrior, logGammaHalfInteger, logStudentT } from '../../runtime/uq/proposal.js';
+
+/** log N(η; 0, diag(ω²)) written out: the oracle for the diagonal priors below. */
+function logPrior(eta: ArrayLike<number>, offset: number, omega: readonly number[]): number {
+  return omega.reduce((s, w, r) => s - 0.5 * (eta[offset + r]! / w) ** 2 - Math.log(w) - 0.5 * Math.log(2 * Math.PI), 0);
+}
 
 describe('proposal densities', () => {
   it('log Γ at multiples of ½', () => {
@@ -27,7 +32,7 @@ describe('proposal densities', () => {
   it('prior draws have the prior density and variance', () => {
     const omega = effectsPrior([0.5, 2], [], []);
     const d = drawPrior(omega, 20000, new Random(1));
-    expect(d.logDensity[3]).toBeCloseTo(logPrior(d.eta, 6, omega), 14);
+    expect(d.logDensity[3]).toBeCloseTo(logPrior(d.eta, 6, [0.5, 2]), 12);
     let v1 = 0;
     for (let l = 0; l < 20000; l++) v1 += d.eta[2 * l + 1]! ** 2 / 20000;
     expect(Math.sqrt(v1)).toBeCloseTo(2, 1);
@@ -40,7 +45,7 @@ describe('proposal densities', () => {
     let mean = 0;
     const terms: number[] = [];
     for (let l = 0; l < L; l++) {
-      const x = Math.exp(logPrior(d.eta, 2 * l, omega) - d.logDensity[l]!);
+      const x = Math.exp(logPrior(d.eta, 2 * l, [0.5, 0.9]) - d.logDensity[l]!);
       terms.push(x);
       mean += x / L;
     }

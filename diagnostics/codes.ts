@@ -47,6 +47,7 @@ export const diagnosticCatalogue = {
   E231: { severity: 'error', title: 'error parameter outside an error model' },
   E232: { severity: 'error', title: 'invalid censoring' },
   E233: { severity: 'error', title: 'invalid correlation' },
+  E234: { severity: 'error', title: 'two inputs with one CMT' },
   W300: { severity: 'warning', title: 'unused parameter' },
   W301: { severity: 'warning', title: 'unused covariate' },
   W302: { severity: 'warning', title: 'unused definition' },

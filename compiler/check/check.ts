@@ -286,6 +286,7 @@ export function checkModel(ast: ModelAst): CheckResult {
       if (target >= 0) doses.push({ range: d.range, amount: d.amount, target: d.target, times, ...(shape.duration ? { duration: shape.duration } : {}) });
     }
   }
+  checkInputCmts(inputs, diagnostics);
 
   // Observations.
   const observations: CheckedObservation[] = [];
@@ -397,4 +398,26 @@ function findCycle(start: string, deps: ReadonlyMap<string, string[]>, done: Rea
     return undefined;
   };
   return dfs(start);
+}
+
+/**
+ * Dose rows find their input by CMT, so two inputs with one CMT would leave the second unreachable (its rows go to
+ * the first). Every input defaults to its target's position, so two inputs into one state clash unless one says cmt(n).
+ */
+function checkInputCmts(inputs: readonly CheckedInput[], diagnostics: Diagnostic[]): void {
+  const used = new Set(inputs.map((i) => i.cmt));
+  const byCmt = new Map<number, CheckedInput>();
+  for (const input of inputs) {
+    const first = byCmt.get(input.cmt);
+    if (!first) {
+      byCmt.set(input.cmt, input);
+      continue;
+    }
+    let free = 1;
+    while (used.has(free)) free++;
+    used.add(free);
+    diagnostics.push(diagnostic('E234', input.range,
+      `the inputs '${first.name}' and '${input.name}' both take the dose rows with CMT ${input.cmt} (an input's CMT is its target's position unless cmt(n) gives one); give '${input.name}' a CMT of its own, e.g. cmt(${free})`,
+      { related: [{ range: first.range, message: `'${first.name}' takes CMT ${input.cmt}` }] }));
+  }
 }

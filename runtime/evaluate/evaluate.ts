@@ -109,7 +109,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const stride = 2 + ctx.data.nCovariates;
   const counts = Array.from({ length: S }, (_, i) => ctx.data.subjects[i * stride]!);
   const { phi, error } = unpack(ctx.layout, population);
-  const { prior } = priorAt(ctx.layout, population);
+  const prior = priorAt(ctx.layout, population);
   const eps = new Float64Array(neta);
   // Two streams, η and ε, so that the values do not depend on how the rows are chunked for the engine.
   const etaRandom = new Random(seed);
@@ -244,6 +244,8 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   if (!(Number.isInteger(options.samples) && options.samples >= 20)) throw new RangeError(`--samples must be a whole number ≥ 20 (got ${options.samples})`);
   if (!(Number.isInteger(options.bins) && options.bins >= 1)) throw new RangeError(`--bins must be a whole number ≥ 1 (got ${options.bins})`);
   const { ctx, population } = run;
+  const covariates = ctx.ir.covariates.map((c) => c.name);
+  if (options.stratify !== undefined && !covariates.includes(options.stratify)) throw new RangeError(`--stratify ${options.stratify}: the model has no covariate ${options.stratify} (covariates: ${covariates.join(', ') || 'none'})`);
   const notes: string[] = [];
   const M = ctx.data.maxObs;
   const S = ctx.data.nSubjects;

@@ -64,7 +64,7 @@ function strataOf(ctx: FitContext, covariate: string | undefined): { of: Int32Ar
   const levels = [...new Set(values)].sort((a, b) => a - b);
   if (levels.length <= MAX_LEVELS) return { of: Int32Array.from(values, (v) => levels.indexOf(v)), names: levels.map((v) => `${covariate} = ${v}`) };
   const median = quantileSorted(Float64Array.from(values).sort(), 0.5);
-  return { of: Int32Array.from(values, (v) => (v <= median ? 0 : 1)), names: [`${covariate} ≤ ${median.toPrecision(4)}`, `${covariate} > ${median.toPrecision(4)}`] };
+  return { of: Int32Array.from(values, (v) => (v <= median ? 0 : 1)), names: [`${covariate} ≤ ${Number(median.toPrecision(4))}`, `${covariate} > ${Number(median.toPrecision(4))}`] };
 }
 
 function mostFrequent(values: readonly number[]): number {

@@ -1,6 +1,6 @@
 /** The files `nlmc evaluate` writes into the run folder: npde.csv, vpc.csv and evaluation.json. */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../report/write-atomic.js';
+import { writeFileAtomic } from '../data/write-atomic.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import type { ModelEvaluation } from './evaluate.js';
 import type { NormalitySummary } from './stats.js';

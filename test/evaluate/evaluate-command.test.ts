@@ -118,6 +118,9 @@ describe('nlmc evaluate', () => {
     const d = capture();
     expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 40, seed: 1, bins: 3, data: join(dir, 'missing.csv'), map: {} }, d.io)).toBe(2);
     expect(d.out.stderr).toMatch(/give it with --data/);
+    const s = capture();
+    expect(await runEvaluate({ fit: join(dir, 'prop.fit'), samples: 40, seed: 1, bins: 3, stratify: 'WT', map: {} }, s.io)).toBe(1);
+    expect(s.out.stderr).toMatch(/--stratify WT: the model has no covariate WT \(covariates: none\)/);
     const c = capture();
     expect(await runEvaluate({ fit: join(dir, 'prop.fit', 'fit.json'), samples: 40, seed: 2, bins: 3, map: {} }, c.io), c.out.stderr).toBe(0);
     expect(c.out.stdout).toMatch(/NPDE \(420 observations, K = 40\)/);

@@ -5,7 +5,11 @@
  * uncensored values (censoring changes no order statistic above the limit), and hand-computed times after dose.
  */
 import { describe, expect, it } from 'vitest';
-import { timeAfterDose } from '../../runtime/evaluate/vpc-design.js';
+import { compile } from '../../compiler/pipeline.js';
+import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { fitContext } from '../../runtime/infer/fit-context.js';
+import type { ObservationPrediction } from '../../runtime/infer/posterior.js';
+import { timeAfterDose, vpcDesign } from '../../runtime/evaluate/vpc-design.js';
 import { vpc, type VpcRow } from '../../runtime/evaluate/vpc.js';
 import { generator } from './generator.js';
 
@@ -143,5 +147,62 @@ describe('VPC strata and time after dose', () => {
     expect(timeAfterDose(doses, 13.5)).toBe(1.5);
     expect(timeAfterDose(doses, 30)).toBe(6);
     expect(timeAfterDose([5], 2)).toBe(2);
+  });
+
+  it('the design from a dataset: time after each subject’s last dose, each row’s limit, strata of a covariate', async () => {
+    const source = `model design
+
+covariates {
+  WT "kg"
+}
+
+parameters {
+  CL = 3 lognormal(omega = 0.3)
+  V = 20
+}
+
+states {
+  central
+}
+
+dosing {
+  input bolus -> central
+}
+
+ode {
+  d/dt central = -CL / V * central
+}
+
+observe {
+  conc ~ normal(central / V, sd = 0.1) censored(left)
+}
+`;
+    // ID 1: doses at 0 and 12, a censored row at 0.5 (its own limit); ID 2: one dose at 2, no censored row (the
+    // output's most frequent limit applies); ID 3: two censored rows at 0.2 (the lowest of its own is 0.2).
+    const csv = [
+      'ID,TIME,DV,AMT,EVID,MDV,CMT,CENS,WT',
+      '1,0,.,100,1,1,1,0,60', '1,4,2,0,0,0,1,0,60', '1,12,.,100,1,1,1,0,60', '1,13,3,0,0,0,1,0,60', '1,20,0.5,0,0,0,1,1,60',
+      '2,2,.,100,1,1,1,0,80', '2,3,4,0,0,0,1,0,80', '2,6,1,0,0,0,1,0,80',
+      '3,0,.,100,1,1,1,0,80', '3,8,0.2,0,0,0,1,1,80', '3,9,0.2,0,0,0,1,1,80', '3,10,1,0,0,0,1,0,80',
+    ].join('\n');
+    const compiled = compile(source);
+    const read = readDataset(`${csv}\n`, 'design.csv', requirementsFromIr(compiled.ir!));
+    const ctx = await fitContext(compiled, read.dataset!);
+    const predictions: ObservationPrediction[] = [];
+    const M = ctx.data.maxObs;
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!; j++) {
+        const o = (i * M + j) * 3;
+        predictions.push({ subject: i, time: ctx.data.obs[o]!, output: 0, dv: ctx.data.obs[o + 1]!, pred: 1, ipred: 1, iwres: 0 });
+      }
+    }
+    const d = vpcDesign(ctx, predictions, 'tad', 'WT');
+    expect(d.rows.map((r) => r.x)).toEqual([4, 1, 8, 1, 4, 8, 9, 10]);
+    expect(d.rows.map((r) => r.censored)).toEqual([0, 0, 1, 0, 0, 1, 1, 0]);
+    // 0.2 is the most frequent limit (two rows), so ID 2 gets it; IDs 1 and 3 their own.
+    expect(d.rows.map((r) => r.lloq)).toEqual([0.5, 0.5, 0.5, 0.2, 0.2, 0.2, 0.2, 0.2]);
+    expect(d.strata).toEqual(['WT = 60', 'WT = 80']);
+    expect(d.rows.map((r) => r.stratum)).toEqual([0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(vpcDesign(ctx, predictions, 'time', undefined).rows.map((r) => r.x)).toEqual([4, 13, 20, 3, 6, 8, 9, 10]);
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { VpcRow } from '../../runtime/evaluate/vpc.js';
 import { identityLine, layered, POINT_LIMIT, scatterLayer } from '../../runtime/report/html/figures/common.js';
 import { qqPairs, QQ_POINTS } from '../../runtime/report/html/figures/npde.js';
-import { binEdges } from '../../runtime/report/html/figures/vpc.js';
+import { binEdges, vpcRows } from '../../runtime/report/html/figures/vpc.js';
 import { renderSvg } from '../../runtime/report/html/render.js';
 import { pickSubjects } from '../../runtime/report/html/report-data.js';
 import { generator } from '../evaluate/generator.js';
@@ -61,6 +61,19 @@ describe('figures for large datasets', () => {
     for (let k = 1; k < e.length; k++) expect(e[k]![0]).toBeCloseTo(e[k - 1]![1], 12);
     expect(e[1]![0]).toBeCloseTo(0.75, 12);
     expect(e[3]![1]).toBe(24);
+  });
+
+  it('VPC strata: each stratum tiles its own axis; a band reaching below the limit is drawn from the figure’s floor', () => {
+    const row = (stratum: number, b: number, lo: number, hi: number, simLower: number): VpcRow => ({ kind: 'vpc', stratum, bin: b, timeLower: lo, timeUpper: hi, timeMedian: (lo + hi) / 2, count: 5, percentile: 0.05, observed: NaN, simLower, simMedian: NaN, simUpper: 2, inside: true });
+    const rows = vpcRows([row(0, 1, 0, 1, 0.5), row(0, 2, 2, 4, NaN), row(1, 1, 10, 12, 0.7), row(1, 2, 20, 30, 0.9)], ['A', 'B'], 0.1);
+    expect(rows.map((r) => r['stratum'])).toEqual(['A', 'A', 'B', 'B']);
+    // Stratum B's first bin starts at its own first time, not halfway from stratum A's last.
+    expect(rows[2]!['binStart']).toBe(10);
+    expect(rows[1]!['binStart']).toBeCloseTo(1.5, 12);
+    expect(rows[1]!['simLower']).toBe(0.1);
+    expect(rows[0]!['simLower']).toBe(0.5);
+    // An undefined observed percentile (below the limit) is not drawn.
+    expect(rows[0]!['observed']).toBeNull();
   });
 
   it('individual fits: all subjects up to the limit, else that many spread evenly over the dataset', () => {

@@ -4,6 +4,9 @@
  */
 
 /** Φ(x), by the complementary error function below (relative error < 1.2e-7: enough for p-values and KS). */
+/** Φ⁻¹(0.975): the half-width of a 95 % normal interval in SE units. */
+export const Z975 = 1.959963984540054;
+
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
 }

@@ -9,7 +9,7 @@ import type { KernelMethodName } from '../../compiler/emit-wgsl/runnable-shader.
 import { compile, type EmitTarget } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
-import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 
 export interface BuildArgs {
   readonly model: string;

@@ -18,7 +18,7 @@ import { posteriors } from '../../runtime/infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainState } from '../../runtime/infer/train.js';
 import { estimateRows } from '../../runtime/report/estimates.js';
 import { nonFinitePredictionSubjects, RUN_FILES, covarianceOf, standardErrors, writeRunOutputs } from '../../runtime/report/fit-outputs.js';
-import { cleanFolderLeftovers, outputFolderProblem } from '../../runtime/report/write-atomic.js';
+import { cleanFolderLeftovers, outputFolderProblem } from '../../runtime/data/write-atomic.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../../runtime/uq/starts.js';
 import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../../runtime/uq/finish-fit.js';

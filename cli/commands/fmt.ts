@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { formatModel } from '../../grammar/format.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
-import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 
 export interface FmtArgs {
   readonly files: readonly string[];

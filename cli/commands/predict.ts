@@ -10,7 +10,7 @@ import { posthocPosteriors } from '../../runtime/uq/finish-fit.js';
 import { posteriors } from '../../runtime/infer/posterior.js';
 import { loadParameters } from '../../runtime/nn/index.js';
 import { individualCsv, predictionsCsv } from '../../runtime/report/fit-outputs.js';
-import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 import { mkdirSync } from 'node:fs';
 
 export interface PredictArgs {

@@ -11,7 +11,7 @@ import { Random } from '../../runtime/simulate/random.js';
 import { applyOverrides, modelValues, simulateSubjects, type SimulationSubject } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';
-import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 import { readInput } from '../read-input.js';
 
 export interface SimulateArgs {

@@ -29,7 +29,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import type { BackendChoice } from '../../runtime/engine/select-engine.js';
-import { writeFileAtomic } from '../../runtime/report/write-atomic.js';
+import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';

@@ -36,6 +36,20 @@ export function toEstimationScale(t: Transform, value: number): number {
   }
 }
 
+/** The natural-scale value ψ = h(φ) of an estimation-scale value φ (the inverse of toEstimationScale). */
+export function toNaturalScale(t: Transform, phi: number): number {
+  switch (t.kind) {
+    case 'normal':
+      return phi;
+    case 'lognormal':
+      return Math.exp(phi);
+    case 'logitnormal':
+      return t.lower + (t.upper - t.lower) / (1 + Math.exp(-phi));
+    case 'probitnormal':
+      return t.lower + (t.upper - t.lower) * 0.5 * (1 + erfApprox(phi / Math.SQRT2));
+  }
+}
+
 /** Φ⁻¹(u) by bisection on the table's normcdf: exact to f64 and only run at compile time. */
 function probit(u: number): number {
   let lo = -40;

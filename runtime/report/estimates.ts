@@ -11,6 +11,8 @@
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { erf } from '../../stdlib/special-functions.js';
+import { Z975 } from '../../stdlib/normal-quantiles.js';
+import { toNaturalScale } from '../../compiler/lower/lower.js';
 import { formatNumber } from '../simulate/write-csv.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
 import { correlationMatrix } from '../../stdlib/effects-prior.js';
@@ -37,22 +39,9 @@ export interface EstimateRow {
   readonly seTransformed: number | null;
 }
 
-/** The 0.975 quantile of the standard normal. */
-export const Z975 = 1.959963984540054;
-
 /** ψ = h(φ) of parameter k. */
 export function natural(ir: ModelIR, k: number, phi: number): number {
-  const t = ir.parameters[k]!.transform;
-  switch (t.kind) {
-    case 'normal':
-      return phi;
-    case 'lognormal':
-      return Math.exp(phi);
-    case 'logitnormal':
-      return t.lower + (t.upper - t.lower) / (1 + Math.exp(-phi));
-    case 'probitnormal':
-      return t.lower + (t.upper - t.lower) * 0.5 * (1 + erf(phi / Math.SQRT2));
-  }
+  return toNaturalScale(ir.parameters[k]!.transform, phi);
 }
 
 /** dψ/dφ of parameter k at φ. */

@@ -16,7 +16,7 @@ import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/star
 import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv } from './estimates.js';
-import { writeFolderAtomic } from './write-atomic.js';
+import { writeFolderAtomic } from '../data/write-atomic.js';
 
 /** A table cell: the number, or empty where it is NaN or infinite (no table holds NaN or Infinity). */
 const cell = (v: number): string => (Number.isFinite(v) ? formatNumber(v) : '');
@@ -159,7 +159,7 @@ function startsJson(out: RunOutputs) {
 export const RUN_FILES: ReadonlySet<string> = new Set(['estimates.csv', 'estimates.json', 'individual.csv', 'predictions.csv', 'trace.csv', 'starts.csv', 'fit.json']);
 
 /**
- * Writes the run folder as a whole (runtime/report/write-atomic.ts: a new folder renamed into place, so that a
+ * Writes the run folder as a whole (runtime/data/write-atomic.ts: a new folder renamed into place, so that a
  * folder never mixes two runs; other files in it are kept); returns the paths written.
  */
 export function writeRunOutputs(dir: string, out: RunOutputs): string[] {

@@ -16,7 +16,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import type { BackendChoice } from '../engine/select-engine.js';
-import { writeFileAtomic } from '../report/write-atomic.js';
+import { writeFileAtomic } from '../data/write-atomic.js';
 import { Random } from '../simulate/random.js';
 import { bootstrapCsv, bootstrapMarkdown, bootstrapTable, drawSubjects, samplesCsv, subjectBlocks, subjectsCsv } from './bootstrap.js';
 import { runFits, type ExecutorName } from './executor/executors.js';

@@ -16,7 +16,8 @@ import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import type { StopReason } from '../infer/train.js';
 import type { PopulationEntry, PopulationLayout } from '../infer/population.js';
-import { natural, Z975 } from '../report/estimates.js';
+import { toNaturalScale } from '../../compiler/lower/lower.js';
+import { Z975 } from '../../stdlib/normal-quantiles.js';
 import type { Random } from '../simulate/random.js';
 import { formatNumber } from '../simulate/write-csv.js';
 
@@ -31,7 +32,7 @@ export function randomStart(ir: ModelIR, layout: PopulationLayout, random: Rando
     const p = ir.parameters[e.index]!;
     const phi0 = layout.phi0[e.index]!;
     if (p.neural) return phi0;
-    const psi0 = natural(ir, e.index, phi0);
+    const psi0 = toNaturalScale(ir.parameters[e.index]!.transform, phi0);
     const t = p.transform;
     const u = 2 * random.uniform() - 1;
     if (t.kind === 'normal') return psi0 + 0.5 * (psi0 === 0 ? 1 : Math.abs(psi0)) * u;
@@ -57,7 +58,7 @@ export interface StartRun {
 
 /** One entry of the population vector on its natural scale: ψ, ω, the (partial) correlation tanh z, e. */
 export function entryNatural(ir: ModelIR, e: PopulationEntry, x: number): number {
-  return e.kind === 'phi' ? natural(ir, e.index, x) : e.kind === 'corr' ? Math.tanh(x) : Math.exp(x);
+  return e.kind === 'phi' ? toNaturalScale(ir.parameters[e.index]!.transform, x) : e.kind === 'corr' ? Math.tanh(x) : Math.exp(x);
 }
 
 /** A population vector's entries on the natural scale (ψ, ω, c, e). */

@@ -12,7 +12,8 @@
 import type { CheckedModel } from '../../compiler/check/checked-model.js';
 import { correlationEntryName } from '../../compiler/check/correlations.js';
 import { formatNumber } from '../simulate/write-csv.js';
-import { Z975, type EstimateRow } from '../report/estimates.js';
+import { Z975 } from '../../stdlib/normal-quantiles.js';
+import type { EstimateRow } from '../report/estimates.js';
 import type { Random } from '../simulate/random.js';
 
 /**

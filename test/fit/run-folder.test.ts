@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
-import { cleanFolderLeftovers, outputFolderProblem, writeFolderAtomic } from '../../runtime/report/write-atomic.js';
+import { cleanFolderLeftovers, outputFolderProblem, writeFolderAtomic } from '../../runtime/data/write-atomic.js';
 import { RUN_FILES } from '../../runtime/report/fit-outputs.js';
 
 function capture() {

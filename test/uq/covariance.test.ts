@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
-import { estimateRows, estimatesCsv, Z975 } from '../../runtime/report/estimates.js';
+import { estimateRows, estimatesCsv } from '../../runtime/report/estimates.js';
+import { Z975 } from '../../stdlib/normal-quantiles.js';
 import { covarianceFromInformation } from '../../runtime/uq/covariance.js';
 
 const names = ['theta1', 'theta2', 'omega_theta1', 'sigma'];

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../write-atomic.js';
+import { writeFileAtomic } from '../../data/write-atomic.js';
 import type { RenderedFigure } from './html.js';
 
 /** The standalone SVG file of a figure: with an XML declaration, so it opens as an image anywhere. */

@@ -18,7 +18,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../report/write-atomic.js';
+import { writeFileAtomic } from '../../data/write-atomic.js';
 import type { Executor, ExecutorContext, ExecutorRun, FitTask, TaskEnd } from './fit-task.js';
 import { nlmcCommand } from './nlmc-command.js';
 import { shellQuote } from './shell-quote.js';

@@ -7,6 +7,10 @@
  * Resets are events too (kind `DoseKind.reset`, from EVID 3 rows and before the dose of an EVID 4 row), and a
  * dose row with SS = 1 or 2 gives a steady-state event; its ADDL repeats are plain doses.
  *
+ * As in NONMEM, a reset or an SS = 1 dose cancels the pending additional doses of earlier rows: a row's repeats
+ * stop before the first later row that resets (EVID 3, EVID 4, SS = 1). Repeats at that row's time go too (the
+ * reset would erase them anyway); the cut is on the repeat's nominal time, before any lag of its input.
+ *
  * Each event also records the row whose covariate values hold at its time: its own row for the dose as written,
  * and for an added dose the subject's last row at or before that time (rows are in time order, so a binary
  * search finds it) — the same carried-forward rule as everywhere else.
@@ -36,13 +40,15 @@ export class DoseEvents {
   collect(table: RowTable, start: number, end: number): void {
     this.length = 0;
     let expanded = false;
+    let next = start;
     for (let r = start; r < end; r++) {
       const t = table.time[r]!;
       if (table.kind[r] === RowKind.reset) this.push(t, r, r, DoseKind.reset);
       if (table.kind[r] !== RowKind.dose) continue;
       if (table.reset[r]) this.push(t, r, r, DoseKind.reset);
       this.push(t, r, r, ssKind[table.ss[r]!]!);
-      const addl = table.addl[r]!;
+      if (next <= r) next = nextResetRow(table, r + 1, end);
+      const addl = repeatsGiven(table, r, next < end ? table.time[next]! : Infinity);
       const ii = table.ii[r]!;
       for (let k = 1; k <= addl; k++) {
         const tk = t + k * ii;
@@ -106,11 +112,38 @@ export class DoseEvents {
 export function doseEventCount(table: RowTable, start: number, end: number, withResets = true): number {
   const resets = withResets ? 1 : 0;
   let n = 0;
+  let next = start;
   for (let r = start; r < end; r++) {
     if (table.kind[r] === RowKind.reset) n += resets;
-    else if (table.kind[r] === RowKind.dose) n += 1 + table.addl[r]! + resets * table.reset[r]!;
+    if (table.kind[r] !== RowKind.dose) continue;
+    if (next <= r) next = nextResetRow(table, r + 1, end);
+    n += 1 + repeatsGiven(table, r, next < end ? table.time[next]! : Infinity) + resets * table.reset[r]!;
   }
   return n;
+}
+
+/** A row that resets the state: EVID 3, EVID 4, or a dose with SS = 1. */
+function resets(table: RowTable, r: number): boolean {
+  const kind = table.kind[r];
+  return kind === RowKind.reset || (kind === RowKind.dose && (table.reset[r] === 1 || table.ss[r] === 1));
+}
+
+/** The first row in [from, end) that resets, or `end`. */
+function nextResetRow(table: RowTable, from: number, end: number): number {
+  let r = from;
+  while (r < end && !resets(table, r)) r++;
+  return r;
+}
+
+/** How many of row r's ADDL repeats are given: those before `cutoff`, the time of the next row that resets. */
+function repeatsGiven(table: RowTable, r: number, cutoff: number): number {
+  const addl = table.addl[r]!;
+  if (cutoff === Infinity) return addl;
+  const t = table.time[r]!;
+  const ii = table.ii[r]!;
+  let k = 0;
+  while (k < addl && t + (k + 1) * ii < cutoff) k++;
+  return k;
 }
 
 /** The last row in [from, end) with time ≤ t (rows are in time order; `from` itself qualifies). */

@@ -98,7 +98,38 @@ export class RowClassifier {
     table.dv[index] = dv;
     table.output[index] = this.output(values, invalid, fields, row);
     this.censoring(values, fields, row, table, index);
+    this.observationOrder(row, table, index);
     return RowKind.observation;
+  }
+
+  /**
+   * An observation after a bolus, a steady-state dose or a reset of the same subject at the same time: nlmc gives
+   * every observation the state before the events at its time, whatever the row order, where NONMEM (which reads
+   * records in order) would give this one the state after them. Only events that move a prediction at that instant
+   * count: not an infusion's start, nor a bolus into a state no output reads (a depot).
+   */
+  private observationOrder(row: number, table: RowTable, index: number): void {
+    const subject = table.subject[index]!;
+    const time = table.time[index]!;
+    for (let r = index - 1; r >= 0 && table.subject[r] === subject && table.time[r] === time; r--) {
+      const what = this.jump(table, r);
+      if (!what) continue;
+      this.issues.add('D308', row, `ID ${table.ids[subject]}: this observation follows ${what} of row ${table.row[r]} at the same time (${time}), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time`);
+      return;
+    }
+  }
+
+  /** What row r does to the state at its own time, as words for a message; undefined when it changes nothing there. */
+  private jump(table: RowTable, r: number): string | undefined {
+    const kind = table.kind[r];
+    if (kind === RowKind.reset) return 'the reset';
+    if (kind !== RowKind.dose) return undefined;
+    if (table.reset[r]) return 'the reset and dose';
+    if (table.ss[r]) return 'the steady-state dose';
+    const spec = this.requirements.inputs[table.input[r]!];
+    if (!spec?.observed) return undefined;
+    const infusion = table.rate[r] !== 0 || spec.modelDuration || spec.modelRate;
+    return infusion ? undefined : 'the dose';
   }
 
   private output(values: Float64Array, invalid: number, fields: readonly string[], row: number): number {

@@ -3,6 +3,7 @@
  * whole Model IR, so it can be tested (and reused by tools that only know a model's interface) without compiling
  * a model, and so the data layer does not depend on the compiler's internals.
  */
+import { freeVars } from '../../compiler/ir/expr.js';
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 
 export interface CovariateRequirement {
@@ -35,6 +36,11 @@ export interface InputRequirement {
   readonly modelRate: boolean;
   /** The model defines the duration: RATE = -2 rows are allowed. */
   readonly modelDuration: boolean;
+  /**
+   * An output's prediction reads the input's target state, so a bolus moves a prediction at once (a bolus into a
+   * depot does not): what makes the order of a dose and an observation at one time matter (D308). Absent: no.
+   */
+  readonly observed?: boolean;
 }
 
 export interface DataRequirements {
@@ -44,11 +50,12 @@ export interface DataRequirements {
 }
 
 export function requirementsFromIr(ir: ModelIR): DataRequirements {
+  const read = new Set(freeVars(ir.builder.pool, ir.outputs.map((o) => o.prediction)).filter((v) => v.kind === 'x').map((v) => v.index));
   return {
     covariates: ir.covariates.map((c) => ({ name: c.name, categorical: c.categorical, ...(c.interpolation === 'linear' ? { interpolation: 'linear' as const } : {}) })),
     outputs: ir.outputs.map((o) => ({ name: o.name, dvid: o.dvid, ...(o.censoring ? { censoring: o.censoring } : {}) })),
     inputs: ir.inputs.map((i) => ({
-      name: i.name, cmt: i.cmt, infusion: i.infusion, modelRate: i.rate !== undefined, modelDuration: i.duration !== undefined,
+      name: i.name, cmt: i.cmt, infusion: i.infusion, modelRate: i.rate !== undefined, modelDuration: i.duration !== undefined, observed: read.has(i.target),
     })),
   };
 }

@@ -22,17 +22,19 @@ export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]
     for (const d of s.subject.doses) {
       const input = ir.inputs[d.input]!;
       rows.push({
-        time: d.time, kind: 0,
+        time: d.time, kind: 1,
         cells: [s.subject.id, formatNumber(d.time), '.', '1', '1', formatNumber(d.amount), String(input.cmt), ...(withRate ? [formatNumber(d.rate)] : []), ...(withDvid ? ['.'] : []), ...cov],
       });
     }
     s.subject.obsTimes.forEach((t, j) => {
       const o = s.subject.obsOutputs[j]!;
       rows.push({
-        time: t, kind: 1,
+        time: t, kind: 0,
         cells: [s.subject.id, formatNumber(t), formatNumber(s.dv[j]!), '0', '0', '0', '.', ...(withRate ? ['0'] : []), ...(withDvid ? [String(ir.outputs[o]!.dvid)] : []), ...cov],
       });
     });
+    // At one time observations come first: their DV is the pre-dose value, which is what NONMEM, reading records in
+    // order, would predict for them there (after the dose row it would predict the post-dose value).
     rows.sort((a, b) => a.time - b.time || a.kind - b.kind);
     for (const r of rows) lines.push(r.cells.join(','));
   }

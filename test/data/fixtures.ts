@@ -5,7 +5,7 @@ import type { DataRequirements } from '../../runtime/data/index.js';
 export const theophylline: DataRequirements = {
   covariates: [{ name: 'WT', categorical: false }],
   outputs: [{ name: 'conc', dvid: 1 }],
-  inputs: [{ name: 'oral', cmt: 1, infusion: false, modelRate: false, modelDuration: false }],
+  inputs: [{ name: 'oral', cmt: 1, infusion: false, modelRate: false, modelDuration: false, observed: false }],
 };
 
 /**

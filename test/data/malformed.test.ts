@@ -170,6 +170,19 @@ const fixtures: Fixture[] = [
     ],
   },
   {
+    name: 'an observation after a bolus or a reset at its time (not after an infusion start, nor before the dose, nor after a bolus no output reads)',
+    requirements: { ...rich, inputs: [{ ...rich.inputs[0]!, observed: true }, rich.inputs[1]!, { name: 'depot', cmt: 3, infusion: false, modelRate: false, modelDuration: false }] },
+    text: csv(
+      'ID,TIME,DV,AMT,EVID,CMT,RATE,DVID,WT,SEX',
+      '1,0,5,.,0,.,.,1,70,1', '1,0,.,100,1,1,.,.,70,1', '1,0,6,.,0,.,.,1,70,1', '1,4,.,100,1,2,50,.,70,1', '1,4,5,.,0,.,.,1,70,1',
+      '2,0,.,100,1,1,.,.,70,1', '2,6,.,.,3,.,.,.,70,1', '2,6,4,.,0,.,.,1,70,1', '2,8,.,100,1,3,.,.,70,1', '2,8,4,.,0,.,.,1,70,1',
+    ),
+    expected: [
+      'bad.csv:4: warning D308: ID 1: this observation follows the dose of row 3 at the same time (0), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time',
+      'bad.csv:9: warning D308: ID 2: this observation follows the reset of row 8 at the same time (6), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time',
+    ],
+  },
+  {
     name: 'values that are no EVID',
     text: csv(H, DOSE, OBS, '1,26,.,.,7,.,.,70,1', '1,27,.,.,1.5,.,.,70,1'),
     expected: [

@@ -1,7 +1,7 @@
 /**
  * EVID 3/4 and SS rows as the reader lays them out for the engine: the dose events' kinds (stdlib/dose-events.ts),
- * a reset before the dose of EVID 4, the interval of a steady state, ADDL repeats after SS as plain doses, and
- * how the rows are counted. The messages for bad SS/EVID rows are in malformed.test.ts; the engine's side in
+ * a reset before the dose of EVID 4, the interval of a steady state, ADDL repeats after SS as plain doses, pending
+ * ADDL repeats of earlier rows cancelled by a reset or an SS = 1 dose (NONMEM's rule), and how the rows are counted. The messages for bad SS/EVID rows are in malformed.test.ts; the engine's side in
  * test/engine/reset-evid.test.ts and ss-steady-state.test.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,5 +39,34 @@ describe('resets and steady state in the dataset', () => {
       [40, DoseKind.dose, 1, 50, 25, 0, 5],
       [40, DoseKind.steadyStateAdded, 0, 20, 0, 24, 6],
     ]);
+  });
+});
+
+describe('pending ADDL repeats at a reset or an SS = 1 dose', () => {
+  // Each reset cuts the repeats of the rows before it (those at or after its time); its own repeats are kept.
+  const text = csv(
+    'ID,TIME,DV,AMT,EVID,CMT,RATE,SS,II,ADDL,DVID,WT,SEX',
+    '1,0,.,100,1,1,.,.,6,5,.,70,1', // repeats at 6, 12 (then 18, 24, 30 are cut by the SS = 1 row at 15)
+    '1,1,2,.,0,.,.,.,.,.,1,70,1',
+    '1,15,.,40,1,2,.,1,12,3,.,70,1', // SS = 1 with its own repeats at 27, 39 (51 is cut by the reset at 40)
+    '1,40,.,.,3,.,.,.,.,.,.,70,1', // reset
+    '1,50,.,10,1,1,.,.,5,2,.,70,1', // repeats at 55 and 60: the EVID 4 row at 60 cuts the one at its own time
+    '1,60,.,20,4,1,.,.,.,.,.,70,1',
+    '1,61,3,.,0,.,.,.,.,.,1,70,1',
+  );
+  const result = readDataset(text, 'cut.csv', rich);
+
+  it('gives the repeats before the next reset only, and counts only those', () => {
+    expect(result.issues.map((i) => formatIssue(i, 'cut.csv'))).toEqual([]);
+    const d = result.dataset!;
+    const events = Array.from({ length: d.doseCount[0]! }, (_, k) => [d.doseTime[k], d.doseKind[k], d.doseRow[k]]);
+    expect(events).toEqual([
+      [0, DoseKind.dose, 2], [6, DoseKind.dose, 2], [12, DoseKind.dose, 2],
+      [15, DoseKind.steadyState, 4], [27, DoseKind.dose, 4], [39, DoseKind.dose, 4],
+      [40, DoseKind.reset, 5],
+      [50, DoseKind.dose, 6], [55, DoseKind.dose, 6],
+      [60, DoseKind.reset, 7], [60, DoseKind.dose, 7],
+    ]);
+    expect(result.summary).toMatchObject({ doses: 4, doseEvents: 9 });
   });
 });

@@ -96,9 +96,16 @@ error { sigma = 0.5 }
     { name: 'steady state SS = 1 of oral doses every 12 h, with lag (nlmc: the state replaced at record time + lag; NONMEM: at record time, at phase II − ALAG of the cycle)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1, ss: 1, ii: 12 }, ...obs(0.2, 0.5, 2, 6, 11.5)]) },
     { name: 'SS = 1 discards an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 500, cmt: 2 }, { time: 10, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12 }, ...obs(5, 10, 11, 20)]) },
     { name: 'SS = 1 ends a running infusion', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 10, cmt: 2 }, ...obs(2, 4), { time: 4, evid: 1, amt: 50, cmt: 2, ss: 1, ii: 12 }, ...obs(5, 9, 12)]) },
-    { name: 'SS = 1 while ADDL doses of an earlier record are pending (nlmc: still given; NONMEM: cancelled)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2, addl: 3, ii: 6 }, ...obs(2, 10), { time: 10, evid: 1, amt: 50, cmt: 2, ss: 1, ii: 24 }, ...obs(11, 13, 19, 30)]) },
+    { name: 'SS = 1 cancels the pending ADDL doses of an earlier record (as NONMEM)', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2, addl: 3, ii: 6 }, ...obs(2, 10), { time: 10, evid: 1, amt: 50, cmt: 2, ss: 1, ii: 24 }, ...obs(11, 13, 19, 30)]) },
     { name: 'steady state SS = 2 added to an earlier dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 6, evid: 1, amt: 60, cmt: 2, ss: 2, ii: 24 }, ...obs(3, 6, 7, 12, 30)]) },
     { name: 'reset (EVID 3), then a dose', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2, 5), { time: 5, evid: 3 }, ...obs(6), { time: 7, evid: 1, amt: 20, cmt: 2 }, ...obs(8)]) },
+    {
+      name: 'EVID 3 and EVID 4 cancel the pending ADDL doses of earlier records (as NONMEM)',
+      rows: byTime([
+        { time: 0, evid: 1, amt: 100, cmt: 2, addl: 3, ii: 4 }, ...obs(5), { time: 6, evid: 3 }, ...obs(7, 9, 13),
+        { time: 14, evid: 1, amt: 50, cmt: 2, addl: 2, ii: 4 }, ...obs(19), { time: 20, evid: 4, amt: 30, cmt: 2 }, ...obs(21, 23, 26),
+      ]),
+    },
     { name: 'reset and dose (EVID 4) during an infusion', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 10, cmt: 2 }, ...obs(2, 4), { time: 4, evid: 4, amt: 50, cmt: 2 }, ...obs(5, 9, 12)]) },
     {
       name: 'censored rows: below the LLOQ (M3) and between LIMIT and DV',

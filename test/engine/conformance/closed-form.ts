@@ -7,7 +7,8 @@
  * a bolus A gives A·Σ c e^(−λ s); a zero-order input at rate R for a duration D gives Σ (c R/λ)(e^(−λ max(0, s − D)) −
  * e^(−λ s)); a lag shifts s, bioavailability F scales the amount; ADDL/II adds copies every II; a steady state is
  * the infinite train of earlier copies (summed until the terms vanish); a reset (EVID 3/4, or an SS = 1 dose)
- * forgets every earlier event.
+ * forgets every earlier event, and cancels the ADDL copies of earlier records due at or after it (NONMEM's SS data
+ * item: "infusions in progress or pending additional doses are cancelled"; a reset re-initializes the system).
  *
  * Where nlmc documents a rule that differs from NONMEM's, the oracle follows nlmc (docs/language.md,
  * stdlib/dose-events.ts), and the case's name says so:
@@ -16,8 +17,6 @@
  * - a steady-state dose with a lag replaces the state at record time + lag, so observations between the record and
  *   the lagged dose see the earlier history (NONMEM's steady state is in place at the record's time, advanced to
  *   phase II − ALAG of the cycle);
- * - a reset or SS = 1 forgets the earlier events, but ADDL doses of an earlier record that fall after it are still
- *   given (runtime/data expands ADDL into explicit doses; NONMEM cancels pending additional doses at SS = 1).
  */
 
 /** One exponential mode of a unit-dose response: c·e^(−λ s). */
@@ -100,7 +99,8 @@ function zeroOrder(rule: InputRule, amount: number, rate: number): { rate: numbe
 function events(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>): { doses: { dose: Dose; replaces: boolean }[]; resets: number[] } {
   const doses: { dose: Dose; replaces: boolean }[] = [];
   const resets: number[] = [];
-  for (const row of rows) {
+  const replacing = (r: DataRow): boolean => r.evid === 3 || r.evid === 4 || (r.evid === 1 && r.ss === 1);
+  for (const [i, row] of rows.entries()) {
     if (row.evid === 3 || row.evid === 4) resets.push(row.time);
     if (row.evid !== 1 && row.evid !== 4) continue;
     const rule = inputs.get(row.cmt!);
@@ -110,6 +110,8 @@ function events(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>
     const at = row.time + (rule.lag ?? 0);
     const ss = row.ss ?? 0;
     for (let j = 0; j <= (row.addl ?? 0); j++) {
+      // An additional dose is cancelled by any later record that resets at or before its nominal time.
+      if (j > 0 && rows.slice(i + 1).some((later) => replacing(later) && later.time <= row.time + j * row.ii!)) break;
       const first = j === 0 && ss > 0;
       doses.push({ dose: { at: at + j * (row.ii ?? 0), amount, ...shape, modes: rule.modes, ii: first ? row.ii! : 0 }, replaces: first && ss === 1 });
     }

@@ -254,7 +254,8 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   const isCensored = (i: number, j: number): boolean => ctx.data.obsCensoring[i * M + j]! !== 0;
 
   const cond = await conditionalPart(run, options, given);
-  if (cond.likelihood.source === 'computed' && cond.likelihood.subjects < S) notes.push(`the −2LL contributions were integrated for a random sample of ${cond.likelihood.subjects} of ${S} subjects (the run folder stores none: a fit without the maximum-likelihood finish); the total is estimated from them, ±${cond.likelihood.totalSe.toPrecision(2)} (sampling SE)`);
+  if (given.stored?.reason) notes.push(`the EBEs and −2LL contributions are computed, not read from the run folder: ${given.stored.reason}`);
+  if (cond.likelihood.source === 'computed' && cond.likelihood.subjects < S) notes.push(`the −2LL contributions were integrated for a random sample of ${cond.likelihood.subjects} of ${S} subjects (the run folder stores none for this dataset: a fit without the maximum-likelihood finish, an older run folder or another dataset); the total is estimated from them, ±${cond.likelihood.totalSe.toPrecision(2)} (sampling SE)`);
   // predictionsAt lists each subject's observations in the engine's order: index them back by (subject, slot).
   const first = new Int32Array(S + 1);
   for (let i = 0; i < S; i++) first[i + 1] = first[i]! + ctx.data.subjects[i * stride]!;

@@ -37,10 +37,21 @@ import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js
 
 export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
 
+/**
+ * The fields of the kernel's records, one declaration for the kernel text and the host that packs them
+ * (runtime/engine/webgpu/webgpu-engine.ts): the offset of each field in its record.
+ */
+export const KERNEL_FIELDS = {
+  obs: { time: 0, value: 1, output: 2, code: 3, limit: 4 },
+  dose: { time: 0, amount: 1, input: 2, rate: 3, kind: 4, interval: 5 },
+  subject: { observations: 0, doses: 1, covariates: 2 },
+} as const;
+
 export interface KernelLayout {
   readonly workgroupSize: number;
   /** Floats per row in `rows`. */
   readonly rowStride: number;
+  /** Floats per record; the fields are KERNEL_FIELDS. */
   readonly obsStride: number;
   readonly doseStride: number;
   readonly subjectStride: number;
@@ -50,7 +61,8 @@ export interface KernelLayout {
 
 export function kernelLayout(dims: ModelDimensions): KernelLayout {
   return {
-    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: 5, doseStride: 6, subjectStride: 2 + dims.nc,
+    workgroupSize: 64, rowStride: 1 + dims.np, obsStride: Object.keys(KERNEL_FIELDS.obs).length, doseStride: Object.keys(KERNEL_FIELDS.dose).length,
+    subjectStride: KERNEL_FIELDS.subject.covariates + dims.nc,
     likelihoodStride: 1 + dims.ns + dims.ne, simulateStride: 1 + dims.ns,
   };
 }
@@ -68,6 +80,7 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
   const functionLengths = facts.functionLengths;
   const targets = (name: string, v: readonly number[]): string => `var<private> ${name}: array<u32, ${Math.max(1, v.length)}> = array<u32, ${Math.max(1, v.length)}>(${(v.length ? v : [0]).map((x) => `${x}u`).join(', ')});`;
   const L = kernelLayout(dims);
+  const { obs: O, dose: D, subject: S } = KERNEL_FIELDS;
   const a = (n: number): number => Math.max(1, n);
   const N = dims.nx + dims.nx * dims.ns;
   /** Calls a model function and always yields an array (length-1 functions return a scalar). */
@@ -326,10 +339,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var p: array<f32, ${a(dims.np)}>;
   for (var i = 0u; i < NP; i++) { p[i] = rows[rbase + 1u + i]; }
   let sbase = subj * ${L.subjectStride}u;
-  let nobs = u32(subjects[sbase]);
-  let ndoses = u32(subjects[sbase + 1u]);
+  let nobs = u32(subjects[sbase + ${S.observations}u]);
+  let ndoses = u32(subjects[sbase + ${S.doses}u]);
   var c: array<f32, ${a(dims.nc)}>;
-  for (var i = 0u; i < NC; i++) { c[i] = subjects[sbase + 2u + i]; }
+  for (var i = 0u; i < NC; i++) { c[i] = subjects[sbase + ${S.covariates}u + i]; }
   var e: array<f32, ${a(dims.ne)}>;
   for (var i = 0u; i < NE; i++) { e[i] = errp[i]; }
 
@@ -402,17 +415,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   loop {
     // The next stop: observation, data dose (shifted by its input's lag), reset, model dose, or breakpoint.
     var tnext = INF;
-    if (j < nobs) { tnext = obs[obase + j * ${L.obsStride}u]; }
+    if (j < nobs) { tnext = obs[obase + j * ${L.obsStride}u + ${O.time}u]; }
     for (var i = 0u; i <= NINPUTS; i++) {
       var q = dptr[i];
       loop {
         if (q >= ndoses) { break; }
-        if (u32(doses[dbase + q * ${L.doseStride}u + 2u]) == i) { break; }
+        if (u32(doses[dbase + q * ${L.doseStride}u + ${D.input}u]) == i) { break; }
         q = q + 1u;
       }
       dptr[i] = q;
       let slag = select(0.0, lag[min(i, ${a(dims.ninputs) - 1}u)], i < NINPUTS);
-      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * ${L.doseStride}u] + slag); }
+      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * ${L.doseStride}u + ${D.time}u] + slag); }
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
@@ -443,8 +456,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // Observations at this time see the pre-dose state.
     loop {
       if (j >= nobs) { break; }
-      if (obs[obase + j * ${L.obsStride}u] > t) { break; }
-      let o = u32(obs[obase + j * ${L.obsStride}u + 2u]);
+      if (obs[obase + j * ${L.obsStride}u + ${O.time}u] > t) { break; }
+      let o = u32(obs[obase + j * ${L.obsStride}u + ${O.output}u]);
       var x: array<f32, ${a(dims.nx)}>;
       for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
       let f = nlm_predict(o, t, x, p, ct);
@@ -467,7 +480,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         // The observation's term (observed, or censored) with sd(f, e), and its derivatives.
         let ob = obase + j * ${L.obsStride}u;
         let sd = nlm_errorSd(o, f, e);
-        let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd);
+        let term = nlm_obs_term(u32(obs[ob + ${O.code}u]), obs[ob + ${O.value}u], obs[ob + ${O.limit}u], f, sd);
         ll = ll + term.x;
         let dll_dsd = term.z;
         let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
@@ -510,9 +523,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
           let q = dptr[i];
           if (q >= ndoses) { break; }
           let rec = dbase + q * ${L.doseStride}u;
-          if (u32(doses[rec + 2u]) != i) { dptr[i] = q + 1u; continue; }
-          if (doses[rec] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
-          let kind = u32(doses[rec + 4u]);
+          if (u32(doses[rec + ${D.input}u]) != i) { dptr[i] = q + 1u; continue; }
+          if (doses[rec + ${D.time}u] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
+          let kind = u32(doses[rec + ${D.kind}u]);
           if (phase == 0u && !replaces_state(kind)) { break; }
           dptr[i] = q + 1u;
           dosed = true;
@@ -520,8 +533,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             reset_state(&y, p, c);
             continue;
           }
-          let amt = doses[rec + 1u];
-          let drate = doses[rec + 3u];
+          let amt = doses[rec + ${D.amount}u];
+          let drate = doses[rec + ${D.rate}u];
           let tgt = INPUT_TARGET[li];
           var damt: array<f32, ${a(dims.ns)}>;
           var dlg: array<f32, ${a(dims.ns)}>;
@@ -550,7 +563,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             }
             if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
             if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
+              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
               if (st != 0u) { break; }
             }
             var dend: array<f32, ${a(dims.ns)}>;
@@ -558,7 +571,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
           } else {
             if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
+              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
               if (st != 0u) { break; }
             }
             apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);

@@ -52,17 +52,17 @@ export interface EngineData {
   readonly nCovariates: number;
   readonly maxObs: number;
   readonly maxDoses: number;
-  /** nSubjects × maxObs × 3: time, value, output (padding: time +∞ is never reached because counts bound reads). */
+  /** nSubjects × maxObs × DATA_LAYOUT.obs.stride: time, value, output (padding: time +∞ is never reached because counts bound reads). */
   readonly obs: Float64Array;
   /** nSubjects × maxObs: each observation's term code (`ObservationCode`; 0 observed, 0 in padding). */
   readonly obsCensoring: Float64Array;
   /** nSubjects × maxObs: the other bound of an interval (code 3), on the output's scale; NaN otherwise. */
   readonly obsLimit: Float64Array;
-  /** nSubjects × maxDoses × 4: time, amount, input, rate. */
+  /** nSubjects × maxDoses × DATA_LAYOUT.dose.stride: time, amount, input, rate. */
   readonly doses: Float64Array;
-  /** nSubjects × maxDoses × 2: each dose event's `DoseKind` and a steady state's interval II (0 in padding). */
+  /** nSubjects × maxDoses × DATA_LAYOUT.doseKind.stride: each dose event's `DoseKind` and a steady state's interval II (0 in padding). */
   readonly doseKinds: Float64Array;
-  /** nSubjects × (2 + nCovariates): observation count, dose count, covariates. */
+  /** nSubjects × subjectStride(nCovariates): observation count, dose count, covariates. */
   readonly subjects: Float64Array;
   /** Covariate points per subject, at most (at least 1). */
   readonly maxCovariatePoints: number;
@@ -71,6 +71,50 @@ export interface EngineData {
    * time, values (nCovariates) and slopes (nCovariates); padding repeats the last point with slope 0.
    */
   readonly covariatePoints: Float64Array;
+}
+
+/**
+ * The fields of each packed entry of EngineData: one record for the packer and every reader (both engines, the
+ * encoder's inputs, preflight, reports), so no file spells a stride.
+ */
+export const DATA_LAYOUT = {
+  obs: { stride: 3, time: 0, value: 1, output: 2 },
+  dose: { stride: 4, time: 0, amount: 1, input: 2, rate: 3 },
+  doseKind: { stride: 2, kind: 0, interval: 1 },
+  /** Per subject: the counts, then nCovariates values. */
+  subject: { header: 2, observations: 0, doses: 1 },
+} as const;
+
+/** Floats per subject in `EngineData.subjects`. */
+export function subjectStride(nCovariates: number): number {
+  return DATA_LAYOUT.subject.header + nCovariates;
+}
+
+/** A field of observation j of subject s. */
+export function obsField(d: EngineData, s: number, j: number, field: Exclude<keyof typeof DATA_LAYOUT.obs, 'stride'>): number {
+  return d.obs[(s * d.maxObs + j) * DATA_LAYOUT.obs.stride + DATA_LAYOUT.obs[field]]!;
+}
+
+/** A field of dose k of subject s. */
+export function doseField(d: EngineData, s: number, k: number, field: Exclude<keyof typeof DATA_LAYOUT.dose, 'stride'>): number {
+  return d.doses[(s * d.maxDoses + k) * DATA_LAYOUT.dose.stride + DATA_LAYOUT.dose[field]]!;
+}
+
+/** The kind (`DoseKind`) or steady-state interval of dose k of subject s. */
+export function doseKindField(d: EngineData, s: number, k: number, field: Exclude<keyof typeof DATA_LAYOUT.doseKind, 'stride'>): number {
+  return d.doseKinds[(s * d.maxDoses + k) * DATA_LAYOUT.doseKind.stride + DATA_LAYOUT.doseKind[field]]!;
+}
+
+/** The observation and dose counts of subject s. */
+export function subjectCounts(d: EngineData, s: number): { readonly observations: number; readonly doses: number } {
+  const base = s * subjectStride(d.nCovariates);
+  return { observations: d.subjects[base + DATA_LAYOUT.subject.observations]!, doses: d.subjects[base + DATA_LAYOUT.subject.doses]! };
+}
+
+/** The (constant) covariates of subject s, a view into EngineData.subjects. */
+export function subjectCovariates(d: EngineData, s: number): Float64Array {
+  const base = s * subjectStride(d.nCovariates) + DATA_LAYOUT.subject.header;
+  return d.subjects.subarray(base, base + d.nCovariates);
 }
 
 /** Floats per subject in `EngineData.covariatePoints`. */
@@ -82,39 +126,40 @@ export function covariatePointStride(nCovariates: number, maxPoints: number): nu
 export function packSubjects(subjects: readonly EngineSubject[], nCovariates: number): EngineData {
   const maxObs = Math.max(1, ...subjects.map((s) => s.obsTimes.length));
   const maxDoses = Math.max(1, ...subjects.map((s) => s.doses.length));
-  const obs = new Float64Array(subjects.length * maxObs * 3);
+  const { obs: O, dose: D, doseKind: K, subject: S } = DATA_LAYOUT;
+  const obs = new Float64Array(subjects.length * maxObs * O.stride);
   const obsCensoring = new Float64Array(subjects.length * maxObs);
   const obsLimit = new Float64Array(subjects.length * maxObs).fill(NaN);
-  const doses = new Float64Array(subjects.length * maxDoses * 4);
-  const doseKinds = new Float64Array(subjects.length * maxDoses * 2);
-  const info = new Float64Array(subjects.length * (2 + nCovariates));
+  const doses = new Float64Array(subjects.length * maxDoses * D.stride);
+  const doseKinds = new Float64Array(subjects.length * maxDoses * K.stride);
+  const info = new Float64Array(subjects.length * subjectStride(nCovariates));
   const maxCovariatePoints = Math.max(1, ...subjects.map((s) => s.covariatePoints?.length ?? 1));
   const pointStride = covariatePointStride(nCovariates, maxCovariatePoints);
   const covariatePoints = new Float64Array(subjects.length * pointStride);
   subjects.forEach((s, i) => {
     const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || a - b);
     order.forEach((j, k) => {
-      const base = (i * maxObs + k) * 3;
-      obs[base] = s.obsTimes[j]!;
-      obs[base + 1] = s.obsValues[j]!;
-      obs[base + 2] = s.obsOutputs[j]!;
+      const base = (i * maxObs + k) * O.stride;
+      obs[base + O.time] = s.obsTimes[j]!;
+      obs[base + O.value] = s.obsValues[j]!;
+      obs[base + O.output] = s.obsOutputs[j]!;
       obsCensoring[i * maxObs + k] = s.obsCensoring?.[j] ?? 0;
       obsLimit[i * maxObs + k] = s.obsLimits?.[j] ?? NaN;
     });
     [...s.doses].sort((a, b) => a.time - b.time).forEach((d, k) => {
-      const base = (i * maxDoses + k) * 4;
-      doses[base] = d.time;
-      doses[base + 1] = d.amount;
-      doses[base + 2] = d.input;
-      doses[base + 3] = d.rate;
-      doseKinds[(i * maxDoses + k) * 2] = d.kind ?? 0;
-      doseKinds[(i * maxDoses + k) * 2 + 1] = d.interval ?? 0;
+      const base = (i * maxDoses + k) * D.stride;
+      doses[base + D.time] = d.time;
+      doses[base + D.amount] = d.amount;
+      doses[base + D.input] = d.input;
+      doses[base + D.rate] = d.rate;
+      doseKinds[(i * maxDoses + k) * K.stride + K.kind] = d.kind ?? 0;
+      doseKinds[(i * maxDoses + k) * K.stride + K.interval] = d.interval ?? 0;
     });
-    const sb = i * (2 + nCovariates);
-    info[sb] = s.obsTimes.length;
-    info[sb + 1] = s.doses.length;
+    const sb = i * subjectStride(nCovariates);
+    info[sb + S.observations] = s.obsTimes.length;
+    info[sb + S.doses] = s.doses.length;
     if (s.covariates.length !== nCovariates) throw new RangeError(`subject ${i}: ${s.covariates.length} covariates, the model has ${nCovariates}`);
-    s.covariates.forEach((v, k) => (info[sb + 2 + k] = v));
+    s.covariates.forEach((v, k) => (info[sb + S.header + k] = v));
     const points = s.covariatePoints ?? [{ time: 0, values: s.covariates, slopes: s.covariates.map(() => 0) }];
     const pb = i * pointStride;
     covariatePoints[pb] = points.length;

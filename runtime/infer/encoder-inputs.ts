@@ -7,7 +7,7 @@
  * one-hot output indicator when the model has several outputs. Static per subject: standardized covariates and
  * log(1 + total dose) standardized.
  */
-import type { EngineData } from '../engine/engine-data.js';
+import { doseField, obsField, subjectCounts, type EngineData } from '../engine/engine-data.js';
 
 export interface EncoderScaling {
   readonly outputMean: readonly number[];
@@ -41,9 +41,9 @@ export interface EncoderInputs {
 const sdOr1 = (v: number): number => (v > 1e-12 && Number.isFinite(v) ? v : 1);
 
 function totalDose(data: EngineData, s: number): number {
-  const n = data.subjects[s * (2 + data.nCovariates) + 1]!;
+  const n = subjectCounts(data, s).doses;
   let total = 0;
-  for (let k = 0; k < n; k++) total += data.doses[(s * data.maxDoses + k) * 4 + 1]!;
+  for (let k = 0; k < n; k++) total += doseField(data, s, k, 'amount');
   return Math.log1p(Math.max(0, total));
 }
 
@@ -57,15 +57,14 @@ export function fitScaling(data: EngineData, nOutputs: number): EncoderScaling {
   const cq = new Array<number>(C).fill(0);
   const doses: number[] = [];
   for (let s = 0; s < data.nSubjects; s++) {
-    const n = data.subjects[s * (2 + C)]!;
+    const n = subjectCounts(data, s).observations;
     for (let j = 0; j < n; j++) {
-      const base = (s * data.maxObs + j) * 3;
-      const o = data.obs[base + 2]!;
-      const y = data.obs[base + 1]!;
+      const o = obsField(data, s, j, 'output');
+      const y = obsField(data, s, j, 'value');
       sums[o] = sums[o]! + y;
       squares[o] = squares[o]! + y * y;
       counts[o] = counts[o]! + 1;
-      tmax = Math.max(tmax, data.obs[base]!);
+      tmax = Math.max(tmax, obsField(data, s, j, 'time'));
     }
     for (let c = 0; c < C; c++) {
       const v = data.subjects[s * (2 + C) + 2 + c]!;
@@ -103,15 +102,14 @@ export function encoderInputs(data: EngineData, nOutputs: number, scaling: Encod
   let firstTimes: string | undefined;
   let regular = true;
   for (let s = 0; s < S; s++) {
-    const n = data.subjects[s * (2 + C)]!;
+    const n = subjectCounts(data, s).observations;
     lengths[s] = n;
     let previous = 0;
     const times: number[] = [];
     for (let j = 0; j < n; j++) {
-      const base = (s * T + j) * 3;
-      const t = data.obs[base]!;
-      const y = data.obs[base + 1]!;
-      const o = data.obs[base + 2]!;
+      const t = obsField(data, s, j, 'time');
+      const y = obsField(data, s, j, 'value');
+      const o = obsField(data, s, j, 'output');
       const f = (s * T + j) * F;
       sequence[f] = (y - scaling.outputMean[o]!) / scaling.outputSd[o]!;
       sequence[f + 1] = t / scaling.timeScale;

@@ -7,7 +7,7 @@
  */
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import type { CpuRowModel } from '../engine/cpu/cpu-rows.js';
-import type { EngineData } from '../engine/engine-data.js';
+import { DATA_LAYOUT, obsField, subjectCounts, subjectStride, type EngineData } from '../engine/engine-data.js';
 import type { Rows, SimulateResult, SolverMethod, SolverSettings } from '../engine/engine.js';
 import { statusMessage, TrajectoryStatus } from '../engine/trajectory-status.js';
 import { formatNumber } from '../simulate/write-csv.js';
@@ -52,8 +52,8 @@ interface Search {
 export async function traceFailures(model: CpuRowModel, data: EngineData, settings: SolverSettings, rows: Rows, sim: SimulateResult): Promise<TracedRows> {
   const M = data.maxObs;
   const np = model.dims.np;
-  const stride = 2 + data.nCovariates;
-  const count = (s: number): number => data.subjects[s * stride]!;
+  const stride = subjectStride(data.nCovariates);
+  const count = (s: number): number => subjectCounts(data, s).observations;
   const predictions = Float64Array.from(sim.predictions);
   const searches: Search[] = [];
   sim.status.forEach((status, row) => {
@@ -73,7 +73,7 @@ export async function traceFailures(model: CpuRowModel, data: EngineData, settin
     for (const lane of lanes) {
       const counts = Float64Array.from(data.subjects);
       const mids = lane.map((s) => (s.lo + s.hi) >> 1);
-      lane.forEach((s, i) => (counts[s.subject * stride] = mids[i]!));
+      lane.forEach((s, i) => (counts[s.subject * stride + DATA_LAYOUT.subject.observations] = mids[i]!));
       const p = new Float64Array(lane.length * np);
       lane.forEach((s, i) => p.set(rows.p.subarray(s.row * np, (s.row + 1) * np), i * np));
       const engine = createCpuEngine(model, { ...data, subjects: counts }, settings);
@@ -89,7 +89,7 @@ export async function traceFailures(model: CpuRowModel, data: EngineData, settin
       });
     }
   }
-  const time = (s: number, j: number): number => data.obs[(s * M + j) * 3]!;
+  const time = (s: number, j: number): number => obsField(data, s, j, 'time');
   const failures = searches.map((s): RowFailure => ({
     row: s.row, subject: s.subject, status: s.status, reached: s.lo, settings, p: rows.p.slice(s.row * np, (s.row + 1) * np),
     ...(s.lo > 0 ? { after: time(s.subject, s.lo - 1) } : {}),

@@ -5,7 +5,7 @@
 import type { CompileResult } from '../../compiler/pipeline.js';
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
-import type { EngineData } from '../engine/engine-data.js';
+import { subjectCovariates, type EngineData } from '../engine/engine-data.js';
 import { engineDataFromDataset } from '../engine/from-dataset.js';
 import { chooseMethod, type MethodChoice, type MethodDecision } from '../engine/choose-method.js';
 import type { SolverMethod } from '../engine/engine.js';
@@ -36,7 +36,7 @@ export async function fitContext(compiled: CompileResult, dataset: Dataset, scal
   const data = converted.data;
   const model = await prepareModel(compiled, { method });
   const s = scaling ?? fitScaling(data, ir.outputs.length);
-  const covariates = Array.from({ length: data.nSubjects }, (_, i) => data.subjects.slice(i * (2 + data.nCovariates) + 2, (i + 1) * (2 + data.nCovariates)));
+  const covariates = Array.from({ length: data.nSubjects }, (_, i) => subjectCovariates(data, i).slice());
   return { ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s), covariates, layout: populationLayout(ir) };
 }
 

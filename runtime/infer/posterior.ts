@@ -11,6 +11,7 @@ import type { Encoder } from './encoder.js';
 import { traceFailures } from './failure-report.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
+import { obsField } from '../engine/engine-data.js';
 
 export interface SubjectPosterior {
   readonly mu: Float64Array;
@@ -99,13 +100,12 @@ export async function predictionsAt(ctx: FitContext, population: Float64Array, q
   for (let i = 0; i < S; i++) {
     const n = ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!;
     for (let j = 0; j < n; j++) {
-      const base = (i * M + j) * 3;
-      const output = ctx.data.obs[base + 2]!;
-      const dv = ctx.data.obs[base + 1]!;
+      const output = obsField(ctx.data, i, j, 'output');
+      const dv = obsField(ctx.data, i, j, 'value');
       const pred = sim.predictions[2 * i * M + j]!;
       const ipred = sim.predictions[(2 * i + 1) * M + j]!;
       ctx.model.ts.errorSd(output, ipred, error, sd);
-      predictions.push({ subject: i, time: ctx.data.obs[base]!, output, dv, pred, ipred, iwres: (dv - ipred) / sd[0]! });
+      predictions.push({ subject: i, time: obsField(ctx.data, i, j, 'time'), output, dv, pred, ipred, iwres: (dv - ipred) / sd[0]! });
     }
   }
   return { subjects, predictions };

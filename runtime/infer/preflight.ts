@@ -12,6 +12,7 @@ import { statusMessage, TrajectoryStatus } from '../engine/trajectory-status.js'
 import { formatNumber } from '../simulate/write-csv.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
+import { obsField } from '../engine/engine-data.js';
 
 export interface PreflightProblem {
   /** Subject ID as written in the file. */
@@ -111,7 +112,7 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
     const rowOf = (j: number): number => (mapped ? ds.obsRow[i * O + j]! : 0);
     const at = (j: number): string => {
       const row = rowOf(j);
-      return `${row > 0 ? `row ${row}, ` : ''}TIME = ${formatNumber(ctx.data.obs[(i * M + j) * 3]!)}`;
+      return `${row > 0 ? `row ${row}, ` : ''}TIME = ${formatNumber(obsField(ctx.data, i, j, 'time'))}`;
     };
     let found: PreflightProblem | undefined;
     const status = sim.status[i] as TrajectoryStatus;
@@ -132,9 +133,8 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
           : { subject: id, row: rowOf(j), fatal: false, message: `ID ${id} (${at(j)}): the prediction at the initial estimates is ${pred}` };
         break;
       }
-      const base = (i * M + j) * 3;
-      const dv = ctx.data.obs[base + 1]!;
-      ctx.model.ts.errorSd(ctx.data.obs[base + 2]!, pred, error, sd);
+      const dv = obsField(ctx.data, i, j, 'value');
+      ctx.model.ts.errorSd(obsField(ctx.data, i, j, 'output'), pred, error, sd);
       const z = (dv - pred) / sd[0]!;
       if (!Number.isFinite(z * z)) {
         found = { subject: id, row: rowOf(j), fatal: true, message: `ID ${id} (${at(j)}): DV = ${formatNumber(dv)} against the prediction ${formatNumber(pred)} (sd ${formatNumber(sd[0]!)}) makes the likelihood non-finite` };

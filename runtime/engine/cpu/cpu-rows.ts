@@ -14,7 +14,7 @@ import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine
 import { DoseKind } from '../../../stdlib/dose-events.js';
 import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
-import { covariatePointStride, type CovariateTrack } from '../engine-data.js';
+import { covariatePointStride, doseField, doseKindField, obsField, subjectCounts, subjectCovariates, type CovariateTrack } from '../engine-data.js';
 import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
 
 /** What the CPU rows need of a prepared model (runtime/engine/prepared-model.ts has all of it). */
@@ -80,13 +80,12 @@ export class CpuRows {
   constructor(readonly model: CpuRowModel, readonly data: EngineData, settings: SolverSettings) {
     const { np, ns, ne } = model.dims;
     this.solver = new TrajectorySolver(model.ts, { ...settings, sensitivities: true, method: settings.method ?? 'explicit' });
-    const stride = 2 + data.nCovariates;
     this.subjects = Array.from({ length: data.nSubjects }, (_, s) => {
-      const nobs = data.subjects[s * stride]!;
-      const column = (k: number): Float64Array => Float64Array.from({ length: nobs }, (_, j) => data.obs[(s * data.maxObs + j) * 3 + k]!);
-      const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + nobs);
+      const counts = subjectCounts(data, s);
+      const column = (field: 'time' | 'value' | 'output'): Float64Array => Float64Array.from({ length: counts.observations }, (_, j) => obsField(data, s, j, field));
+      const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + counts.observations);
       const track = covariateTrack(data, s);
-      return { times: column(0), values: column(1), outputs: column(2), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: data.subjects.slice(s * stride + 2, (s + 1) * stride), ndoses: data.subjects[s * stride + 1]!, ...(track ? { track } : {}) };
+      return { times: column('time'), values: column('value'), outputs: column('output'), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: subjectCovariates(data, s).slice(), ndoses: counts.doses, ...(track ? { track } : {}) };
     });
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
@@ -180,22 +179,21 @@ export class CpuRows {
     const { lag: dLag, bio: dF, duration: dD, rate: dR } = this.scratch;
     let nresets = 0;
     for (let k = 0; k < subject.ndoses; k++) {
-      const base = (s * data.maxDoses + k) * 4;
-      const kind = data.doseKinds[(s * data.maxDoses + k) * 2]!;
-      const interval = data.doseKinds[(s * data.maxDoses + k) * 2 + 1]!;
+      const kind = doseKindField(data, s, k, 'kind');
+      const interval = doseKindField(data, s, k, 'interval');
       if (kind === DoseKind.reset) {
-        this.resetTimes[nresets++] = data.doses[base]!;
+        this.resetTimes[nresets++] = doseField(data, s, k, 'time');
         continue;
       }
-      const inputIndex = data.doses[base + 2]!;
-      const amount = data.doses[base + 1]!;
-      const dataRate = data.doses[base + 3]!;
+      const inputIndex = doseField(data, s, k, 'input');
+      const amount = doseField(data, s, k, 'amount');
+      const dataRate = doseField(data, s, k, 'rate');
       const lag = value(m.inputLag, inputIndex);
       const F = amount * value(m.inputBioavailability, inputIndex);
       m.inputLagDp(inputIndex, p, c, dLag);
       m.inputBioavailabilityDp(inputIndex, p, c, dF);
       for (let q = 0; q < ns; q++) dF[q] = dF[q]! * amount;
-      const start = data.doses[base]! + lag;
+      const start = doseField(data, s, k, 'time') + lag;
       const target = model.inputTargets[inputIndex]!;
       const modelDuration = value(m.inputDuration, inputIndex);
       const modelRate = value(m.inputRate, inputIndex);

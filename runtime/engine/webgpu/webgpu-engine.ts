@@ -3,7 +3,10 @@
  * uploads only the rows (subject, p) — and e for the likelihood — dispatches one invocation per row, and reads back
  * only the results it was asked for.
  */
-import type { EngineData } from '../engine-data.js';
+import { DATA_LAYOUT, subjectCounts, subjectCovariates, type EngineData } from '../engine-data.js';
+import { KERNEL_FIELDS } from '../../../compiler/emit-wgsl/kernel.js';
+
+const { obs: O, dose: D } = KERNEL_FIELDS;
 import type { Engine, LikelihoodResult, Rows, SimulateResult, SolverSettings } from '../engine.js';
 import type { PreparedModel } from '../prepared-model.js';
 import { DoseKind } from '../../../stdlib/dose-events.js';
@@ -26,10 +29,27 @@ export function kernelObservations(data: EngineData, stride: number): Float32Arr
   const n = data.nSubjects * data.maxObs;
   const out = new Float32Array(n * stride);
   for (let m = 0; m < n; m++) {
-    for (let k = 0; k < 3; k++) out[m * stride + k] = data.obs[m * 3 + k]!;
-    out[m * stride + 3] = data.obsCensoring[m]!;
+    const at = m * DATA_LAYOUT.obs.stride;
+    out[m * stride + O.time] = data.obs[at + DATA_LAYOUT.obs.time]!;
+    out[m * stride + O.value] = data.obs[at + DATA_LAYOUT.obs.value]!;
+    out[m * stride + O.output] = data.obs[at + DATA_LAYOUT.obs.output]!;
+    out[m * stride + O.code] = data.obsCensoring[m]!;
     const limit = data.obsLimit[m]!;
-    out[m * stride + 4] = Number.isFinite(limit) ? limit : 0;
+    out[m * stride + O.limit] = Number.isFinite(limit) ? limit : 0;
+  }
+  return out;
+}
+
+/** The kernel's subject records (compiler/emit-wgsl/kernel.ts): observation count, dose count, covariates. */
+export function kernelSubjects(data: EngineData): Float32Array {
+  const S = KERNEL_FIELDS.subject;
+  const stride = S.covariates + data.nCovariates;
+  const out = new Float32Array(data.nSubjects * stride);
+  for (let s = 0; s < data.nSubjects; s++) {
+    const counts = subjectCounts(data, s);
+    out[s * stride + S.observations] = counts.observations;
+    out[s * stride + S.doses] = counts.doses;
+    out.set(subjectCovariates(data, s), s * stride + S.covariates);
   }
   return out;
 }
@@ -42,11 +62,16 @@ export function kernelDoses(data: EngineData, ninputs: number, stride: number): 
   const n = data.nSubjects * data.maxDoses;
   const out = new Float32Array(n * stride);
   for (let m = 0; m < n; m++) {
-    for (let k = 0; k < 4; k++) out[m * stride + k] = data.doses[m * 4 + k]!;
-    const kind = data.doseKinds[m * 2]!;
-    out[m * stride + 4] = kind;
-    out[m * stride + 5] = data.doseKinds[m * 2 + 1]!;
-    if (kind === DoseKind.reset) out[m * stride + 2] = ninputs;
+    const at = m * DATA_LAYOUT.dose.stride;
+    const { dose: H, doseKind: K } = DATA_LAYOUT;
+    out[m * stride + D.time] = data.doses[at + H.time]!;
+    out[m * stride + D.amount] = data.doses[at + H.amount]!;
+    out[m * stride + D.input] = data.doses[at + H.input]!;
+    out[m * stride + D.rate] = data.doses[at + H.rate]!;
+    const kind = data.doseKinds[m * K.stride + K.kind]!;
+    out[m * stride + D.kind] = kind;
+    out[m * stride + D.interval] = data.doseKinds[m * K.stride + K.interval]!;
+    if (kind === DoseKind.reset) out[m * stride + D.input] = ninputs;
   }
   return out;
 }
@@ -74,7 +99,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
   // Resident data.
   const obs = storage(device, kernelObservations(data, L.obsStride), 'obs');
   const doses = storage(device, kernelDoses(data, model.dims.ninputs, L.doseStride), 'doses');
-  const subjects = storage(device, Float32Array.from(data.subjects), 'subjects');
+  const subjects = storage(device, kernelSubjects(data), 'subjects');
   const covariatePoints = storage(device, Float32Array.from(data.covariatePoints), 'covariate points');
   const paramsBuffer = device.createBuffer({ label: 'params', size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
 
@@ -161,7 +186,7 @@ export async function createWebGpuEngine(model: PreparedModel, data: EngineData,
         status: new Int32Array(nrows), predictions: new Float64Array(nrows * data.maxObs).fill(NaN), gradients: new Float64Array(nrows * data.maxObs * ns).fill(NaN),
       };
       for (let r = 0; r < nrows; r++) {
-        const nobs = data.subjects[rows.subject[r]! * (2 + data.nCovariates)]!;
+        const nobs = subjectCounts(data, rows.subject[r]!).observations;
         const base = r * data.maxObs * L.simulateStride;
         const s = finalStatus(status[r]!, results, base, base + nobs * L.simulateStride);
         out.status[r] = s;

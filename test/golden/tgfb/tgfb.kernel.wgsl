@@ -1107,7 +1107,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var p: array<f32, 19>;
   for (var i = 0u; i < NP; i++) { p[i] = rows[rbase + 1u + i]; }
   let sbase = subj * 2u;
-  let nobs = u32(subjects[sbase]);
+  let nobs = u32(subjects[sbase + 0u]);
   let ndoses = u32(subjects[sbase + 1u]);
   var c: array<f32, 1>;
   for (var i = 0u; i < NC; i++) { c[i] = subjects[sbase + 2u + i]; }
@@ -1183,7 +1183,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   loop {
     // The next stop: observation, data dose (shifted by its input's lag), reset, model dose, or breakpoint.
     var tnext = INF;
-    if (j < nobs) { tnext = obs[obase + j * 5u]; }
+    if (j < nobs) { tnext = obs[obase + j * 5u + 0u]; }
     for (var i = 0u; i <= NINPUTS; i++) {
       var q = dptr[i];
       loop {
@@ -1193,7 +1193,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
       dptr[i] = q;
       let slag = select(0.0, lag[min(i, 0u)], i < NINPUTS);
-      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * 6u] + slag); }
+      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * 6u + 0u] + slag); }
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
@@ -1224,7 +1224,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // Observations at this time see the pre-dose state.
     loop {
       if (j >= nobs) { break; }
-      if (obs[obase + j * 5u] > t) { break; }
+      if (obs[obase + j * 5u + 0u] > t) { break; }
       let o = u32(obs[obase + j * 5u + 2u]);
       var x: array<f32, 4>;
       for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
@@ -1292,7 +1292,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
           if (q >= ndoses) { break; }
           let rec = dbase + q * 6u;
           if (u32(doses[rec + 2u]) != i) { dptr[i] = q + 1u; continue; }
-          if (doses[rec] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
+          if (doses[rec + 0u] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
           let kind = u32(doses[rec + 4u]);
           if (phase == 0u && !replaces_state(kind)) { break; }
           dptr[i] = q + 1u;

@@ -157,12 +157,6 @@ export function logLikelihoodTerm(row: DataRow, f: number, sd: number): number {
   return Math.log(normcdfSeries(z) - normcdfSeries(lower));
 }
 
-/** Modes of a one-compartment model with first-order absorption from a depot (the Bateman function), per unit dose. */
-export function batemanModes(ka: number, k: number, V: number): Mode[] {
-  const c = ka / (V * (ka - k));
-  return [{ c, lambda: k }, { c: -c, lambda: ka }];
-}
-
 /**
  * Modes of a two-compartment model (k10 = CL/V1, k12 = Q/V1, k21 = Q/V2) seen in C = central/V1, for a bolus into
  * the central compartment and for one into a depot absorbed at ka: the residues of (s + k21)/((s + α)(s + β)) and

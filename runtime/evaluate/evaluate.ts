@@ -83,6 +83,8 @@ export interface ModelEvaluation {
   /** The EBEs used (IPRED, IWRES, η-shrinkage), where they come from, and PRED/IPRED/IWRES at them (npde[k] is predictions[k]). */
   readonly ebes: readonly Float64Array[];
   readonly ebeSource: string;
+  /** Each subject's posterior around its EBE: marginal sds, and the Cholesky factor where the fit has one. */
+  readonly posterior: readonly PosteriorMoments[];
   readonly predictions: readonly ObservationPrediction[];
   /** VPC rows per output (rows of all strata; `strata` names them). */
   readonly vpc: readonly { readonly output: number; readonly rows: readonly VpcRow[] }[];
@@ -168,7 +170,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
  * folder when it has them (stored.ts), else computed — the conditional modes and AGQ for a maximum-likelihood fit
  * (one Laplace search serves both), the encoder's μ for an `--estimate elbo` fit.
  */
-async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: EvaluationInputs): Promise<{ subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[]; likelihood: SubjectLikelihood; ebeSource: string }> {
+async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: EvaluationInputs): Promise<{ subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[]; likelihood: SubjectLikelihood; ebeSource: string; moments: readonly PosteriorMoments[] }> {
   const { ctx, fit, population } = run;
   const neta = ctx.model.dims.neta;
   const stored = given.stored ?? {};
@@ -176,7 +178,9 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
   let likelihood: SubjectLikelihood | undefined = stored.likelihood ? fromStored(stored.likelihood) : undefined;
   let ebeSource: string;
   if (stored.ebes) {
-    moments = stored.ebes.map((mu, i) => ({ mu, sd: run.subjects[i]!.sd }));
+    // The fit's posterior sds beside them; the encoder's full-rank factor is the fit's own only for an ELBO fit.
+    const chol = (i: number) => (!fit.maximumLikelihood && run.subjects[i]!.chol ? { chol: run.subjects[i]!.chol! } : {});
+    moments = stored.ebes.map((mu, i) => ({ mu, sd: stored.sds?.[i] ?? run.subjects[i]!.sd, ...chol(i) }));
     ebeSource = `individual.csv (${fit.maximumLikelihood ? 'the conditional modes' : 'the encoder’s μ'})`;
   } else if (fit.maximumLikelihood) {
     // A maximum-likelihood fit reports the conditional modes as EBEs (as `nlmc fit` and `nlmc predict` do).
@@ -203,7 +207,7 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
     likelihood = await computeLikelihood(run, { etas: moments.map((m) => m.mu), seed: options.seed, ...(options.likelihoodSubjects !== undefined ? { maxSubjects: options.likelihoodSubjects } : {}) });
   }
   const at = await predictionsAt(ctx, population, moments);
-  return { ...at, likelihood, ebeSource };
+  return { ...at, likelihood, ebeSource, moments };
 }
 
 const sdOf = (x: readonly number[]): number => {
@@ -313,7 +317,7 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
     };
   });
   return {
-    run, options, npde, npdeSummary, pwresSummary, shrinkage: shrink, likelihood: cond.likelihood, ebes: cond.subjects.map((x) => x.mu), ebeSource: cond.ebeSource, predictions: cond.predictions,
+    run, options, npde, npdeSummary, pwresSummary, shrinkage: shrink, likelihood: cond.likelihood, ebes: cond.subjects.map((x) => x.mu), ebeSource: cond.ebeSource, posterior: cond.moments, predictions: cond.predictions,
     vpc: vpcs, binning: options.binning ?? 'time', strata: design.strata, notDecorrelated, failedSimulations: failed, notes,
     seconds: (performance.now() - started) / 1000,
   };

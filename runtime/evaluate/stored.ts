@@ -10,26 +10,31 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sha256 } from '../infer/fit-file.js';
 
+/** individual.csv's `<prefix><effect>` columns in the order of `ids`; undefined when the file is absent. */
+function readIndividual(folder: string, ids: readonly string[], effects: readonly string[], prefix: string): Float64Array[] | undefined {
+  const file = join(folder, 'individual.csv');
+  if (!existsSync(file)) return undefined;
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const byId = new Map(records.map((r, k) => [r['ID'], { r, row: k + 2 }]));
+  for (const e of effects) if (records.length > 0 && !(`${prefix}${e}` in records[0]!)) throw new Error(`${file}: no column ${prefix}${e}`);
+  return ids.map((id) => {
+    const hit = byId.get(id);
+    if (!hit) throw new Error(`${file}: no row for ID ${id} of the dataset (was the fit run on another dataset? give it with --data)`);
+    return Float64Array.from(effects, (e) => {
+      const cell = hit.r[`${prefix}${e}`]!;
+      const v = cell === '' ? NaN : Number(cell);
+      if (Number.isNaN(v) && cell !== '') throw new Error(`${file}:${hit.row}: ${prefix}${e} is not a number (${JSON.stringify(cell)})`);
+      return v;
+    });
+  });
+}
+
 /**
  * individual.csv's EBEs (`ebe_<effect>` columns) in the order of `ids`; undefined when the file is absent. A
  * subject of the dataset without a row, or a column missing, is an error naming it.
  */
 export function readEbes(folder: string, ids: readonly string[], effects: readonly string[]): Float64Array[] | undefined {
-  const file = join(folder, 'individual.csv');
-  if (!existsSync(file)) return undefined;
-  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const byId = new Map(records.map((r, k) => [r['ID'], { r, row: k + 2 }]));
-  for (const e of effects) if (records.length > 0 && !(`ebe_${e}` in records[0]!)) throw new Error(`${file}: no column ebe_${e}`);
-  return ids.map((id) => {
-    const hit = byId.get(id);
-    if (!hit) throw new Error(`${file}: no row for ID ${id} of the dataset (was the fit run on another dataset? give it with --data)`);
-    return Float64Array.from(effects, (e) => {
-      const cell = hit.r[`ebe_${e}`]!;
-      const v = cell === '' ? NaN : Number(cell);
-      if (Number.isNaN(v) && cell !== '') throw new Error(`${file}:${hit.row}: ebe_${e} is not a number (${JSON.stringify(cell)})`);
-      return v;
-    });
-  });
+  return readIndividual(folder, ids, effects, 'ebe_');
 }
 
 /** Per-subject −2LL the fit stored, in the order of `ids`, with how it was integrated. */
@@ -44,6 +49,8 @@ export interface StoredLikelihood {
 
 export interface StoredValues {
   readonly ebes?: Float64Array[];
+  /** The EBEs' posterior marginal sds (`sd_<effect>`). */
+  readonly sds?: Float64Array[];
   readonly likelihood?: StoredLikelihood;
   /** Why nothing was reused, when nothing was. */
   readonly reason?: string;
@@ -73,6 +80,7 @@ function storedLikelihood(folder: string, ids: readonly string[]): StoredLikelih
 export function storedValues(folder: string, fitDataSha: string, dataText: string, ids: readonly string[], effects: readonly string[]): StoredValues {
   if (sha256(dataText) !== fitDataSha) return { reason: 'the dataset is not the one fitted' };
   const ebes = readEbes(folder, ids, effects);
+  const sds = ebes ? readIndividual(folder, ids, effects, 'sd_') : undefined;
   const likelihood = storedLikelihood(folder, ids);
-  return { ...(ebes ? { ebes } : {}), ...(likelihood ? { likelihood } : {}) };
+  return { ...(ebes ? { ebes } : {}), ...(sds ? { sds } : {}), ...(likelihood ? { likelihood } : {}) };
 }

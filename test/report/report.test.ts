@@ -149,7 +149,8 @@ describe('nlmc report: the figures hold the numbers', () => {
     // IPRED and PRED on the fine grid (the data of those curves) against the closed form.
     const fitted = await loadFittedRun(run);
     const ebes = individual.map((r) => Float64Array.from([Number(r['ebe_eta_CL']), Number(r['ebe_eta_V'])]));
-    const curves = await fineGridCurves(fitted.ctx, fitted.population, ebes, shown);
+    const sds = individual.map((r) => Float64Array.from([Number(r['sd_eta_CL']), Number(r['sd_eta_V'])]));
+    const curves = await fineGridCurves(fitted.ctx, fitted.population, ebes.map((mu, i) => ({ mu, sd: sds[i]! })), shown);
     expect(curves).toHaveLength(8);
     for (const c of curves) {
       const p = individual[c.subject]!;
@@ -162,6 +163,28 @@ describe('nlmc report: the figures hold the numbers', () => {
         expect(c.pred[j]!).toBeCloseTo(after(concentration(est('CL') * (WT / 70) ** est('beta_WT'), est('V'), t)), 5);
       });
     }
+  });
+
+  it('individual fits: the prediction band is the residual error’s 90 % interval when η is known, wider when not', async () => {
+    const shown = pickSubjects(SUBJECTS, 8).subjects;
+    const fitted = await loadFittedRun(run);
+    const ebes = individual.map((r) => Float64Array.from([Number(r['ebe_eta_CL']), Number(r['ebe_eta_V'])]));
+    const known = await fineGridCurves(fitted.ctx, fitted.population, ebes.map((mu) => ({ mu, sd: new Float64Array(2) })), shown);
+    // y = f·(1 + b ε), one ε per draw: the bounds are f·(1 + b·q) with q the 5 % (95 %) sample quantile of the 200
+    // ε — one q per subject over its whole grid — whose mean over 8 subjects is ∓1.645 within 0.054 (1 SE).
+    const b = est('b');
+    const scaled = (c: (typeof known)[number], a: Float64Array) => Array.from(a, (v, j) => (v / c.ipred[j]! - 1) / b).filter((v, j) => Number.isFinite(v) && c.ipred[j]! > 1e-6);
+    const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+    for (const [side, z] of [['lower', -1.6449], ['upper', 1.6449]] as const) {
+      const q = known.map((c) => scaled(c, c[side]));
+      for (const x of q) for (const v of x) expect(v).toBeCloseTo(x[0]!, 6);
+      expect(Math.abs(mean(q.map((x) => x[0]!)) - z)).toBeLessThan(0.2);
+    }
+    const sds = individual.map((r) => Float64Array.from([Number(r['sd_eta_CL']), Number(r['sd_eta_V'])]));
+    const uncertain = await fineGridCurves(fitted.ctx, fitted.population, ebes.map((mu, i) => ({ mu, sd: sds[i]! })), shown);
+    const width = (cs: typeof known) => mean(cs.flatMap((c) => Array.from(c.upper, (u, j) => (u - c.lower[j]!) / c.ipred[j]!).filter(Number.isFinite)));
+    expect(width(uncertain)).toBeGreaterThan(width(known));
+    expect(markLabels(svg('individual-fits'), 'prediction-band').length).toBeGreaterThan(0);
   });
 
   it('EBEs against WT: one panel per random effect, each subject at its weight and its EBE', () => {

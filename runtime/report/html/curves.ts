@@ -9,7 +9,10 @@ import { createCpuEngine } from '../../engine/cpu/cpu-engine.js';
 import { packSubjects, type EngineSubject } from '../../engine/engine-data.js';
 import { TrajectoryStatus } from '../../engine/trajectory-status.js';
 import type { FitContext } from '../../infer/fit-context.js';
+import type { PosteriorMoments } from '../../infer/posterior.js';
 import { unpack } from '../../infer/population.js';
+import { quantileSorted } from '../../evaluate/stats.js';
+import { Random } from '../../simulate/random.js';
 
 export interface SubjectCurve {
   readonly subject: number;
@@ -17,12 +20,15 @@ export interface SubjectCurve {
   readonly time: Float64Array;
   readonly pred: Float64Array;
   readonly ipred: Float64Array;
-  /** The 90 % interval of an observation at the EBE: IPRED ∓ z₀.₉₅ · sd(IPRED) (the residual error only). */
+  /**
+   * The 90 % prediction interval of an observation given the subject's data: the 5 % and 95 % quantiles of
+   * y = f(η) + sd(f)·ε over BAND_DRAWS draws of η from the subject's posterior N(EBE, Σ_i).
+   */
   readonly lower: Float64Array;
   readonly upper: Float64Array;
 }
 
-const Z95 = 1.6448536269514722;
+export const BAND_DRAWS = 200;
 
 /** Subject i's doses and observation (time, output) pairs, read from the packed engine data. */
 function subjectDesign(ctx: FitContext, i: number) {
@@ -47,10 +53,23 @@ function gridTimes(obsTimes: readonly number[], doseTimes: readonly number[], po
   return [...new Set([...even, ...obsTimes, ...doseTimes.filter((t) => t <= hi)])].sort((a, b) => a - b);
 }
 
+/** η = μ + L z, with L the posterior's Cholesky factor, or its marginal sds where it has none. */
+function drawEta(q: PosteriorMoments, random: Random, out: Float64Array): void {
+  const n = q.mu.length;
+  const z = Float64Array.from({ length: n }, () => random.normal());
+  for (let a = 0; a < n; a++) {
+    let s = q.mu[a]!;
+    if (q.chol) for (let b = 0; b <= a; b++) s += q.chol[a * n + b]! * z[b]!;
+    else s += q.sd[a]! * z[a]!;
+    out[a] = s;
+  }
+}
+
 /**
- * `ebe[i]`: subject i's η at which IPRED is drawn. Failed trajectories give NaN curves (drawn as gaps).
+ * `posterior[i]`: subject i's EBE (μ, where IPRED is drawn) and the spread of its posterior (the band's draws).
+ * Failed trajectories give NaN curves (drawn as gaps); a band leaves failed draws out.
  */
-export async function fineGridCurves(ctx: FitContext, population: Float64Array, ebe: readonly Float64Array[], shown: readonly number[], points = 120): Promise<SubjectCurve[]> {
+export async function fineGridCurves(ctx: FitContext, population: Float64Array, posterior: readonly PosteriorMoments[], shown: readonly number[], points = 120, seed = 1): Promise<SubjectCurve[]> {
   const { np, neta } = ctx.model.dims;
   const { phi, error } = unpack(ctx.layout, population);
   const pieces: { subject: number; output: number; times: number[] }[] = [];
@@ -69,15 +88,21 @@ export async function fineGridCurves(ctx: FitContext, population: Float64Array, 
   });
   if (subjects.length === 0) return [];
   const data = packSubjects(subjects, ctx.data.nCovariates);
-  const rows = { subject: new Int32Array(2 * shown.length), p: new Float64Array(2 * shown.length * np) };
+  // Per shown subject: PRED (η = 0), IPRED (η = EBE), then BAND_DRAWS posterior draws.
+  const per = 2 + BAND_DRAWS;
+  const rows = { subject: new Int32Array(per * shown.length), p: new Float64Array(per * shown.length * np) };
   const p = new Float64Array(np);
+  const eta = new Float64Array(neta);
+  const random = new Random(seed);
   shown.forEach((i, s) => {
-    rows.subject[2 * s] = s;
-    rows.subject[2 * s + 1] = s;
-    ctx.model.ts.individual(phi, new Float64Array(neta), ctx.covariates[i]!, p);
-    rows.p.set(p, 2 * s * np);
-    ctx.model.ts.individual(phi, ebe[i]!, ctx.covariates[i]!, p);
-    rows.p.set(p, (2 * s + 1) * np);
+    for (let r = 0; r < per; r++) {
+      rows.subject[per * s + r] = s;
+      if (r === 0) eta.fill(0);
+      else if (r === 1) eta.set(posterior[i]!.mu);
+      else drawEta(posterior[i]!, random, eta);
+      ctx.model.ts.individual(phi, eta, ctx.covariates[i]!, p);
+      rows.p.set(p, (per * s + r) * np);
+    }
   });
   const engine = createCpuEngine(ctx.model, data, { rtol: 1e-8, atol: 1e-10, maxSteps: 1_000_000, method: ctx.model.method });
   let sim;
@@ -99,10 +124,20 @@ export async function fineGridCurves(ctx: FitContext, population: Float64Array, 
     mine.forEach((x) => {
       const n = x.times.length;
       const at = (row: number) => Float64Array.from({ length: n }, (_, c) => (sim.status[row] === TrajectoryStatus.Ok ? sim.predictions[row * M + slot[j + c]!]! : NaN));
-      const ipred = at(2 * s + 1);
+      const draws = Array.from({ length: BAND_DRAWS }, (_, d) => at(per * s + 2 + d));
+      // One ε per draw for the whole curve: each time's values keep their distribution (f + sd·ε, ε ~ N(0, 1)
+      // independent across draws) and the band's edges come out smooth instead of jittering point to point.
+      const eps = Float64Array.from({ length: BAND_DRAWS }, () => random.normal());
       const sd = [0];
-      const bound = (sign: number) => ipred.map((f) => (ctx.model.ts.errorSd(x.output, f, error, sd), f + sign * Z95 * sd[0]!));
-      curves.push({ subject: i, output: x.output, time: Float64Array.from(x.times), pred: at(2 * s), ipred, lower: bound(-1), upper: bound(1) });
+      const lower = new Float64Array(n);
+      const upper = new Float64Array(n);
+      for (let c = 0; c < n; c++) {
+        const y = draws.map((f, d) => (ctx.model.ts.errorSd(x.output, f[c]!, error, sd), f[c]! + sd[0]! * eps[d]!)).filter(Number.isFinite);
+        const sorted = Float64Array.from(y).sort();
+        lower[c] = y.length >= BAND_DRAWS / 2 ? quantileSorted(sorted, 0.05) : NaN;
+        upper[c] = y.length >= BAND_DRAWS / 2 ? quantileSorted(sorted, 0.95) : NaN;
+      }
+      curves.push({ subject: i, output: x.output, time: Float64Array.from(x.times), pred: at(per * s), ipred: at(per * s + 1), lower, upper });
       j += n;
     });
   });

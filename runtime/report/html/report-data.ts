@@ -112,7 +112,7 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
     ...(options.binning ? { binning: options.binning } : {}), ...(options.stratify ? { stratify: options.stratify } : {}),
   }, performance.now(), { stored });
   const shown = pickSubjects(S, options.subjects);
-  const curves = await fineGridCurves(ctx, population, evaluation.ebes, shown.subjects);
+  const curves = await fineGridCurves(ctx, population, evaluation.posterior, shown.subjects, 120, options.seed);
   const trace = traceOf(run);
   const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {

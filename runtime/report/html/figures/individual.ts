@@ -1,10 +1,11 @@
 /**
  * Individual fits: one panel per shown subject and output (12 panels a figure), with the observations
  * (`observations`), IPRED at the subject's EBE on a fine grid (`ipred`, solid), PRED at η = 0 (`pred`,
- * dashed) and the 90 % prediction band of an observation at the EBE (`prediction-band`: the residual error around
- * IPRED). Censored observations are drawn as triangles at their limit.
+ * dashed) and the 90 % prediction band of an observation given the subject's data (`prediction-band`: η drawn
+ * from the subject's posterior, plus the residual error; curves.ts). Censored observations are drawn as triangles at their limit.
  */
 import type { ReportData } from '../report-data.js';
+import { BAND_DRAWS } from '../curves.js';
 import { num, type FigureSpec, type Row } from './common.js';
 
 export const PANELS_PER_FIGURE = 12;
@@ -39,7 +40,7 @@ export function individualFigures(d: ReportData): FigureSpec[] {
     figures.push({
       id: pages > 1 ? `individual-fits-${page + 1}` : 'individual-fits',
       title: `Individual fits${pages > 1 ? ` (${page + 1} of ${pages})` : ''}`,
-      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); shaded: the 90 % interval of an observation at the EBE (IPRED ∓ 1.645 residual sd; the EBE's own uncertainty is not included); all on a fine time grid.`,
+      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); shaded: the 90 % prediction interval of an observation given the subject's data (${BAND_DRAWS} draws of η from the subject's posterior N(EBE, Σ)${d.evaluation.posterior.some((q) => q.chol) ? '' : ' with its marginal sds (no correlations: individual.csv stores none)'}, each with residual error); all on a fine time grid.`,
       spec: {
         data: { values: [...curveRows, ...obsRows] },
         facet: { field: 'panel', type: 'nominal', title: null, sort: order }, columns: 4,

@@ -11,6 +11,7 @@ import { marginalSds, predictionsAt, type ObservationPrediction, type PosteriorM
 import { priorAt, unpack } from '../infer/population.js';
 import { drawEffects } from '../../stdlib/effects-prior.js';
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
+import { obsField, subjectCounts } from '../engine/engine-data.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { Random } from '../simulate/random.js';
 import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
@@ -108,8 +109,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   const ts = ctx.model.ts;
   const S = ctx.data.nSubjects;
   const M = ctx.data.maxObs;
-  const stride = 2 + ctx.data.nCovariates;
-  const counts = Array.from({ length: S }, (_, i) => ctx.data.subjects[i * stride]!);
+  const counts = Array.from({ length: S }, (_, i) => subjectCounts(ctx.data, i).observations);
   const { phi, error } = unpack(ctx.layout, population);
   const prior = priorAt(ctx.layout, population);
   const eps = new Float64Array(neta);
@@ -150,7 +150,7 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
           if (!ok) failed++;
           for (let j = 0; j < n; j++) {
             const f = result.predictions[row * M + j]!;
-            const output = ctx.data.obs[(i * M + j) * 3 + 2]!;
+            const output = obsField(ctx.data, i, j, 'output');
             ts.errorSd(output, f, error, sd);
             const eps = epsRandom.normal();
             sims[i]![k * n + j] = ok && Number.isFinite(f) ? f + sd[0]! * eps : NaN;
@@ -254,7 +254,6 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   const M = ctx.data.maxObs;
   const S = ctx.data.nSubjects;
   const K = options.samples;
-  const stride = 2 + ctx.data.nCovariates;
   const isCensored = (i: number, j: number): boolean => ctx.data.obsCensoring[i * M + j]! !== 0;
 
   const cond = await conditionalPart(run, options, given);
@@ -262,7 +261,7 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   if (cond.likelihood.source === 'computed' && cond.likelihood.subjects < S) notes.push(`the −2LL contributions were integrated for a random sample of ${cond.likelihood.subjects} of ${S} subjects (the run folder stores none for this dataset: a fit without the maximum-likelihood finish, an older run folder or another dataset); the total is estimated from them, ±${cond.likelihood.totalSe.toPrecision(2)} (sampling SE)`);
   // predictionsAt lists each subject's observations in the engine's order: index them back by (subject, slot).
   const first = new Int32Array(S + 1);
-  for (let i = 0; i < S; i++) first[i + 1] = first[i]! + ctx.data.subjects[i * stride]!;
+  for (let i = 0; i < S; i++) first[i + 1] = first[i]! + subjectCounts(ctx.data, i).observations;
   const slotOf = new Int32Array(cond.predictions.length);
   cond.predictions.forEach((p, k) => (slotOf[k] = k - first[p.subject]!));
   const censoredCount = cond.predictions.filter((p, k) => isCensored(p.subject, slotOf[k]!)).length;

@@ -6,7 +6,7 @@
  * cores), so a caller may ask for a simple random sample of subjects instead: their values are exact, the others
  * NaN, and the total is estimated as S · mean with its sampling SE (finite-population corrected) — said as such.
  */
-import { covariatePointStride, type EngineData } from '../engine/engine-data.js';
+import { covariatePointStride, DATA_LAYOUT, subjectStride, type EngineData } from '../engine/engine-data.js';
 import type { FitContext } from '../infer/fit-context.js';
 import { Random } from '../simulate/random.js';
 import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
@@ -76,8 +76,8 @@ export function subContext(ctx: FitContext, picked: readonly number[]): FitConte
     return out;
   };
   const data: EngineData = {
-    ...d, nSubjects: picked.length, obs: take(d.obs, d.maxObs * 3), obsCensoring: take(d.obsCensoring, d.maxObs), obsLimit: take(d.obsLimit, d.maxObs),
-    doses: take(d.doses, d.maxDoses * 4), doseKinds: take(d.doseKinds, d.maxDoses * 2), subjects: take(d.subjects, 2 + d.nCovariates),
+    ...d, nSubjects: picked.length, obs: take(d.obs, d.maxObs * DATA_LAYOUT.obs.stride), obsCensoring: take(d.obsCensoring, d.maxObs), obsLimit: take(d.obsLimit, d.maxObs),
+    doses: take(d.doses, d.maxDoses * DATA_LAYOUT.dose.stride), doseKinds: take(d.doseKinds, d.maxDoses * DATA_LAYOUT.doseKind.stride), subjects: take(d.subjects, subjectStride(d.nCovariates)),
     covariatePoints: take(d.covariatePoints, covariatePointStride(d.nCovariates, d.maxCovariatePoints)),
   };
   return { ...ctx, data, covariates: picked.map((i) => ctx.covariates[i]!) };

@@ -11,6 +11,7 @@
  * values are one stratum each, more are split at the median (≤ median, > median).
  */
 import { DoseKind } from '../../stdlib/dose-events.js';
+import { doseField, doseKindField, subjectCounts } from '../engine/engine-data.js';
 import { ObservationCode } from '../../stdlib/observation-terms.js';
 import type { FitContext } from '../infer/fit-context.js';
 import type { ObservationPrediction } from '../infer/posterior.js';
@@ -42,9 +43,9 @@ export interface VpcDesign {
 /** Per subject: the times of its doses (resets carry none), sorted. */
 function doseTimes(ctx: FitContext, i: number): number[] {
   const { data } = ctx;
-  const n = data.subjects[i * (2 + data.nCovariates) + 1]!;
+  const n = subjectCounts(data, i).doses;
   const times: number[] = [];
-  for (let k = 0; k < n; k++) if (data.doseKinds[(i * data.maxDoses + k) * 2]! !== DoseKind.reset) times.push(data.doses[(i * data.maxDoses + k) * 4]!);
+  for (let k = 0; k < n; k++) if (doseKindField(data, i, k, 'kind') !== DoseKind.reset) times.push(doseField(data, i, k, 'time'));
   return times.sort((a, b) => a - b);
 }
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
+import { obsField, subjectCounts } from '../../runtime/engine/engine-data.js';
 import { fitContext } from '../../runtime/infer/fit-context.js';
 import type { ObservationPrediction } from '../../runtime/infer/posterior.js';
 import { timeAfterDose, vpcDesign } from '../../runtime/evaluate/vpc-design.js';
@@ -189,11 +190,9 @@ observe {
     const read = readDataset(`${csv}\n`, 'design.csv', requirementsFromIr(compiled.ir!));
     const ctx = await fitContext(compiled, read.dataset!);
     const predictions: ObservationPrediction[] = [];
-    const M = ctx.data.maxObs;
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!; j++) {
-        const o = (i * M + j) * 3;
-        predictions.push({ subject: i, time: ctx.data.obs[o]!, output: 0, dv: ctx.data.obs[o + 1]!, pred: 1, ipred: 1, iwres: 0 });
+      for (let j = 0; j < subjectCounts(ctx.data, i).observations; j++) {
+        predictions.push({ subject: i, time: obsField(ctx.data, i, j, 'time'), output: 0, dv: obsField(ctx.data, i, j, 'value'), pred: 1, ipred: 1, iwres: 0 });
       }
     }
     const d = vpcDesign(ctx, predictions, 'tad', 'WT');

@@ -6,7 +6,7 @@
  * shows the jump at a bolus).
  */
 import { createCpuEngine } from '../../engine/cpu/cpu-engine.js';
-import { packSubjects, type EngineSubject } from '../../engine/engine-data.js';
+import { doseField, doseKindField, obsField, packSubjects, subjectCounts, type EngineSubject } from '../../engine/engine-data.js';
 import { TrajectoryStatus } from '../../engine/trajectory-status.js';
 import type { FitContext } from '../../infer/fit-context.js';
 import type { PosteriorMoments } from '../../infer/posterior.js';
@@ -33,14 +33,11 @@ export const BAND_DRAWS = 200;
 /** Subject i's doses and observation (time, output) pairs, read from the packed engine data. */
 function subjectDesign(ctx: FitContext, i: number) {
   const { data } = ctx;
-  const stride = 2 + data.nCovariates;
-  const nObs = data.subjects[i * stride]!;
-  const nDoses = data.subjects[i * stride + 1]!;
-  const obs = Array.from({ length: nObs }, (_, j) => ({ time: data.obs[(i * data.maxObs + j) * 3]!, output: data.obs[(i * data.maxObs + j) * 3 + 2]! }));
+  const { observations: nObs, doses: nDoses } = subjectCounts(data, i);
+  const obs = Array.from({ length: nObs }, (_, j) => ({ time: obsField(data, i, j, 'time'), output: obsField(data, i, j, 'output') }));
   const doses = Array.from({ length: nDoses }, (_, k) => {
-    const b = (i * data.maxDoses + k) * 4;
-    const kind = (i * data.maxDoses + k) * 2;
-    return { time: data.doses[b]!, amount: data.doses[b + 1]!, input: data.doses[b + 2]!, rate: data.doses[b + 3]!, kind: data.doseKinds[kind]!, interval: data.doseKinds[kind + 1]! };
+    const field = (name: 'time' | 'amount' | 'input' | 'rate') => doseField(data, i, k, name);
+    return { time: field('time'), amount: field('amount'), input: field('input'), rate: field('rate'), kind: doseKindField(data, i, k, 'kind'), interval: doseKindField(data, i, k, 'interval') };
   });
   return { obs, doses, covariates: Array.from(ctx.covariates[i]!) };
 }

@@ -7,7 +7,7 @@
  * one-hot output indicator when the model has several outputs. Static per subject: standardized covariates and
  * log(1 + total dose) standardized.
  */
-import { doseField, obsField, subjectCounts, type EngineData } from '../engine/engine-data.js';
+import { doseField, obsField, subjectCounts, subjectCovariates, type EngineData } from '../engine/engine-data.js';
 
 export interface EncoderScaling {
   readonly outputMean: readonly number[];
@@ -67,7 +67,7 @@ export function fitScaling(data: EngineData, nOutputs: number): EncoderScaling {
       tmax = Math.max(tmax, obsField(data, s, j, 'time'));
     }
     for (let c = 0; c < C; c++) {
-      const v = data.subjects[s * (2 + C) + 2 + c]!;
+      const v = subjectCovariates(data, s)[c]!;
       cs[c] = cs[c]! + v;
       cq[c] = cq[c]! + v * v;
     }
@@ -122,7 +122,7 @@ export function encoderInputs(data: EngineData, nOutputs: number, scaling: Encod
     const key = times.join(',');
     if (firstTimes === undefined) firstTimes = key;
     else if (key !== firstTimes) regular = false;
-    for (let c = 0; c < C; c++) statics[s * staticFeatures + c] = (data.subjects[s * (2 + C) + 2 + c]! - scaling.covariateMean[c]!) / scaling.covariateSd[c]!;
+    for (let c = 0; c < C; c++) statics[s * staticFeatures + c] = (subjectCovariates(data, s)[c]! - scaling.covariateMean[c]!) / scaling.covariateSd[c]!;
     statics[s * staticFeatures + C] = (totalDose(data, s) - scaling.doseMean) / scaling.doseSd;
   }
   return { subjects: S, steps: T, stepFeatures: F, sequence, mask, lengths, staticFeatures, statics, regular };

@@ -11,7 +11,7 @@ import type { Encoder } from './encoder.js';
 import { traceFailures } from './failure-report.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
-import { obsField } from '../engine/engine-data.js';
+import { obsField, subjectCounts } from '../engine/engine-data.js';
 
 export interface SubjectPosterior {
   readonly mu: Float64Array;
@@ -98,7 +98,7 @@ export async function predictionsAt(ctx: FitContext, population: Float64Array, q
   const sd = [0];
   const M = ctx.data.maxObs;
   for (let i = 0; i < S; i++) {
-    const n = ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!;
+    const n = subjectCounts(ctx.data, i).observations;
     for (let j = 0; j < n; j++) {
       const output = obsField(ctx.data, i, j, 'output');
       const dv = obsField(ctx.data, i, j, 'value');

@@ -12,7 +12,7 @@ import { statusMessage, TrajectoryStatus } from '../engine/trajectory-status.js'
 import { formatNumber } from '../simulate/write-csv.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
-import { obsField } from '../engine/engine-data.js';
+import { obsField, subjectCounts } from '../engine/engine-data.js';
 
 export interface PreflightProblem {
   /** Subject ID as written in the file. */
@@ -107,7 +107,7 @@ export async function initialPredictionProblems(ctx: FitContext, population: Flo
   };
   for (let i = 0; i < S; i++) {
     const id = ds.ids[i]!;
-    const n = ctx.data.subjects[i * (2 + ctx.data.nCovariates)]!;
+    const n = subjectCounts(ctx.data, i).observations;
     const mapped = n === ds.observationCount[i];
     const rowOf = (j: number): number => (mapped ? ds.obsRow[i * O + j]! : 0);
     const at = (j: number): string => {

@@ -18,6 +18,7 @@ import type { MlFinishResult } from './ml-finish.js';
 import { standardErrorMcError, type EstimatorSummary, type LikelihoodBlock, type UncertaintyResult } from './uncertainty.js';
 import { unpack } from '../infer/population.js';
 import { symmetricEigen } from './symmetric-eigen.js';
+import { subjectCounts } from '../engine/engine-data.js';
 
 export interface AtMaximumOptions {
   /** Relative Monte-Carlo error of the weakest curvature to reach (Laplace importance sampling). */
@@ -91,7 +92,7 @@ export async function uncertaintyAtMaximum(problem: UqProblem, ml: MlFinishResul
     if (Math.abs(2 * quadratureChange) > 0.1) messages.push(`AGQ: −2LL changes by ${(2 * Math.abs(quadratureChange)).toFixed(2)} from ${ml.at.size} to ${ml.at.size + 2} nodes per effect; raise --agq-nodes for a more accurate likelihood`);
   }
   let observations = 0;
-  for (let i = 0; i < n; i++) observations += problem.data.subjects[i * (2 + problem.data.nCovariates)]!;
+  for (let i = 0; i < n; i++) observations += subjectCounts(problem.data, i).observations;
   const minus2LL = -2 * total.logLik;
   const mcError = agq ? 0 : 2 * total.se;
   const estimator = agq ? 'agq' : 'laplace';

@@ -16,13 +16,13 @@
  * The Monte-Carlo standard error of log p̂_i is the delta method's: sd(w) / (√L · mean(w)).
  */
 import type { Engine } from '../engine/engine.js';
-import type { EngineData } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
 import { addEntryGradient, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
 import { priorWithDerivativesAt, unpack, type PopulationLayout } from '../infer/population.js';
 import type { Draws, EstimatorKind } from './proposal.js';
 import { HALF_LOG_2PI, observationTerm, type TermValue } from '../../stdlib/observation-terms.js';
+import { obsField, subjectCounts, type EngineData } from '../engine/engine-data.js';
 
 /** What the Monte-Carlo integrals need: the model, the data, the layout, and an f64 engine over the same data. */
 export interface UqProblem {
@@ -219,7 +219,7 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
   for (let i = 0; i < n; i++) {
     const u = set.u[i]!;
     const rows = block.row[i]!;
-    const nobs = data.subjects[i * (2 + data.nCovariates)]!;
+    const nobs = subjectCounts(data, i).observations;
     const c = problem.covariates[i]!;
     const g = new Float64Array(L * d);
     for (let l = 0; l < L; l++) {
@@ -238,9 +238,8 @@ export function evaluate(problem: UqProblem, set: SampleSet, block: SimBlock, v:
       dlde.fill(0);
       let value = 0;
       for (let j = 0; j < nobs; j++) {
-        const base = (i * M + j) * 3;
-        const y = data.obs[base + 1]!;
-        const o = data.obs[base + 2]!;
+        const y = obsField(data, i, j, 'value');
+        const o = obsField(data, i, j, 'output');
         const f = block.predictions[row * M + j]!;
         ts.errorSd(o, f, error, one);
         const sd = one[0]!;

@@ -14,6 +14,7 @@ import { FinishInterrupted } from './ml-finish.js';
 import { defaultInformationOptions, observedInformation, type InformationOptions, type InformationResult } from './information.js';
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
+import { subjectCounts } from '../engine/engine-data.js';
 
 /** The Monte-Carlo estimators drawn around the fit (AGQ and the Laplace sampler come from the ML finish instead). */
 export type DrawnKind = 'prior' | 'importance';
@@ -170,7 +171,7 @@ export async function assessUncertainty(problem: UqProblem, population: Float64A
   const k = names.length;
   const n = problem.data.nSubjects;
   let observations = 0;
-  for (let i = 0; i < n; i++) observations += problem.data.subjects[i * (2 + problem.data.nCovariates)]!;
+  for (let i = 0; i < n; i++) observations += subjectCounts(problem.data, i).observations;
   const s = chosen.summary;
   const likelihood: LikelihoodBlock = {
     minus2LL: s.minus2LL, aic: s.minus2LL + 2 * k, bic: s.minus2LL + k * Math.log(n), estimator: s.estimator, mcError: s.mcError, samples: s.samples, logLik: s.logLik,

@@ -10,9 +10,10 @@
  * | steady state added | SS = 2 | the steady state's amounts (less the initial state) are added, then the dose |
  * | reset | EVID 3, and the reset of EVID 4 | every state to the model's initial value, S to ∂x0/∂p |
  *
- * Order at one time (after the observations, which see the state before, the breakpoint jumps and the infusions
- * that end): first the events that replace the state (`replacesState`: resets, then SS = 1 doses), then every
- * other dose (data doses, then the model's own). A reset also ends the infusions that are running (their input
+ * Order at one time (after the observations whose rows come before every dose and reset row there, which see the
+ * state before, the breakpoint jumps and the infusions that end): first the events that replace the state
+ * (`replacesState`: resets, then SS = 1 doses), then every other dose (data doses, then the model's own); then
+ * the observations whose rows follow a dose or reset row at that time (NONMEM's record order). A reset also ends the infusions that are running (their input
  * is part of the state that is discarded); doses scheduled later are still given.
  *
  * The steady state of a dose (amount F, or rate R for a duration D ≤ II) repeated every II is found apart from

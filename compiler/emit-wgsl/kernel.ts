@@ -11,8 +11,9 @@
  *
  * Contract (all sizes static, everything padded):
  *   rows      f32[nrows × (1 + NP)]          subject index, then the row's individual parameters p
- *   obs       f32[nsubjects × maxObs × 5]     time, value (already transformed), output index, observation term
- *                                             code (stdlib/observation-terms.ts: observed or censored), other bound
+ *   obs       f32[nsubjects × maxObs × 6]     time, value (already transformed), output index, observation term
+ *                                             code (stdlib/observation-terms.ts: observed or censored), other
+ *                                             bound, after (1: sees the state after the events at its time)
  *   doses     f32[nsubjects × maxDoses × 6]   time, amount, input index (NINPUTS for a reset), rate (0 = bolus),
  *                                             event kind (stdlib/dose-events.ts), a steady state's interval II
  *   subjects  f32[nsubjects × (2 + NC)]       number of observations, number of doses, covariates
@@ -22,10 +23,12 @@
  *   status    u32[nrows]                      TrajectoryStatus
  *   covpts    f32[nsubjects × (1 + maxCov × (1 + 2 NC))]  per subject the number of covariate points, then each
  *                                             point's time, values and slopes (EngineData.covariatePoints)
- * Integration stops exactly at observation times, dose times (data times + lag), resets and breakpoints; an
- * observation at a dose time sees the pre-dose state. At one time the events follow stdlib/dose-events.ts: after
- * the infusions that end, the events that replace the state (resets, SS = 1), then the other doses; a steady state
- * is iterated period by period apart from the timeline (`steady_state`). At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ * Integration stops exactly at observation times, dose times (data times + lag), resets and breakpoints. At one
+ * time: the observations before the events (after = 0), the breakpoint jumps, then the events of
+ * stdlib/dose-events.ts — the infusions that end, the events that replace the state (resets, SS = 1), the other
+ * data doses, the model-declared doses — then the observations after them (after = 1: their data rows follow a
+ * dose or reset row there, NONMEM's record order; the host sorts them last at their time). A steady state is
+ * iterated period by period apart from the timeline (`steady_state`). At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
  */
 import { doseEventsWgsl } from '../../stdlib/dose-events.js';
 import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
@@ -42,7 +45,7 @@ export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
  * (runtime/engine/webgpu/webgpu-engine.ts): the offset of each field in its record.
  */
 export const KERNEL_FIELDS = {
-  obs: { time: 0, value: 1, output: 2, code: 3, limit: 4 },
+  obs: { time: 0, value: 1, output: 2, code: 3, limit: 4, after: 5 },
   dose: { time: 0, amount: 1, input: 2, rate: 3, kind: 4, interval: 5 },
   subject: { observations: 0, doses: 1, covariates: 2 },
 } as const;
@@ -330,6 +333,41 @@ ${stepper.attempt}
 
 ${steadyStateWgsl(dims, arr)}
 
+// Observation j of the row (its record at ob) at t from y: in mode 0 its prediction and ∂/∂p into results; in
+// mode 1 its term (observed, or censored) with sd(f, e) and the derivatives, added to *llp, *gpp, *gep. False when
+// the prediction is not a number.
+fn record_obs(row: u32, j: u32, ob: u32, t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, ct: array<f32, ${a(dims.nc)}>, e: array<f32, ${a(dims.ne)}>, llp: ptr<function, f32>, gpp: ptr<function, array<f32, ${a(dims.ns)}>>, gep: ptr<function, array<f32, ${a(dims.ne)}>>) -> bool {
+  let o = u32(obs[ob + ${O.output}u]);
+  var x: array<f32, ${a(dims.nx)}>;
+  for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
+  let f = nlm_predict(o, t, x, p, ct);
+  var dfdp: array<f32, ${a(dims.ns)}>;
+  if (NS > 0u) {
+    let hx = ${arr('predictDx', 'o, t, x, p, ct')};
+    let hp = ${arr('predictDp', 'o, t, x, p, ct')};
+    for (var k = 0u; k < NS; k++) {
+      var acc = hp[k];
+      for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
+      dfdp[k] = acc;
+    }
+  }
+  if (params.mode == 0u) {
+    let rb = (row * params.maxObs + j) * ${L.simulateStride}u;
+    results[rb] = f;
+    for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
+  } else {
+    let sd = nlm_errorSd(o, f, e);
+    let term = nlm_obs_term(u32(obs[ob + ${O.code}u]), obs[ob + ${O.value}u], obs[ob + ${O.limit}u], f, sd);
+    *llp = *llp + term.x;
+    let dll_dsd = term.z;
+    let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
+    for (var k = 0u; k < NS; k++) { (*gpp)[k] = (*gpp)[k] + dll_df * dfdp[k]; }
+    let dsde = ${arr('errorSdDe', 'o, f, e')};
+    for (var m = 0u; m < NE; m++) { (*gep)[m] = (*gep)[m] + dll_dsd * dsde[m]; }
+  }
+  return f == f;
+}
+
 @compute @workgroup_size(${L.workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.x;
@@ -453,41 +491,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     cv = cov_base;
     let ct = cov_at(t, cv);
 
-    // Observations at this time see the pre-dose state.
+    // Observations at this time whose rows come before every dose and reset row here: the state before the events.
     loop {
       if (j >= nobs) { break; }
-      if (obs[obase + j * ${L.obsStride}u + ${O.time}u] > t) { break; }
-      let o = u32(obs[obase + j * ${L.obsStride}u + ${O.output}u]);
-      var x: array<f32, ${a(dims.nx)}>;
-      for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
-      let f = nlm_predict(o, t, x, p, ct);
-      var dfdp: array<f32, ${a(dims.ns)}>;
-      if (NS > 0u) {
-        let hx = ${arr('predictDx', 'o, t, x, p, ct')};
-        let hp = ${arr('predictDp', 'o, t, x, p, ct')};
-        for (var k = 0u; k < NS; k++) {
-          var acc = hp[k];
-          for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
-          dfdp[k] = acc;
-        }
-      }
-      if (f != f) { st = 3u; }
-      if (params.mode == 0u) {
-        let rb = (row * params.maxObs + j) * ${L.simulateStride}u;
-        results[rb] = f;
-        for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
-      } else {
-        // The observation's term (observed, or censored) with sd(f, e), and its derivatives.
-        let ob = obase + j * ${L.obsStride}u;
-        let sd = nlm_errorSd(o, f, e);
-        let term = nlm_obs_term(u32(obs[ob + ${O.code}u]), obs[ob + ${O.value}u], obs[ob + ${O.limit}u], f, sd);
-        ll = ll + term.x;
-        let dll_dsd = term.z;
-        let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
-        for (var k = 0u; k < NS; k++) { gp[k] = gp[k] + dll_df * dfdp[k]; }
-        let dsde = ${arr('errorSdDe', 'o, f, e')};
-        for (var m = 0u; m < NE; m++) { ge[m] = ge[m] + dll_dsd * dsde[m]; }
-      }
+      let ob = obase + j * ${L.obsStride}u;
+      if (obs[ob + ${O.time}u] > t || obs[ob + ${O.after}u] != 0.0) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
       j = j + 1u;
     }
     if (st != 0u) { break; }
@@ -603,6 +612,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
       mdDone[k] = true;
       dosed = true;
+    }
+    if (st != 0u) { break; }
+    // Observations whose rows follow a dose or reset row at t: the state after the events.
+    loop {
+      if (j >= nobs) { break; }
+      let ob = obase + j * ${L.obsStride}u;
+      if (obs[ob + ${O.time}u] > t) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      j = j + 1u;
     }
     if (st != 0u) { break; }
     if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }

@@ -40,6 +40,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
   const obsCensoring = new Float64Array(S * O);
   const obsLimit = new Float64Array(S * O).fill(NaN);
   const obsRow = new Int32Array(S * O);
+  const obsAfterEvent = new Uint8Array(S * O);
   const obsCovariates = new Float64Array(S * O * C);
   const doseTime = new Float64Array(S * D);
   const doseAmount = new Float64Array(S * D);
@@ -66,7 +67,15 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     // Observations, then padding that repeats the last one (or the first row).
     let j = 0;
     let lastRow = start;
+    // Whether a dose or reset row came earlier among the rows at the current time (rows in data order).
+    let runTime = NaN;
+    let eventInRun = false;
     for (let r = start; r < end; r++) {
+      if (table.time[r] !== runTime) {
+        runTime = table.time[r]!;
+        eventInRun = false;
+      }
+      if (table.kind[r] === RowKind.dose || table.kind[r] === RowKind.reset) eventInRun = true;
       if (table.kind[r] !== RowKind.observation) continue;
       const at = s * O + j;
       obsTime[at] = table.time[r]!;
@@ -76,6 +85,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
       obsCensoring[at] = table.cens[r]!;
       obsLimit[at] = table.limit[r]!;
       obsRow[at] = table.row[r]!;
+      obsAfterEvent[at] = eventInRun ? 1 : 0;
       copyCovariates(obsCovariates, at * C, r);
       lastRow = r;
       j++;
@@ -134,7 +144,7 @@ export function buildDataset(table: RowTable, requirements: DataRequirements): D
     outputNames: requirements.outputs.map((o) => o.name),
     inputNames: requirements.inputs.map((i) => i.name),
     maxObservations: O, maxDoses: D, maxCovariateChanges: K, covariateCount: C,
-    observationCount, obsTime, obsValue, obsOutput, obsMask, obsCensoring, obsLimit, obsRow, obsCovariates,
+    observationCount, obsTime, obsValue, obsOutput, obsMask, obsCensoring, obsLimit, obsRow, obsAfterEvent, obsCovariates,
     doseCount, doseTime, doseAmount, doseInput, doseRate, doseKind, doseInterval, doseMask, doseRow, doseCovariates,
     covariateChangeCount, covariateTime, covariateValues, covariateSlope,
   };

@@ -53,6 +53,11 @@ export interface Dataset {
   readonly obsLimit: Float64Array;
   /** File row of each observation (header = row 1), for messages; 0 in padding. */
   readonly obsRow: Int32Array;
+  /**
+   * 1 where the observation row follows a dose or reset row of its subject at the same time (NONMEM's record
+   * order: it sees the state after those events), 0 where it comes first at its time (the state before them).
+   */
+  readonly obsAfterEvent: Uint8Array;
   readonly obsCovariates: Float64Array;
 
   readonly doseCount: Int32Array;

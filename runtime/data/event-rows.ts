@@ -46,6 +46,7 @@ export class RowClassifier {
   store(values: Float64Array, invalid: number, fields: readonly string[], row: number, table: RowTable, index: number): number {
     const kind = this.classify(values, invalid, fields, row, table, index);
     table.kind[index] = kind;
+    if (kind === RowKind.dose || kind === RowKind.reset) this.eventAfterObservation(row, table, index);
     return kind;
   }
 
@@ -98,23 +99,30 @@ export class RowClassifier {
     table.dv[index] = dv;
     table.output[index] = this.output(values, invalid, fields, row);
     this.censoring(values, fields, row, table, index);
-    this.observationOrder(row, table, index);
     return RowKind.observation;
   }
 
   /**
-   * An observation after a bolus, a steady-state dose or a reset of the same subject at the same time: nlmc gives
-   * every observation the state before the events at its time, whatever the row order, where NONMEM (which reads
-   * records in order) would give this one the state after them. Only events that move a prediction at that instant
-   * count: not an infusion's start, nor a bolus into a state no output reads (a depot).
+   * A dose or reset row (index) after an observation row that itself follows a dose or reset row at the same time:
+   * NONMEM, reading records in order, gives that observation the state between the two, but nlmc gives an
+   * observation either the state before every event at its time (its row comes first there) or after all of them
+   * (build-dataset.ts, `obsAfterEvent`), so it sees this one too. Only events that move a prediction at that
+   * instant count: not an infusion's start, nor a bolus into a state no output reads (a depot).
    */
-  private observationOrder(row: number, table: RowTable, index: number): void {
+  private eventAfterObservation(row: number, table: RowTable, index: number): void {
+    const what = this.jump(table, index);
+    if (!what) return;
     const subject = table.subject[index]!;
     const time = table.time[index]!;
-    for (let r = index - 1; r >= 0 && table.subject[r] === subject && table.time[r] === time; r--) {
-      const what = this.jump(table, r);
-      if (!what) continue;
-      this.issues.add('D308', row, `ID ${table.ids[subject]}: this observation follows ${what} of row ${table.row[r]} at the same time (${time}), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time`);
+    const sameTime = (r: number): boolean => r >= 0 && table.subject[r] === subject && table.time[r] === time;
+    let r = index - 1;
+    while (sameTime(r) && table.kind[r] !== RowKind.observation) r--;
+    if (!sameTime(r)) return;
+    const observation = r;
+    for (r--; sameTime(r); r--) {
+      if (table.kind[r] !== RowKind.dose && table.kind[r] !== RowKind.reset) continue;
+      const earlier = table.kind[r] === RowKind.reset ? 'the reset' : 'the dose';
+      this.issues.add('D308', row, `ID ${table.ids[subject]}: ${what} of this row follows the observation of row ${table.row[observation]}, which follows ${earlier} of row ${table.row[r]} at the same time (${time}): that observation gets the state after every event at its time, this one included (NONMEM, reading records in order, would give it the state before this row); put the observation row after this one, or first at its time`);
       return;
     }
   }

@@ -47,7 +47,7 @@ export const dataIssueCatalogue = {
   D305: { severity: 'warning', title: 'II without ADDL' },
   D306: { severity: 'warning', title: 'AMT on a row that gives no dose ignored' },
   D307: { severity: 'warning', title: 'dose of zero' },
-  D308: { severity: 'warning', title: 'observation after a dose at the same time' },
+  D308: { severity: 'warning', title: 'observation between two events at the same time' },
 } as const satisfies Record<string, { severity: DataIssueSeverity; title: string }>;
 
 export type DataIssueCode = keyof typeof dataIssueCatalogue;

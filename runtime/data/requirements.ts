@@ -38,7 +38,7 @@ export interface InputRequirement {
   readonly modelDuration: boolean;
   /**
    * An output's prediction reads the input's target state, so a bolus moves a prediction at once (a bolus into a
-   * depot does not): what makes the order of a dose and an observation at one time matter (D308). Absent: no.
+   * depot does not): what makes an observation between this dose and an earlier event at one time matter (D308). Absent: no.
    */
   readonly observed?: boolean;
 }

@@ -18,6 +18,11 @@ export interface EngineSubject {
   /** The other bound of each interval-censored observation (code 3), on the output's scale; NaN otherwise. */
   readonly obsLimits?: readonly number[];
   /**
+   * 1 where the observation's row follows a dose or reset row at its time in the data (it sees the state after the
+   * events at that time, NONMEM's record order), 0 where it sees the state before them; all 0 when absent.
+   */
+  readonly obsAfterEvents?: readonly number[];
+  /**
    * Data doses: nominal time, amount (before bioavailability), input index, rate (0 = bolus); the event kind
    * (stdlib/dose-events.ts `DoseKind`, a plain dose when absent) and a steady state's interval II. A reset has no
    * dose: amount 0, input -1.
@@ -52,7 +57,10 @@ export interface EngineData {
   readonly nCovariates: number;
   readonly maxObs: number;
   readonly maxDoses: number;
-  /** nSubjects × maxObs × DATA_LAYOUT.obs.stride: time, value, output (padding: time +∞ is never reached because counts bound reads). */
+  /**
+   * nSubjects × maxObs × DATA_LAYOUT.obs.stride: time, value, output, and `after` (1: the observation sees the
+   * state after the events at its time, 0: before them). Padding is never read: the counts bound reads.
+   */
   readonly obs: Float64Array;
   /** nSubjects × maxObs: each observation's term code (`ObservationCode`; 0 observed, 0 in padding). */
   readonly obsCensoring: Float64Array;
@@ -78,7 +86,7 @@ export interface EngineData {
  * encoder's inputs, preflight, reports), so no file spells a stride.
  */
 export const DATA_LAYOUT = {
-  obs: { stride: 3, time: 0, value: 1, output: 2 },
+  obs: { stride: 4, time: 0, value: 1, output: 2, after: 3 },
   dose: { stride: 4, time: 0, amount: 1, input: 2, rate: 3 },
   doseKind: { stride: 2, kind: 0, interval: 1 },
   /** Per subject: the counts, then nCovariates values. */
@@ -122,7 +130,10 @@ export function covariatePointStride(nCovariates: number, maxPoints: number): nu
   return 1 + maxPoints * (1 + 2 * nCovariates);
 }
 
-/** Packs subjects into the engine layout; doses and observations are sorted by time (stable: a reset stays before its EVID 4 dose). */
+/**
+ * Packs subjects into the engine layout; doses and observations are sorted by time (stable: a reset stays before
+ * its EVID 4 dose), and at one time the observations before the events come first (the stop loops read them so).
+ */
 export function packSubjects(subjects: readonly EngineSubject[], nCovariates: number): EngineData {
   const maxObs = Math.max(1, ...subjects.map((s) => s.obsTimes.length));
   const maxDoses = Math.max(1, ...subjects.map((s) => s.doses.length));
@@ -137,12 +148,14 @@ export function packSubjects(subjects: readonly EngineSubject[], nCovariates: nu
   const pointStride = covariatePointStride(nCovariates, maxCovariatePoints);
   const covariatePoints = new Float64Array(subjects.length * pointStride);
   subjects.forEach((s, i) => {
-    const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || a - b);
+    const after = (j: number): number => (s.obsAfterEvents?.[j] ? 1 : 0);
+    const order = s.obsTimes.map((_, j) => j).sort((a, b) => s.obsTimes[a]! - s.obsTimes[b]! || after(a) - after(b) || a - b);
     order.forEach((j, k) => {
       const base = (i * maxObs + k) * O.stride;
       obs[base + O.time] = s.obsTimes[j]!;
       obs[base + O.value] = s.obsValues[j]!;
       obs[base + O.output] = s.obsOutputs[j]!;
+      obs[base + O.after] = after(j);
       obsCensoring[i * maxObs + k] = s.obsCensoring?.[j] ?? 0;
       obsLimit[i * maxObs + k] = s.obsLimits?.[j] ?? NaN;
     });

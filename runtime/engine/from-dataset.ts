@@ -47,6 +47,7 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
     const obsOutputs: number[] = [];
     const obsCensoring: number[] = [];
     const obsLimits: number[] = [];
+    const obsAfterEvents: number[] = [];
     /** Rows censored on an output without the matching `censored(...)`, by output. */
     const undeclared = new Map<number, number[]>();
     for (let j = 0; j < ds.observationCount[s]!; j++) {
@@ -88,6 +89,7 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
       obsOutputs.push(output);
       obsCensoring.push(code);
       obsLimits.push(limit);
+      obsAfterEvents.push(ds.obsAfterEvent[s * O + j]!);
     }
     for (const [output, rows] of undeclared) {
       const o = ir.outputs[output]!;
@@ -104,7 +106,7 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
       doses.push({ time: ds.doseTime[at]!, amount: ds.doseAmount[at]!, input: ds.doseInput[at]!, rate: ds.doseRate[at]!, kind: ds.doseKind[at]!, interval: ds.doseInterval[at]! });
     }
     const covariates = covariatePoints[0]!.values;
-    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, doses, covariates, ...(covariatePoints.length > 1 || covariatePoints[0]!.slopes.some((v) => v !== 0) ? { covariatePoints } : {}) });
+    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, obsAfterEvents, doses, covariates, ...(covariatePoints.length > 1 || covariatePoints[0]!.slopes.some((v) => v !== 0) ? { covariatePoints } : {}) });
   }
   if (problems.length > 0) return { problems };
   return { data: packSubjects(subjects, C), problems };

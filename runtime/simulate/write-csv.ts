@@ -10,7 +10,7 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(10)));
 }
 
-/** Dose rows come before observation rows at the same time (the observation sees the pre-dose state anyway). */
+/** Observation rows come before dose rows at the same time: the simulation gave them the pre-dose state. */
 export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]): string {
   const withRate = simulated.some((s) => s.subject.doses.some((d) => d.rate !== 0));
   const withDvid = ir.outputs.length > 1;
@@ -33,8 +33,8 @@ export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]
         cells: [s.subject.id, formatNumber(t), formatNumber(s.dv[j]!), '0', '0', '0', '.', ...(withRate ? ['0'] : []), ...(withDvid ? [String(ir.outputs[o]!.dvid)] : []), ...cov],
       });
     });
-    // At one time observations come first: their DV is the pre-dose value, which is what NONMEM, reading records in
-    // order, would predict for them there (after the dose row it would predict the post-dose value).
+    // At one time observations come first: their DV is the pre-dose value, which is what nlmc and NONMEM, reading
+    // records in order, predict for them there (after the dose row both would predict the post-dose value).
     rows.sort((a, b) => a.time - b.time || a.kind - b.kind);
     for (const r of rows) lines.push(r.cells.join(','));
   }

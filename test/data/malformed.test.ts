@@ -170,16 +170,16 @@ const fixtures: Fixture[] = [
     ],
   },
   {
-    name: 'an observation after a bolus or a reset at its time (not after an infusion start, nor before the dose, nor after a bolus no output reads)',
+    name: 'an observation between two events at its time (not when no event precedes it, nor for an infusion start or a bolus no output reads after it)',
     requirements: { ...rich, inputs: [{ ...rich.inputs[0]!, observed: true }, rich.inputs[1]!, { name: 'depot', cmt: 3, infusion: false, modelRate: false, modelDuration: false }] },
     text: csv(
       'ID,TIME,DV,AMT,EVID,CMT,RATE,DVID,WT,SEX',
-      '1,0,5,.,0,.,.,1,70,1', '1,0,.,100,1,1,.,.,70,1', '1,0,6,.,0,.,.,1,70,1', '1,4,.,100,1,2,50,.,70,1', '1,4,5,.,0,.,.,1,70,1',
-      '2,0,.,100,1,1,.,.,70,1', '2,6,.,.,3,.,.,.,70,1', '2,6,4,.,0,.,.,1,70,1', '2,8,.,100,1,3,.,.,70,1', '2,8,4,.,0,.,.,1,70,1',
+      '1,0,5,.,0,.,.,1,70,1', '1,0,.,100,1,1,.,.,70,1', '1,0,6,.,0,.,.,1,70,1', '1,0,.,50,1,1,.,.,70,1', '1,4,.,100,1,1,.,.,70,1', '1,4,5,.,0,.,.,1,70,1', '1,4,.,100,1,2,50,.,70,1', '1,4,.,100,1,3,.,.,70,1',
+      '2,0,.,100,1,1,.,.,70,1', '2,6,.,.,3,.,.,.,70,1', '2,6,4,.,0,.,.,1,70,1', '2,6,.,100,1,1,.,.,70,1', '2,8,4,.,0,.,.,1,70,1', '2,8,.,100,1,1,.,.,70,1',
     ),
     expected: [
-      'bad.csv:4: warning D308: ID 1: this observation follows the dose of row 3 at the same time (0), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time',
-      'bad.csv:9: warning D308: ID 2: this observation follows the reset of row 8 at the same time (6), but it gets the state before it: nlmc gives an observation the state before every dose and reset at its time, whatever the row order (NONMEM would give it the state after); to observe after it, give the observation a later time',
+      'bad.csv:5: warning D308: ID 1: the dose of this row follows the observation of row 4, which follows the dose of row 3 at the same time (0): that observation gets the state after every event at its time, this one included (NONMEM, reading records in order, would give it the state before this row); put the observation row after this one, or first at its time',
+      'bad.csv:13: warning D308: ID 2: the dose of this row follows the observation of row 12, which follows the reset of row 11 at the same time (6): that observation gets the state after every event at its time, this one included (NONMEM, reading records in order, would give it the state before this row); put the observation row after this one, or first at its time',
     ],
   },
   {

@@ -9,6 +9,7 @@ import { compile } from '../../compiler/pipeline.js';
 import { readDataset } from '../../runtime/data/read-dataset.js';
 import { requirementsFromIr } from '../../runtime/data/requirements.js';
 import { createCpuEngine } from '../../runtime/engine/cpu/cpu-engine.js';
+import { DATA_LAYOUT } from '../../runtime/engine/engine-data.js';
 import type { Rows } from '../../runtime/engine/engine.js';
 import { engineDataFromDataset } from '../../runtime/engine/from-dataset.js';
 import { TrajectoryStatus } from '../../runtime/engine/trajectory-status.js';
@@ -75,7 +76,7 @@ describe('censored rows into the engine', () => {
     const { data, problems } = engineDataFromDataset(r.dataset!, ir);
     expect(problems).toEqual([]);
     expect(data!.obsCensoring[3]).toBe(ObservationCode.below);
-    expect(data!.obs[3 * 3 + 1]).toBeCloseTo(Math.log(2), 14);
+    expect(data!.obs[3 * DATA_LAYOUT.obs.stride + DATA_LAYOUT.obs.value]).toBeCloseTo(Math.log(2), 14);
   });
 
   it('censored rows on an output without censored(...) are an error naming the rows, in the reader and in the conversion', () => {

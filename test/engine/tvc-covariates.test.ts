@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { createCpuEngine } from '../../runtime/engine/cpu/cpu-engine.js';
-import type { EngineData } from '../../runtime/engine/engine-data.js';
+import { obsField, subjectCounts, type EngineData } from '../../runtime/engine/engine-data.js';
 import type { SimulateResult } from '../../runtime/engine/engine.js';
 import { engineDataFromDataset } from '../../runtime/engine/from-dataset.js';
 import type { PreparedModel } from '../../runtime/engine/prepared-model.js';
@@ -101,10 +101,10 @@ describe('time-varying covariates: carried forward and linear, both back ends', 
     it(`subject ${s + 1}: predictions and ∂/∂(kb, V) match the closed form`, () => {
       expect(cpu.status[s]).toBe(TrajectoryStatus.Ok);
       if (webgpu) expect(webgpu.status[s]).toBe(TrajectoryStatus.Ok);
-      const nobs = engineData.subjects[s * (2 + engineData.nCovariates)]!;
+      const nobs = subjectCounts(engineData, s).observations;
       const M = engineData.maxObs;
       for (let j = 0; j < nobs; j++) {
-        const t = engineData.obs[(s * M + j) * 3]!;
+        const t = obsField(engineData, s, j, 'time');
         const c = exact[s]!(t, p);
         expect(Math.abs(cpu.predictions[s * M + j]! - c), `CPU at t = ${t}`).toBeLessThan(1e-8 * Math.max(1, c));
         if (webgpu) expect(Math.abs(webgpu.predictions[s * M + j]! - c), `WebGPU at t = ${t}`).toBeLessThan(2e-5 * Math.max(1, c));

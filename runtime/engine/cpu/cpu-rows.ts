@@ -51,6 +51,8 @@ interface InfusionRecord {
 interface SubjectData {
   readonly times: Float64Array;
   readonly outputs: Float64Array;
+  /** 1 where the observation sees the state after the events at its time (EngineData.obs, `after`). */
+  readonly after: Float64Array;
   readonly values: Float64Array;
   /** Each observation's likelihood term code and interval bound (EngineData.obsCensoring, obsLimit). */
   readonly censoring: Float64Array;
@@ -68,7 +70,7 @@ export class CpuRows {
   private readonly boluses: BolusRecord[];
   private readonly infusionRecords: InfusionRecord[];
   /** The current row's problem; its arrays are refilled per row. */
-  private readonly input: { p: Float64Array; c: Float64Array; covariateTrack: CovariateTrack | undefined; times: Float64Array; outputs: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
+  private readonly input: { p: Float64Array; c: Float64Array; covariateTrack: CovariateTrack | undefined; times: Float64Array; outputs: Float64Array; after: Float64Array; doses: BolusRecord[]; infusions: InfusionRecord[]; resets: Float64Array; breakpoints: Float64Array; breakpointsDp: Float64Array };
   /** Reset times of the current row (`input.resets` is a view of its first entries). */
   private readonly resetTimes: Float64Array;
   private readonly one = [0];
@@ -82,17 +84,17 @@ export class CpuRows {
     this.solver = new TrajectorySolver(model.ts, { ...settings, sensitivities: true, method: settings.method ?? 'explicit' });
     this.subjects = Array.from({ length: data.nSubjects }, (_, s) => {
       const counts = subjectCounts(data, s);
-      const column = (field: 'time' | 'value' | 'output'): Float64Array => Float64Array.from({ length: counts.observations }, (_, j) => obsField(data, s, j, field));
+      const column = (field: 'time' | 'value' | 'output' | 'after'): Float64Array => Float64Array.from({ length: counts.observations }, (_, j) => obsField(data, s, j, field));
       const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + counts.observations);
       const track = covariateTrack(data, s);
-      return { times: column('time'), values: column('value'), outputs: column('output'), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: subjectCovariates(data, s).slice(), ndoses: counts.doses, ...(track ? { track } : {}) };
+      return { times: column('time'), values: column('value'), outputs: column('output'), after: column('after'), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: subjectCovariates(data, s).slice(), ndoses: counts.doses, ...(track ? { track } : {}) };
     });
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
     this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, kind: 0, interval: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
     this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, kind: 0, interval: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
     this.resetTimes = new Float64Array(data.maxDoses);
-    this.input = { p: this.p, c: new Float64Array(0), covariateTrack: undefined, times: new Float64Array(0), outputs: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
+    this.input = { p: this.p, c: new Float64Array(0), covariateTrack: undefined, times: new Float64Array(0), outputs: new Float64Array(0), after: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
     this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
     this.rowPredictions = new Float64Array(data.maxObs);
     this.rowGradients = new Float64Array(data.maxObs * ns);
@@ -170,6 +172,7 @@ export class CpuRows {
     input.covariateTrack = subject.track;
     input.times = subject.times;
     input.outputs = subject.outputs;
+    input.after = subject.after;
     input.doses.length = 0;
     input.infusions.length = 0;
     const value = (fn: (i: number, p: Float64Array, c: Float64Array, out: number[]) => void, i: number): number => {

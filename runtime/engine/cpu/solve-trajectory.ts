@@ -2,16 +2,18 @@
  * One (subject, sample) trajectory on the f64 CPU back end: integrate from t = 0 through every stop (observation
  * times, doses, breakpoints), landing exactly on each, and record predictions and their gradients ∂h/∂p.
  *
- * At a time with both an observation and a dose the observation sees the pre-dose state (NONMEM's convention).
+ * An observation at the time of an event sees the state before it, unless the data put its row after a dose or
+ * reset row at that time (`after`, NONMEM's record order): then it sees the state after every event at that time.
  * A bolus of amount A(p) at time τ(p) into state k changes the sensitivities by
  *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
  * A zero-order input of rate R(p) into state k from τ₀(p) to τ₁(p) adds R to f_k and ∂R/∂p to dS_k/dt while it
  * runs; f jumps by ±R e_k at its ends, so S_k jumps by −R ∂τ₀/∂p at the start and +R ∂τ₁/∂p at the end.
  * A breakpoint τ(p) of the RHS moves with p, and S jumps by the same rule as at a dose time, with x continuous:
  *   S⁺ = S⁻ + (f(τ⁻, x) − f(τ⁺, x)) ∂τ/∂p    (`timeJump`, shared with the bolus).
- * At one time the order is: observations, breakpoint jumps, infusions ending, then the events that replace the
- * state (resets, SS = 1 doses), then the other doses and infusions starting (stdlib/dose-events.ts, which also
- * says how a steady state is found: `steadyState` below).
+ * At one time the order is: the observations before the events, breakpoint jumps, infusions ending, then the
+ * events that replace the state (resets, SS = 1 doses), then the other doses and infusions starting
+ * (stdlib/dose-events.ts, which also says how a steady state is found: `steadyState` below), then the
+ * observations after the events.
  * Stages that reach a stop are evaluated just before it (the left limit): at a breakpoint the RHS jumps, and the
  * step that ends there must not see the new branch, or its error estimate never passes.
  */
@@ -61,6 +63,11 @@ export interface TrajectoryInput {
   readonly times: ArrayLike<number>;
   /** Output index of each observation. */
   readonly outputs: ArrayLike<number>;
+  /**
+   * Per observation, 1 when it sees the state after the events at its time (its data row follows a dose or reset
+   * row there), 0 before them (the default, all 0 when absent); at one time the 0s come first.
+   */
+  readonly after?: ArrayLike<number>;
   readonly doses: readonly Bolus[];
   /** Zero-order inputs; none when absent. */
   readonly infusions?: readonly Infusion[];
@@ -277,7 +284,7 @@ export class TrajectorySolver {
       const t = this.t;
       // A covariate's new value holds from its row on: the observations at t see it.
       if (this.track) this.followCovariates(t);
-      while (obs < nobs && input.times[obs]! <= t) {
+      while (obs < nobs && input.times[obs]! <= t && !input.after?.[obs]) {
         this.recordObservation(input, obs, t, this.y, predictions, gradients);
         obs++;
       }
@@ -324,6 +331,11 @@ export class TrajectorySolver {
         }
       }
       while (dose < doses.length && given[dose]) dose++;
+      // The observations whose rows follow the events' rows at t see the state after them.
+      while (obs < nobs && input.times[obs]! <= t) {
+        this.recordObservation(input, obs, t, this.y, predictions, gradients);
+        obs++;
+      }
       // A dose or a breakpoint changes the RHS: the cached first stage is stale.
       stepper.invalidate();
       if (dosed && this.h > 0) this.h = Math.min(this.h, this.startingStep(t, this.y, Infinity));

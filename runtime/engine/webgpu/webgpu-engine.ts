@@ -23,7 +23,8 @@ function storage(device: GPUDevice, data: Float32Array | Uint32Array, label: str
 
 /**
  * The kernel's observation records (compiler/emit-wgsl/kernel.ts): time, value, output, term code, other bound —
- * the bound 0 where there is none (NaN has no place on the device).
+ * the bound 0 where there is none (NaN has no place on the device) — and whether it sees the state after the
+ * events at its time.
  */
 export function kernelObservations(data: EngineData, stride: number): Float32Array {
   const n = data.nSubjects * data.maxObs;
@@ -33,6 +34,7 @@ export function kernelObservations(data: EngineData, stride: number): Float32Arr
     out[m * stride + O.time] = data.obs[at + DATA_LAYOUT.obs.time]!;
     out[m * stride + O.value] = data.obs[at + DATA_LAYOUT.obs.value]!;
     out[m * stride + O.output] = data.obs[at + DATA_LAYOUT.obs.output]!;
+    out[m * stride + O.after] = data.obs[at + DATA_LAYOUT.obs.after]!;
     out[m * stride + O.code] = data.obsCensoring[m]!;
     const limit = data.obsLimit[m]!;
     out[m * stride + O.limit] = Number.isFinite(limit) ? limit : 0;

@@ -94,12 +94,27 @@ error { sigma = 0.5 }
     { name: 'oral and IV into two compartments at one time', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 1 }, { time: 0, evid: 1, amt: 30, cmt: 2 }, ...obs(0.5, 1, 3, 8)]) },
     { name: 'infusion, then oral ADDL into the depot', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 25, cmt: 2 }, { time: 6, evid: 1, amt: 100, cmt: 6, addl: 2, ii: 12 }, ...obs(2, 4, 6, 9, 20, 40)]) },
     {
-      name: 'dose and observation at one time, observation record first',
+      name: 'dose and observation at one time, observation record first (pre-dose, as NONMEM)',
       rows: [{ time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2), { time: 4, evid: 0, dv: 1 }, { time: 4, evid: 1, amt: 100, cmt: 2 }, ...obs(6)],
     },
     {
-      name: 'dose and observation at one time, dose record first (nlmc: still pre-dose, with a warning, D308; NONMEM: post-dose)',
+      name: 'dose and observation at one time, dose record first (post-dose, as NONMEM)',
       rows: [{ time: 0, evid: 1, amt: 100, cmt: 2 }, { time: 0, evid: 0, dv: 1 }, ...obs(2), { time: 4, evid: 1, amt: 100, cmt: 2 }, { time: 4, evid: 0, dv: 1 }, ...obs(6)],
+    },
+    {
+      name: 'observations before and after IV and oral boluses at t = 0 (the first sees nothing, the second the IV dose, as NONMEM)',
+      rows: [{ time: 0, evid: 0, dv: 1 }, { time: 0, evid: 1, amt: 100, cmt: 1 }, { time: 0, evid: 1, amt: 30, cmt: 2 }, { time: 0, evid: 0, dv: 2 }, ...obs(0.5, 3)],
+    },
+    {
+      name: 'observations before and after an SS = 1 dose at its time (after: the steady state and the dose, as NONMEM)',
+      rows: [{ time: 0, evid: 1, amt: 500, cmt: 2 }, ...obs(5), { time: 10, evid: 0, dv: 1 }, { time: 10, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12 }, { time: 10, evid: 0, dv: 2 }, ...obs(11)],
+    },
+    {
+      name: 'observations before and after a reset (EVID 3) and a reset and dose (EVID 4) at their times (after: the reset state, as NONMEM)',
+      rows: [
+        { time: 0, evid: 1, amt: 100, cmt: 2 }, ...obs(2), { time: 5, evid: 0, dv: 1 }, { time: 5, evid: 3 }, { time: 5, evid: 0, dv: 2 }, ...obs(6),
+        { time: 7, evid: 1, amt: 40, cmt: 6 }, { time: 8, evid: 0, dv: 1 }, { time: 8, evid: 4, amt: 30, cmt: 2 }, { time: 8, evid: 0, dv: 2 }, ...obs(9),
+      ],
     },
     { name: 'steady state SS = 1 (bolus every 12 h), then ADDL = 1', rows: byTime([{ time: 0, evid: 1, amt: 100, cmt: 2, ss: 1, ii: 12, addl: 1 }, ...obs(1, 6, 11.9, 13, 30)]) },
     { name: 'steady state SS = 1 of an infusion (RATE = 50, every 8 h)', rows: byTime([{ time: 0, evid: 1, amt: 100, rate: 50, cmt: 2, ss: 1, ii: 8 }, ...obs(0.5, 2, 4, 7.9, 12)]) },

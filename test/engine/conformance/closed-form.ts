@@ -10,10 +10,12 @@
  * forgets every earlier event, and cancels the ADDL copies of earlier records due at or after it (NONMEM's SS data
  * item: "infusions in progress or pending additional doses are cancelled"; a reset re-initializes the system).
  *
+ * Records are read in data order, as NONMEM does: an observation record sees the events of the records before it at
+ * its time (a bolus given, a state reset or replaced by a steady state) and not those of the records after it; the
+ * additional doses of ADDL are no records, and one due at an observation's time is not yet given.
+ *
  * Where nlmc documents a rule that differs from NONMEM's, the oracle follows nlmc (docs/language.md,
  * stdlib/dose-events.ts), and the case's name says so:
- * - an observation at an event's time sees the state before it, whatever the record order (NONMEM processes records
- *   in data order: an observation record after the dose record sees the dose);
  * - a steady-state dose with a lag replaces the state at record time + lag, so observations between the record and
  *   the lagged dose see the earlier history (NONMEM's steady state is in place at the record's time, advanced to
  *   phase II − ALAG of the cycle);
@@ -61,23 +63,28 @@ interface Dose {
   readonly modes: readonly Mode[];
   /** The steady state's interval when the record has SS > 0 (its earlier copies act too). */
   readonly ii: number;
+  /** The record's own dose at the record's time (not an ADDL copy, not lagged): the one an observation after it sees. */
+  readonly recordTime?: number;
+  /** The record's position in the data. */
+  readonly record: number;
 }
 
-function modeResponse(m: Mode, d: Dose, s: number): number {
-  if (s <= 0) return 0;
+/** One mode of a dose at s after it; at s = 0 the bolus counts when the dose has been given (`given`), else not yet. */
+function modeResponse(m: Mode, d: Dose, s: number, given: boolean): number {
+  if (s < 0 || (s === 0 && !given)) return 0;
   if (d.duration === 0) return d.amount * m.c * Math.exp(-m.lambda * s);
   return ((m.c * d.rate) / m.lambda) * (Math.exp(-m.lambda * Math.max(0, s - d.duration)) - Math.exp(-m.lambda * s));
 }
 
-/** A dose's contribution at time t, with its steady-state train of earlier copies. */
-function doseResponse(d: Dose, t: number): number {
+/** A dose's contribution at time t, with its steady-state train of earlier copies; `given`: a dose at t has been given. */
+function doseResponse(d: Dose, t: number, given: boolean): number {
   let total = 0;
   for (const m of d.modes) {
-    total += modeResponse(m, d, t - d.at);
+    total += modeResponse(m, d, t - d.at, given);
     // The train acts from the dose's time on: a steady state replaces (SS = 1) or adds to (SS = 2) the state at τ.
-    if (d.ii <= 0 || t <= d.at) continue;
+    if (d.ii <= 0 || t < d.at || (t === d.at && !given)) continue;
     for (let n = 1; n < 100_000; n++) {
-      const term = modeResponse(m, d, t - d.at + n * d.ii);
+      const term = modeResponse(m, d, t - d.at + n * d.ii, true);
       total += term;
       if (Math.abs(term) < 1e-18 * Math.max(1, Math.abs(total)) && n * d.ii * m.lambda > 40) break;
     }
@@ -95,13 +102,13 @@ function zeroOrder(rule: InputRule, amount: number, rate: number): { rate: numbe
   return { rate: 0, duration: 0 };
 }
 
-/** The doses and the times the state is replaced (resets, SS = 1), from the records. */
-function events(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>): { doses: { dose: Dose; replaces: boolean }[]; resets: number[] } {
+/** The doses and the resets (EVID 3/4, each with its record's position), from the records. */
+function events(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>): { doses: { dose: Dose; replaces: boolean }[]; resets: { at: number; record: number }[] } {
   const doses: { dose: Dose; replaces: boolean }[] = [];
-  const resets: number[] = [];
+  const resets: { at: number; record: number }[] = [];
   const replacing = (r: DataRow): boolean => r.evid === 3 || r.evid === 4 || (r.evid === 1 && r.ss === 1);
   for (const [i, row] of rows.entries()) {
-    if (row.evid === 3 || row.evid === 4) resets.push(row.time);
+    if (row.evid === 3 || row.evid === 4) resets.push({ at: row.time, record: i });
     if (row.evid !== 1 && row.evid !== 4) continue;
     const rule = inputs.get(row.cmt!);
     if (!rule) throw new Error(`no input for CMT ${row.cmt}`);
@@ -113,18 +120,30 @@ function events(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>
       // An additional dose is cancelled by any later record that resets at or before its nominal time.
       if (j > 0 && rows.slice(i + 1).some((later) => replacing(later) && later.time <= row.time + j * row.ii!)) break;
       const first = j === 0 && ss > 0;
-      doses.push({ dose: { at: at + j * (row.ii ?? 0), amount, ...shape, modes: rule.modes, ii: first ? row.ii! : 0 }, replaces: first && ss === 1 });
+      const own = j === 0 && at === row.time ? { recordTime: row.time } : {};
+      doses.push({ dose: { at: at + j * (row.ii ?? 0), amount, ...shape, modes: rule.modes, ii: first ? row.ii! : 0, record: i, ...own }, replaces: first && ss === 1 });
     }
   }
   return { doses, resets };
 }
 
-/** The observed concentration at time t (the state just before any event at t). */
-export function concentration(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>, t: number): number {
+/**
+ * The observed concentration at time t as the record at position `record` sees it: after the events of the records
+ * before it at t, before the others at t (no record: before every event at t).
+ */
+export function concentration(rows: readonly DataRow[], inputs: ReadonlyMap<number, InputRule>, t: number, record = -1): number {
   const { doses, resets } = events(rows, inputs);
-  const replaced = [...resets, ...doses.filter((d) => d.replaces).map((d) => d.dose.at)].filter((r) => r < t);
+  /** Whether an event at t of record r has happened for the observing record. */
+  const given = (r: number): boolean => r < record && rows[r]!.time === t;
+  const happened = (at: number, r: number, own: boolean): boolean => at < t || (at === t && own && given(r));
+  const replaced = [
+    ...resets.filter((r) => happened(r.at, r.record, true)).map((r) => r.at),
+    ...doses.filter((d) => d.replaces && happened(d.dose.at, d.dose.record, d.dose.recordTime !== undefined)).map((d) => d.dose.at),
+  ];
   const since = replaced.length ? Math.max(...replaced) : -Infinity;
-  return doses.filter((d) => d.dose.at >= since).reduce((acc, d) => acc + doseResponse(d.dose, t), 0);
+  return doses
+    .filter((d) => d.dose.at >= since)
+    .reduce((acc, d) => acc + doseResponse(d.dose, t, d.dose.recordTime !== undefined && given(d.dose.record)), 0);
 }
 
 /** Φ(z) for z ≥ −3 by the Maclaurin series of erf (no cancellation worth a digit there). */

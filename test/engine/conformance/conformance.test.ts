@@ -62,7 +62,11 @@ async function prepareShape(shape: Shape): Promise<Prepared> {
 }
 
 const observations = (c: Case) => c.rows.filter((r) => r.evid === 0);
-const exact = (shape: Shape, c: Case, p: readonly number[]): number[] => observations(c).map((r) => concentration(c.rows, shape.inputs(p), r.time));
+/** Each observation record's value by the closed form, in record order (it sees the records before it). */
+const exact = (shape: Shape, c: Case, p: readonly number[]): number[] => {
+  const inputs = shape.inputs(p);
+  return c.rows.flatMap((r, i) => (r.evid === 0 ? [concentration(c.rows, inputs, r.time, i)] : []));
+};
 const peak = (values: readonly number[]): number => Math.max(...values.map(Math.abs));
 
 /** Central differences of the closed form in p[k]; null where the left and right derivatives differ (a kink: a dose or infusion end exactly at the observation). */

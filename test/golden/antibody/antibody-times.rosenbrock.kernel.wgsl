@@ -892,6 +892,41 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
   return 0u;
 }
 
+// Observation j of the row (its record at ob) at t from y: in mode 0 its prediction and ∂/∂p into results; in
+// mode 1 its term (observed, or censored) with sd(f, e) and the derivatives, added to *llp, *gpp, *gep. False when
+// the prediction is not a number.
+fn record_obs(row: u32, j: u32, ob: u32, t: f32, y: array<f32, N>, p: array<f32, 6>, ct: array<f32, 2>, e: array<f32, 1>, llp: ptr<function, f32>, gpp: ptr<function, array<f32, 3>>, gep: ptr<function, array<f32, 1>>) -> bool {
+  let o = u32(obs[ob + 2u]);
+  var x: array<f32, 2>;
+  for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
+  let f = nlm_predict(o, t, x, p, ct);
+  var dfdp: array<f32, 3>;
+  if (NS > 0u) {
+    let hx = nlm_predictDx(o, t, x, p, ct);
+    let hp = nlm_predictDp(o, t, x, p, ct);
+    for (var k = 0u; k < NS; k++) {
+      var acc = hp[k];
+      for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
+      dfdp[k] = acc;
+    }
+  }
+  if (params.mode == 0u) {
+    let rb = (row * params.maxObs + j) * 4u;
+    results[rb] = f;
+    for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
+  } else {
+    let sd = nlm_errorSd(o, f, e);
+    let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd);
+    *llp = *llp + term.x;
+    let dll_dsd = term.z;
+    let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
+    for (var k = 0u; k < NS; k++) { (*gpp)[k] = (*gpp)[k] + dll_df * dfdp[k]; }
+    let dsde = array<f32, 1>(nlm_errorSdDe(o, f, e));
+    for (var m = 0u; m < NE; m++) { (*gep)[m] = (*gep)[m] + dll_dsd * dsde[m]; }
+  }
+  return f == f;
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.x;
@@ -973,13 +1008,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var ll = 0.0;
   var gp: array<f32, 3>;
   var ge: array<f32, 1>;
-  let obase = subj * params.maxObs * 5u;
+  let obase = subj * params.maxObs * 6u;
   let dbase = subj * params.maxDoses * 6u;
 
   loop {
     // The next stop: observation, data dose (shifted by its input's lag), reset, model dose, or breakpoint.
     var tnext = INF;
-    if (j < nobs) { tnext = obs[obase + j * 5u + 0u]; }
+    if (j < nobs) { tnext = obs[obase + j * 6u + 0u]; }
     for (var i = 0u; i <= NINPUTS; i++) {
       var q = dptr[i];
       loop {
@@ -1017,41 +1052,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     cv = cov_base;
     let ct = cov_at(t, cv);
 
-    // Observations at this time see the pre-dose state.
+    // Observations at this time whose rows come before every dose and reset row here: the state before the events.
     loop {
       if (j >= nobs) { break; }
-      if (obs[obase + j * 5u + 0u] > t) { break; }
-      let o = u32(obs[obase + j * 5u + 2u]);
-      var x: array<f32, 2>;
-      for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
-      let f = nlm_predict(o, t, x, p, ct);
-      var dfdp: array<f32, 3>;
-      if (NS > 0u) {
-        let hx = nlm_predictDx(o, t, x, p, ct);
-        let hp = nlm_predictDp(o, t, x, p, ct);
-        for (var k = 0u; k < NS; k++) {
-          var acc = hp[k];
-          for (var i = 0u; i < NX; i++) { acc = acc + hx[i] * y[NX + i * NS + k]; }
-          dfdp[k] = acc;
-        }
-      }
-      if (f != f) { st = 3u; }
-      if (params.mode == 0u) {
-        let rb = (row * params.maxObs + j) * 4u;
-        results[rb] = f;
-        for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
-      } else {
-        // The observation's term (observed, or censored) with sd(f, e), and its derivatives.
-        let ob = obase + j * 5u;
-        let sd = nlm_errorSd(o, f, e);
-        let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd);
-        ll = ll + term.x;
-        let dll_dsd = term.z;
-        let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
-        for (var k = 0u; k < NS; k++) { gp[k] = gp[k] + dll_df * dfdp[k]; }
-        let dsde = array<f32, 1>(nlm_errorSdDe(o, f, e));
-        for (var m = 0u; m < NE; m++) { ge[m] = ge[m] + dll_dsd * dsde[m]; }
-      }
+      let ob = obase + j * 6u;
+      if (obs[ob + 0u] > t || obs[ob + 5u] != 0.0) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
       j = j + 1u;
     }
     if (st != 0u) { break; }
@@ -1167,6 +1173,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
       mdDone[k] = true;
       dosed = true;
+    }
+    if (st != 0u) { break; }
+    // Observations whose rows follow a dose or reset row at t: the state after the events.
+    loop {
+      if (j >= nobs) { break; }
+      let ob = obase + j * 6u;
+      if (obs[ob + 0u] > t) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      j = j + 1u;
     }
     if (st != 0u) { break; }
     if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }

@@ -62,8 +62,9 @@ function derivativeText(ir: ModelIR, a: AugmentedRhs, withSensitivities: boolean
 export function fusedStepText(ir: ModelIR, d: ModelDerivatives, tableau: ButcherTableau, withSensitivities: boolean): string | undefined {
   const a = augmentedRhs(ir, d);
   const n = withSensitivities ? a.nx + a.nx * a.ns : a.nx;
+  if (n > FUSED_LIMITS.size) return undefined;
   const derivative = derivativeText(ir, a, withSensitivities);
-  if (n > FUSED_LIMITS.size || derivative.statements.length > FUSED_LIMITS.temporaries) return undefined;
+  if (derivative.statements.length > FUSED_LIMITS.temporaries) return undefined;
   const s = tableau.c.length;
   const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
   const lastIsSolution = tableau.b[s - 1] === 0 && tableau.a[s - 1]!.every((v, j) => v === tableau.b[j]);

@@ -125,26 +125,16 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> status: array<u32>;
 @group(0) @binding(8) var<storage, read> covpts: array<f32>;
 
-// dy/dt for y = [x; S]: f(t, x, p, c) and dS/dt = (∂f/∂x) S + ∂f/∂p.
+// dy/dt for y = [x; S]: f(t, x, p, c) + the running input rate, and dS/dt = (∂f/∂x) S + ∂f/∂p + its ∂/∂p
+// (nlm_sensitivityRhs, over the nonzero entries: compiler/emit/augmented-rhs.ts).
 fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, ${a(dims.np)}>, c0: array<f32, ${a(dims.nc)}>) -> array<f32, N> {
   let c = cov_at(t, c0);
-  var x: array<f32, ${a(dims.nx)}>;
+${dims.ns > 0 ? '  return nlm_sensitivityRhs(t, y, p, c, inf_rate, inf_drate);' : `  var x: array<f32, ${a(dims.nx)}>;
   for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
   var out: array<f32, N>;
   let f = ${arr('rhs', 't, x, p, c')};
   for (var i = 0u; i < NX; i++) { out[i] = f[i] + inf_rate[i]; }
-  if (NS > 0u) {
-    let jx = ${arr('rhsDx', 't, x, p, c')};
-    let jp = ${arr('rhsDp', 't, x, p, c')};
-    for (var i = 0u; i < NX; i++) {
-      for (var k = 0u; k < NS; k++) {
-        var acc = jp[i * NS + k] + inf_drate[i * NS + k];
-        for (var j = 0u; j < NX; j++) { acc = acc + jx[i * NX + j] * y[NX + j * NS + k]; }
-        out[NX + i * NS + k] = acc;
-      }
-    }
-  }
-  return out;
+  return out;`}
 }
 
 // The covariates over time: the current point's time, values and slopes (CovariateTrack in

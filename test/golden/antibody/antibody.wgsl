@@ -327,3 +327,21 @@ fn nlm_doseDurationDp(index: u32, p: array<f32, 6>, c: array<f32, 1>) -> array<f
   }
   return array<f32, 3>();
 }
+// dy/dt of y = [x; S]: f + rate, and (∂f/∂x) S + ∂f/∂p + rate_dp over the nonzero entries.
+fn nlm_sensitivityRhs(t: f32, y: array<f32, 8>, p: array<f32, 6>, c: array<f32, 1>, rate: array<f32, 2>, rate_dp: array<f32, 6>) -> array<f32, 8> {
+  let v7 = (t < 30.0);
+  let v3 = (t < 250.0);
+  let v17 = exp(((-p[5]) * (t - select(select(250.0, 30.0, v3), 0.0, v7))));
+  var out: array<f32, 8>;
+  out[0] = ((select(select(p[2], p[1], v3), 1.0, v7) * v17) - (p[3] * y[0])) + rate[0];
+  out[1] = ((y[0] * p[0]) - (p[4] * y[1])) + rate[1];
+  let j0_0 = (-p[3]);
+  for (var k = 0u; k < 3u; k++) { out[2u + k] = rate_dp[0u + k] + j0_0 * y[2u + k]; }
+  let j1_0 = p[0];
+  let j1_1 = (-p[4]);
+  for (var k = 0u; k < 3u; k++) { out[5u + k] = rate_dp[3u + k] + j1_0 * y[2u + k] + j1_1 * y[5u + k]; }
+  out[3] = out[3] + (v17 * select(select(0.0, 1.0, v3), 0.0, v7));
+  out[4] = out[4] + (v17 * select(select(1.0, 0.0, v3), 0.0, v7));
+  out[5] = out[5] + y[0];
+  return out;
+}

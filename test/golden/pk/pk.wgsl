@@ -260,3 +260,19 @@ fn nlm_doseDurationDp(index: u32, p: array<f32, 2>, c: array<f32, 1>) -> array<f
   }
   return array<f32, 2>();
 }
+// dy/dt of y = [x; S]: f + rate, and (∂f/∂x) S + ∂f/∂p + rate_dp over the nonzero entries.
+fn nlm_sensitivityRhs(t: f32, y: array<f32, 6>, p: array<f32, 2>, c: array<f32, 1>, rate: array<f32, 2>, rate_dp: array<f32, 4>) -> array<f32, 6> {
+  let v7 = (-p[1]);
+  var out: array<f32, 6>;
+  out[0] = ((p[1] * y[1]) - (p[0] * y[0])) + rate[0];
+  out[1] = (y[1] * v7) + rate[1];
+  let j0_0 = (-p[0]);
+  let j0_1 = p[1];
+  for (var k = 0u; k < 2u; k++) { out[2u + k] = rate_dp[0u + k] + j0_0 * y[2u + k] + j0_1 * y[4u + k]; }
+  let j1_1 = v7;
+  for (var k = 0u; k < 2u; k++) { out[4u + k] = rate_dp[2u + k] + j1_1 * y[4u + k]; }
+  out[2] = out[2] + (-y[0]);
+  out[3] = out[3] + y[1];
+  out[5] = out[5] + (-y[1]);
+  return out;
+}

@@ -701,6 +701,59 @@ fn nlm_doseDurationDp(index: u32, p: array<f32, 19>, c: array<f32, 1>) -> f32 {
   }
   return 0.0;
 }
+// dy/dt of y = [x; S]: f + rate, and (∂f/∂x) S + ∂f/∂p + rate_dp over the nonzero entries.
+fn nlm_sensitivityRhs(t: f32, y: array<f32, 8>, p: array<f32, 19>, c: array<f32, 1>, rate: array<f32, 4>, rate_dp: array<f32, 4>) -> array<f32, 8> {
+  let v48 = (p[0] * y[0]);
+  let v52 = (1.0 - (y[0] / p[6]));
+  let v53 = (v48 * v52);
+  let v56 = (p[7] * y[2]);
+  let v57 = (y[0] * v56);
+  let v59 = (y[0] * y[2]);
+  let v60 = (p[8] + v59);
+  let v62 = (1.0 + (v57 / v60));
+  let v68 = (p[9] * (p[10] / p[11]));
+  let v75 = (p[11] / p[10]);
+  let v76 = (p[12] * v75);
+  let v79 = (p[9] + p[3]);
+  let v2 = (p[4] / p[5]);
+  let v9 = nlm_sq(p[5]);
+  let v83 = (y[2] * p[2]);
+  let v84 = (y[1] * v83);
+  let v87 = (p[13] + (y[2] * y[1]));
+  let v89 = (((v2 * exp(((-nlm_sq((t - 210.0))) / v9))) + ((v2 * exp(((-nlm_sq((t - 170.0))) / v9))) + ((v2 * exp(((-nlm_sq((t - 130.0))) / v9))) + ((v2 * exp(((-nlm_sq((t - 50.0))) / v9))) + (v2 * exp(((-nlm_sq((t - 90.0))) / v9))))))) + (v84 / v87));
+  let v93 = ((y[1] * y[3]) / p[14]);
+  let v98 = (p[1] * (y[1] + (y[0] * v75)));
+  let v104 = (y[2] * p[16]);
+  let v105 = (y[0] * v104);
+  let v107 = (v59 + p[17]);
+  let v110 = (p[11] * (p[15] + (v105 / v107)));
+  let v155 = nlm_sq(v60);
+  let v179 = nlm_sq(v87);
+  let v206 = nlm_sq(v107);
+  var out: array<f32, 8>;
+  out[0] = (((v53 * v62) + (v68 * y[1])) - (y[0] * p[12])) + rate[0];
+  out[1] = ((y[0] * v76) - (y[1] * v79)) + rate[1];
+  out[2] = (((v89 * v93) - (y[2] * v98)) - y[2]) + rate[2];
+  out[3] = ((y[0] * v110) - (y[3] * p[18])) + rate[3];
+  let j0_0 = (((v62 * ((p[0] * v52) + (v48 * (-(1.0 / p[6]))))) + (v53 * ((v56 / v60) - ((y[2] * v57) / v155)))) - p[12]);
+  let j0_1 = v68;
+  let j0_2 = (v53 * (((y[0] * p[7]) / v60) - ((y[0] * v57) / v155)));
+  for (var k = 0u; k < 1u; k++) { out[4u + k] = rate_dp[0u + k] + j0_0 * y[4u + k] + j0_1 * y[5u + k] + j0_2 * y[6u + k]; }
+  let j1_0 = v76;
+  let j1_1 = (-v79);
+  for (var k = 0u; k < 1u; k++) { out[5u + k] = rate_dp[1u + k] + j1_0 * y[4u + k] + j1_1 * y[5u + k]; }
+  let j2_0 = (-(y[2] * (v75 * p[1])));
+  let j2_1 = (((v93 * ((v83 / v87) - ((y[2] * v84) / v179))) + (v89 * (y[3] / p[14]))) - (y[2] * p[1]));
+  let j2_2 = (((v93 * (((y[1] * p[2]) / v87) - ((y[1] * v84) / v179))) - v98) - 1.0);
+  let j2_3 = (v89 * (y[1] / p[14]));
+  for (var k = 0u; k < 1u; k++) { out[6u + k] = rate_dp[2u + k] + j2_0 * y[4u + k] + j2_1 * y[5u + k] + j2_2 * y[6u + k] + j2_3 * y[7u + k]; }
+  let j3_0 = (v110 + (y[0] * (p[11] * ((v104 / v107) - ((y[2] * v105) / v206)))));
+  let j3_2 = (y[0] * (p[11] * (((y[0] * p[16]) / v107) - ((y[0] * v105) / v206))));
+  let j3_3 = (-p[18]);
+  for (var k = 0u; k < 1u; k++) { out[7u + k] = rate_dp[3u + k] + j3_0 * y[4u + k] + j3_2 * y[6u + k] + j3_3 * y[7u + k]; }
+  out[4] = out[4] + (v62 * (y[0] * v52));
+  return out;
+}
 
 
 const N: u32 = 8u;
@@ -738,26 +791,11 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> status: array<u32>;
 @group(0) @binding(8) var<storage, read> covpts: array<f32>;
 
-// dy/dt for y = [x; S]: f(t, x, p, c) and dS/dt = (∂f/∂x) S + ∂f/∂p.
+// dy/dt for y = [x; S]: f(t, x, p, c) + the running input rate, and dS/dt = (∂f/∂x) S + ∂f/∂p + its ∂/∂p
+// (nlm_sensitivityRhs, over the nonzero entries: compiler/emit/augmented-rhs.ts).
 fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, 19>, c0: array<f32, 1>) -> array<f32, N> {
   let c = cov_at(t, c0);
-  var x: array<f32, 4>;
-  for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
-  var out: array<f32, N>;
-  let f = nlm_rhs(t, x, p, c);
-  for (var i = 0u; i < NX; i++) { out[i] = f[i] + inf_rate[i]; }
-  if (NS > 0u) {
-    let jx = nlm_rhsDx(t, x, p, c);
-    let jp = nlm_rhsDp(t, x, p, c);
-    for (var i = 0u; i < NX; i++) {
-      for (var k = 0u; k < NS; k++) {
-        var acc = jp[i * NS + k] + inf_drate[i * NS + k];
-        for (var j = 0u; j < NX; j++) { acc = acc + jx[i * NX + j] * y[NX + j * NS + k]; }
-        out[NX + i * NS + k] = acc;
-      }
-    }
-  }
-  return out;
+  return nlm_sensitivityRhs(t, y, p, c, inf_rate, inf_drate);
 }
 
 // The covariates over time: the current point's time, values and slopes (CovariateTrack in

@@ -325,6 +325,24 @@ fn nlm_doseDurationDp(index: u32, p: array<f32, 3>, c: array<f32, 1>) -> array<f
   }
   return array<f32, 3>();
 }
+// dy/dt of y = [x; S]: f + rate, and (∂f/∂x) S + ∂f/∂p + rate_dp over the nonzero entries.
+fn nlm_sensitivityRhs(t: f32, y: array<f32, 8>, p: array<f32, 3>, c: array<f32, 1>, rate: array<f32, 2>, rate_dp: array<f32, 6>) -> array<f32, 8> {
+  let v1 = (-p[0]);
+  let v7 = (p[1] / p[2]);
+  var out: array<f32, 8>;
+  out[0] = (v1 * y[0]) + rate[0];
+  out[1] = ((p[0] * y[0]) - (v7 * y[1])) + rate[1];
+  let j0_0 = v1;
+  for (var k = 0u; k < 3u; k++) { out[2u + k] = rate_dp[0u + k] + j0_0 * y[2u + k]; }
+  let j1_0 = p[0];
+  let j1_1 = (-v7);
+  for (var k = 0u; k < 3u; k++) { out[5u + k] = rate_dp[3u + k] + j1_0 * y[2u + k] + j1_1 * y[5u + k]; }
+  out[2] = out[2] + (-y[0]);
+  out[5] = out[5] + y[0];
+  out[6] = out[6] + (-(y[1] * (1.0 / p[2])));
+  out[7] = out[7] + (-(y[1] * (-(p[1] / nlm_sq(p[2])))));
+  return out;
+}
 
 
 const N: u32 = 8u;
@@ -362,26 +380,11 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> status: array<u32>;
 @group(0) @binding(8) var<storage, read> covpts: array<f32>;
 
-// dy/dt for y = [x; S]: f(t, x, p, c) and dS/dt = (∂f/∂x) S + ∂f/∂p.
+// dy/dt for y = [x; S]: f(t, x, p, c) + the running input rate, and dS/dt = (∂f/∂x) S + ∂f/∂p + its ∂/∂p
+// (nlm_sensitivityRhs, over the nonzero entries: compiler/emit/augmented-rhs.ts).
 fn aug_rhs(t: f32, y: array<f32, N>, p: array<f32, 3>, c0: array<f32, 1>) -> array<f32, N> {
   let c = cov_at(t, c0);
-  var x: array<f32, 2>;
-  for (var i = 0u; i < NX; i++) { x[i] = y[i]; }
-  var out: array<f32, N>;
-  let f = nlm_rhs(t, x, p, c);
-  for (var i = 0u; i < NX; i++) { out[i] = f[i] + inf_rate[i]; }
-  if (NS > 0u) {
-    let jx = nlm_rhsDx(t, x, p, c);
-    let jp = nlm_rhsDp(t, x, p, c);
-    for (var i = 0u; i < NX; i++) {
-      for (var k = 0u; k < NS; k++) {
-        var acc = jp[i * NS + k] + inf_drate[i * NS + k];
-        for (var j = 0u; j < NX; j++) { acc = acc + jx[i * NX + j] * y[NX + j * NS + k]; }
-        out[NX + i * NS + k] = acc;
-      }
-    }
-  }
-  return out;
+  return nlm_sensitivityRhs(t, y, p, c, inf_rate, inf_drate);
 }
 
 // The covariates over time: the current point's time, values and slopes (CovariateTrack in

@@ -325,3 +325,21 @@ fn nlm_doseDurationDp(index: u32, p: array<f32, 3>, c: array<f32, 1>) -> array<f
   }
   return array<f32, 3>();
 }
+// dy/dt of y = [x; S]: f + rate, and (∂f/∂x) S + ∂f/∂p + rate_dp over the nonzero entries.
+fn nlm_sensitivityRhs(t: f32, y: array<f32, 8>, p: array<f32, 3>, c: array<f32, 1>, rate: array<f32, 2>, rate_dp: array<f32, 6>) -> array<f32, 8> {
+  let v1 = (-p[0]);
+  let v7 = (p[1] / p[2]);
+  var out: array<f32, 8>;
+  out[0] = (v1 * y[0]) + rate[0];
+  out[1] = ((p[0] * y[0]) - (v7 * y[1])) + rate[1];
+  let j0_0 = v1;
+  for (var k = 0u; k < 3u; k++) { out[2u + k] = rate_dp[0u + k] + j0_0 * y[2u + k]; }
+  let j1_0 = p[0];
+  let j1_1 = (-v7);
+  for (var k = 0u; k < 3u; k++) { out[5u + k] = rate_dp[3u + k] + j1_0 * y[2u + k] + j1_1 * y[5u + k]; }
+  out[2] = out[2] + (-y[0]);
+  out[5] = out[5] + y[0];
+  out[6] = out[6] + (-(y[1] * (1.0 / p[2])));
+  out[7] = out[7] + (-(y[1] * (-(p[1] / nlm_sq(p[2])))));
+  return out;
+}

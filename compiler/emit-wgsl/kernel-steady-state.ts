@@ -7,6 +7,8 @@
  * afterwards by the caller, with its usual jumps. The periods see the covariates as at the dose (`c`).
  */
 import type { ModelDimensions } from '../emit/model-functions.js';
+import { lit } from './kernel-stepper.js';
+import { PI_CONTROL } from '../solvers/step-control.js';
 
 export function steadyStateWgsl(dims: ModelDimensions, arr: (name: string, args: string) => string): string {
   const a = (n: number): number => Math.max(1, n);
@@ -15,8 +17,8 @@ export function steadyStateWgsl(dims: ModelDimensions, arr: (name: string, args:
 // D ≤ ii (∂D/∂p dD); dtime is ∂τ/∂p. Returns the status word (0 ok, 1 not settled within SS_MAX_PERIODS or
 // the step budget, 4 an input longer than the interval).
 fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, tgt: u32, amt: f32, R: f32, ddose: ${vs}, D: f32, dD: ${vs}, dtime: ${vs}, steps: ptr<function, u32>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> u32 {
-  if (!(ii > 0.0)) { return 4u; }
-  if (R > 0.0 && !(D <= ii)) { return 4u; }
+  if (!(ii > 0.0)) { return ST_UNSUPPORTED; }
+  if (R > 0.0 && !(D <= ii)) { return ST_UNSUPPORTED; }
   let savedRate = inf_rate;
   let savedDrate = inf_drate;
   // The periods see the covariates as at the dose (c): no line.
@@ -27,8 +29,8 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
   var ys = x0;
   let start = tau - ii;
   var previous = INF;
-  var st = 1u;
-  var errPrev = 1.0e-4;
+  var st = ST_MAX_STEPS;
+  var errPrev = ${lit(PI_CONTROL.minError)};
   for (var n = 1u; n <= SS_MAX_PERIODS; n++) {
     let prev = ys;
     var t = start;
@@ -57,13 +59,13 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
       sum = sum + r * r;
     }
     let delta = sqrt(sum / f32(N));
-    if (ss_converged(n, delta, previous)) { st = 0u; break; }
+    if (ss_converged(n, delta, previous)) { st = ST_OK; break; }
     previous = delta;
   }
   inf_rate = savedRate;
   inf_drate = savedDrate;
   cov_sloped = sloped;
-  if (st != 0u) { return st; }
+  if (st != ST_OK) { return st; }
   if (kind == KIND_SS) {
     *y = ys;
     for (var s = 0u; s < MAXINF; s++) { inf_end[s] = INF; }
@@ -79,6 +81,6 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
       for (var k = 0u; k < NS; k++) { (*y)[NX + i * NS + k] = (*y)[NX + i * NS + k] - f[i] * dtime[k]; }
     }
   }
-  return 0u;
+  return ST_OK;
 }`;
 }

@@ -37,6 +37,8 @@ import { explicitStepper } from './kernel-explicit.js';
 import { steadyStateWgsl } from './kernel-steady-state.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
 import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js';
+import { PI_CONTROL as C, piAlpha } from '../solvers/step-control.js';
+import { statusConstants } from '../../stdlib/trajectory-status.js';
 
 export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
 
@@ -90,6 +92,7 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
   const arr = (name: string, args: string): string => ((functionLengths.get(name) ?? 2) === 1 ? `array<f32, 1>(nlm_${name}(${args}))` : `nlm_${name}(${args})`);
   const stepper = isRosenbrockTableau(method) ? rosenbrockStepper(method, dims, arr) : explicitStepper(method);
   return `
+${Object.entries(statusConstants).map(([name, code]) => `const ${name}: u32 = ${code}u;`).join('\n')}
 const N: u32 = ${N}u;
 const NX: u32 = ${dims.nx}u;
 const NS: u32 = ${dims.ns}u;
@@ -276,7 +279,7 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
   var h = *hp;
   var steps = *stepsp;
   var errPrev = *errPrevp;
-  var st = 0u;
+  var st = ST_OK;
   var ys: array<f32, N>;
   var yn: array<f32, N>;
   var en: array<f32, N>;
@@ -295,23 +298,23 @@ ${stepper.attempt}
     let nrm = ${stepper.norm};
     steps = steps + 1u;
     if (nrm != nrm || nrm > 3.0e38) {
-      h = hs * 0.2;
-      if (h < 1.0e-7 * max(1.0, abs(t))) { st = 3u; break; }
+      h = hs * ${lit(C.nonFiniteFactor)};
+      if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_NON_FINITE; break; }
       continue;
     }
     if (nrm <= 1.0) {
       t = select(t + hs, tnext, last);
       y = yn;
       ${stepper.onAccept}
-      let fac = 0.9 * pow(max(nrm, 1.0e-10), -${lit(1 / stepper.q - 0.75 * 0.04)}) * pow(errPrev, 0.04);
-      errPrev = max(nrm, 1.0e-4);
-      if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
+      let fac = ${lit(C.safety)} * pow(max(nrm, 1.0e-10), -${lit(piAlpha(stepper.q))}) * pow(errPrev, ${lit(C.beta)});
+      errPrev = max(nrm, ${lit(C.minError)});
+      if (!last || hs == h) { h = hs * clamp(fac, ${lit(C.minFactor)}, ${lit(C.maxFactor)}); }
     } else {
-      let fac = 0.9 * pow(nrm, -${lit(1 / stepper.q - 0.75 * 0.04)});
-      h = hs * clamp(fac, 0.2, 1.0);
+      let fac = ${lit(C.safety)} * pow(nrm, -${lit(piAlpha(stepper.q))});
+      h = hs * clamp(fac, ${lit(C.minFactor)}, 1.0);
     }
-    if (steps > params.maxSteps) { st = 1u; break; }
-    if (h < 1.0e-7 * max(1.0, abs(t))) { st = 2u; break; }
+    if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
+    if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
   }
   *yp = y;
   *tp = t;
@@ -431,8 +434,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var t = 0.0;
   var h = 0.0;
   var steps = 0u;
-  var errPrev = 1.0e-4;
-  var st = 0u;
+  var errPrev = ${lit(C.minError)};
+  var st = ST_OK;
   var j = 0u;
   var ll = 0.0;
   var gp: array<f32, ${a(dims.ns)}>;
@@ -468,7 +471,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
       st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, cv);
-      if (st != 0u) { break; }
+      if (st != ST_OK) { break; }
     }
 
     // A covariate's new value holds from its row on: move to the point that holds at t (the observations see it).
@@ -486,10 +489,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (j >= nobs) { break; }
       let ob = obase + j * ${L.obsStride}u;
       if (obs[ob + ${O.time}u] > t || obs[ob + ${O.after}u] != 0.0) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
       j = j + 1u;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
 
     // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, so S⁺ = S⁻ + (f(τ⁻) − f(τ⁺)) ∂τ/∂p
     // (the rule of a moving dose time); two at one time jump once, with the first one's ∂τ/∂p.
@@ -560,27 +563,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
               D = F / R;
               for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
             }
-            if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
+            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
             if (steady) {
               st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
-              if (st != 0u) { break; }
+              if (st != ST_OK) { break; }
             }
             var dend: array<f32, ${a(dims.ns)}>;
             for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
+            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
           } else {
             if (steady) {
               st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
-              if (st != 0u) { break; }
+              if (st != ST_OK) { break; }
             }
             apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
           }
         }
-        if (st != 0u) { break; }
+        if (st != ST_OK) { break; }
       }
-      if (st != 0u) { break; }
+      if (st != ST_OK) { break; }
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];
@@ -596,23 +599,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var dR: array<f32, ${a(dims.ns)}>;
         var dend: array<f32, ${a(dims.ns)}>;
         for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
-        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = 4u; break; }
+        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
       } else {
         apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
       }
       mdDone[k] = true;
       dosed = true;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     // Observations whose rows follow a dose or reset row at t: the state after the events.
     loop {
       if (j >= nobs) { break; }
       let ob = obase + j * ${L.obsStride}u;
       if (obs[ob + ${O.time}u] > t) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
       j = j + 1u;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
   }
 

@@ -1,15 +1,7 @@
-/**
- * Per-trajectory outcome (Diffrax's RESULTS): one bad (subject, sample) row never fails the batch; the host maps
- * each code to a message.
- */
-export enum TrajectoryStatus {
-  Ok = 0,
-  MaxSteps = 1,
-  StepTooSmall = 2,
-  NonFinite = 3,
-  /** More zero-order inputs running at once than the GPU kernel holds per row (8). */
-  Unsupported = 4,
-}
+/** The codes are stdlib/trajectory-status.ts's (the kernel writes them too); here, what each means to a user. */
+import { TrajectoryStatus } from '../../stdlib/trajectory-status.js';
+
+export { TrajectoryStatus };
 
 export function statusMessage(status: TrajectoryStatus, maxSteps: number): string {
   switch (status) {

@@ -28,6 +28,7 @@ import type { Derivative } from './explicit-rk.js';
 import { modelJacobian, RosenbrockStepper, sensitivityLayout, type Coupling } from './rosenbrock.js';
 import { SensitivitySystem } from './sensitivity-system.js';
 import { PiController } from './step-controller.js';
+import { PI_CONTROL } from '../../../compiler/solvers/step-control.js';
 import { ExplicitStepper, FusedExplicitStepper, type Stepper } from './stepper.js';
 
 export interface Bolus {
@@ -371,7 +372,7 @@ export class TrajectorySolver {
           status = TrajectoryStatus.NonFinite;
           break;
         }
-        h = hStep * 0.2;
+        h = hStep * PI_CONTROL.nonFiniteFactor;
         this.rejected++;
       } else if (norm <= 1) {
         t = last ? stop : t + hStep;

@@ -1,8 +1,9 @@
 /**
- * The PI step-size controller (Hairer & Wanner, DOPRI5's constants; Gustafsson's PI idea): the new step grows
- * with err^-(1/q − 0.75β) and is damped by the previous error^β, which avoids the oscillating accept/reject
- * pattern of a pure I controller near stability limits.
+ * The PI step-size controller (compiler/solvers/step-control.ts holds its rule and constants for both back ends):
+ * the new step grows with err^-(1/q − 0.75β) and is damped by the previous error^β, which avoids the oscillating
+ * accept/reject pattern of a pure I controller near stability limits.
  */
+import { PI_CONTROL, piAlpha } from '../../../compiler/solvers/step-control.js';
 
 export interface ControllerOptions {
   readonly rtol: number;
@@ -15,7 +16,7 @@ export interface ControllerOptions {
   readonly maxFactor?: number;
 }
 
-const LOG_MIN_ERROR = Math.log(1e-4);
+const LOG_MIN_ERROR = Math.log(PI_CONTROL.minError);
 
 export class PiController {
   /** log of the previous accepted step's error norm (at least 1e-4). */
@@ -27,11 +28,11 @@ export class PiController {
   private readonly maxFactor: number;
 
   constructor(readonly options: ControllerOptions) {
-    this.beta = options.beta ?? 0.04;
-    this.alpha = 1 / options.q - 0.75 * this.beta;
-    this.safety = options.safety ?? 0.9;
-    this.minFactor = options.minFactor ?? 0.2;
-    this.maxFactor = options.maxFactor ?? 10;
+    this.beta = options.beta ?? PI_CONTROL.beta;
+    this.alpha = piAlpha(options.q, this.beta);
+    this.safety = options.safety ?? PI_CONTROL.safety;
+    this.minFactor = options.minFactor ?? PI_CONTROL.minFactor;
+    this.maxFactor = options.maxFactor ?? PI_CONTROL.maxFactor;
   }
 
   /** Forget the error history: a new trajectory starts. */
@@ -62,7 +63,7 @@ export class PiController {
     // needs no last bit.
     const logNorm = Math.log(norm);
     const raw = this.safety * Math.exp(accepted ? this.beta * this.logPreviousError - this.alpha * logNorm : -this.alpha * logNorm);
-    if (accepted) this.logPreviousError = norm > 1e-4 ? logNorm : LOG_MIN_ERROR;
+    if (accepted) this.logPreviousError = norm > PI_CONTROL.minError ? logNorm : LOG_MIN_ERROR;
     // After a rejection the step may only shrink.
     return Math.min(accepted ? this.maxFactor : 1, Math.max(this.minFactor, raw));
   }

@@ -756,6 +756,11 @@ fn nlm_sensitivityRhs(t: f32, y: array<f32, 8>, p: array<f32, 19>, c: array<f32,
 }
 
 
+const ST_OK: u32 = 0u;
+const ST_MAX_STEPS: u32 = 1u;
+const ST_STEP_TOO_SMALL: u32 = 2u;
+const ST_NON_FINITE: u32 = 3u;
+const ST_UNSUPPORTED: u32 = 4u;
 const N: u32 = 8u;
 const NX: u32 = 4u;
 const NS: u32 = 1u;
@@ -1002,7 +1007,7 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
   var h = *hp;
   var steps = *stepsp;
   var errPrev = *errPrevp;
-  var st = 0u;
+  var st = ST_OK;
   var ys: array<f32, N>;
   var yn: array<f32, N>;
   var en: array<f32, N>;
@@ -1040,7 +1045,7 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
     steps = steps + 1u;
     if (nrm != nrm || nrm > 3.0e38) {
       h = hs * 0.2;
-      if (h < 1.0e-7 * max(1.0, abs(t))) { st = 3u; break; }
+      if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_NON_FINITE; break; }
       continue;
     }
     if (nrm <= 1.0) {
@@ -1048,14 +1053,14 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
       y = yn;
       k0 = k6;
       let fac = 0.9 * pow(max(nrm, 1.0e-10), -0.17) * pow(errPrev, 0.04);
-      errPrev = max(nrm, 1.0e-4);
+      errPrev = max(nrm, 0.0001);
       if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
     } else {
       let fac = 0.9 * pow(nrm, -0.17);
       h = hs * clamp(fac, 0.2, 1.0);
     }
-    if (steps > params.maxSteps) { st = 1u; break; }
-    if (h < 1.0e-7 * max(1.0, abs(t))) { st = 2u; break; }
+    if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
+    if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
   }
   *yp = y;
   *tp = t;
@@ -1069,8 +1074,8 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
 // D ≤ ii (∂D/∂p dD); dtime is ∂τ/∂p. Returns the status word (0 ok, 1 not settled within SS_MAX_PERIODS or
 // the step budget, 4 an input longer than the interval).
 fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, tgt: u32, amt: f32, R: f32, ddose: array<f32, 1>, D: f32, dD: array<f32, 1>, dtime: array<f32, 1>, steps: ptr<function, u32>, p: array<f32, 19>, c: array<f32, 1>) -> u32 {
-  if (!(ii > 0.0)) { return 4u; }
-  if (R > 0.0 && !(D <= ii)) { return 4u; }
+  if (!(ii > 0.0)) { return ST_UNSUPPORTED; }
+  if (R > 0.0 && !(D <= ii)) { return ST_UNSUPPORTED; }
   let savedRate = inf_rate;
   let savedDrate = inf_drate;
   // The periods see the covariates as at the dose (c): no line.
@@ -1081,8 +1086,8 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
   var ys = x0;
   let start = tau - ii;
   var previous = INF;
-  var st = 1u;
-  var errPrev = 1.0e-4;
+  var st = ST_MAX_STEPS;
+  var errPrev = 0.0001;
   for (var n = 1u; n <= SS_MAX_PERIODS; n++) {
     let prev = ys;
     var t = start;
@@ -1111,13 +1116,13 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
       sum = sum + r * r;
     }
     let delta = sqrt(sum / f32(N));
-    if (ss_converged(n, delta, previous)) { st = 0u; break; }
+    if (ss_converged(n, delta, previous)) { st = ST_OK; break; }
     previous = delta;
   }
   inf_rate = savedRate;
   inf_drate = savedDrate;
   cov_sloped = sloped;
-  if (st != 0u) { return st; }
+  if (st != ST_OK) { return st; }
   if (kind == KIND_SS) {
     *y = ys;
     for (var s = 0u; s < MAXINF; s++) { inf_end[s] = INF; }
@@ -1133,7 +1138,7 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
       for (var k = 0u; k < NS; k++) { (*y)[NX + i * NS + k] = (*y)[NX + i * NS + k] - f[i] * dtime[k]; }
     }
   }
-  return 0u;
+  return ST_OK;
 }
 
 // Observation j of the row (its record at ob) at t from y: in mode 0 its prediction and ∂/∂p into results; in
@@ -1244,8 +1249,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var t = 0.0;
   var h = 0.0;
   var steps = 0u;
-  var errPrev = 1.0e-4;
-  var st = 0u;
+  var errPrev = 0.0001;
+  var st = ST_OK;
   var j = 0u;
   var ll = 0.0;
   var gp: array<f32, 1>;
@@ -1281,7 +1286,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
       st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, cv);
-      if (st != 0u) { break; }
+      if (st != ST_OK) { break; }
     }
 
     // A covariate's new value holds from its row on: move to the point that holds at t (the observations see it).
@@ -1299,10 +1304,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (j >= nobs) { break; }
       let ob = obase + j * 6u;
       if (obs[ob + 0u] > t || obs[ob + 5u] != 0.0) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
       j = j + 1u;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
 
     // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, so S⁺ = S⁻ + (f(τ⁻) − f(τ⁺)) ∂τ/∂p
     // (the rule of a moving dose time); two at one time jump once, with the first one's ∂τ/∂p.
@@ -1373,27 +1378,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
               D = F / R;
               for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
             }
-            if (!(R > 0.0) || !(D > 0.0)) { st = 3u; break; }
+            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
             if (steady) {
               st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
-              if (st != 0u) { break; }
+              if (st != ST_OK) { break; }
             }
             var dend: array<f32, 1>;
             for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = 4u; break; }
+            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
           } else {
             if (steady) {
               st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
-              if (st != 0u) { break; }
+              if (st != ST_OK) { break; }
             }
             apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
           }
         }
-        if (st != 0u) { break; }
+        if (st != ST_OK) { break; }
       }
-      if (st != 0u) { break; }
+      if (st != ST_OK) { break; }
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];
@@ -1409,23 +1414,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var dR: array<f32, 1>;
         var dend: array<f32, 1>;
         for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
-        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = 4u; break; }
+        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
       } else {
         apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
       }
       mdDone[k] = true;
       dosed = true;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     // Observations whose rows follow a dose or reset row at t: the state after the events.
     loop {
       if (j >= nobs) { break; }
       let ob = obase + j * 6u;
       if (obs[ob + 0u] > t) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = 3u; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
       j = j + 1u;
     }
-    if (st != 0u) { break; }
+    if (st != ST_OK) { break; }
     if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
   }
 

@@ -48,6 +48,7 @@ export const diagnosticCatalogue = {
   E232: { severity: 'error', title: 'invalid censoring' },
   E233: { severity: 'error', title: 'invalid correlation' },
   E234: { severity: 'error', title: 'two inputs with one CMT' },
+  E235: { severity: 'error', title: 'invalid inter-occasion variability' },
   W300: { severity: 'warning', title: 'unused parameter' },
   W301: { severity: 'warning', title: 'unused covariate' },
   W302: { severity: 'warning', title: 'unused definition' },

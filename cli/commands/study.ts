@@ -94,7 +94,8 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
     put(`parameter:${p.name}`, p.initialRange);
     for (const m of p.modifiers) {
       if (m.kind !== 'word') continue;
-      for (const a of m.args ?? []) if (a.name === 'omega' && a.value.kind === 'number') put(`omega:omega_${p.name}`, a.value.range);
+      const omegaName = m.word === 'iov' ? `omega_iov_${p.name}` : `omega_${p.name}`;
+      for (const a of m.args ?? []) if (a.name === 'omega' && a.value.kind === 'number') put(`omega:${omegaName}`, a.value.range);
     }
   }
   const order = (a: string, b: string): string => {
@@ -119,6 +120,7 @@ export function withStartValues(source: string, ast: ModelAst, start: readonly S
   for (const p of again?.parameters ?? []) {
     read.set(`parameter:${p.name}`, p.initial);
     if (p.omega) read.set(`omega:omega_${p.name}`, p.omega.initial);
+    if (p.iov) read.set(`omega:omega_iov_${p.name}`, p.iov.initial);
   }
   for (const c of again?.correlations ?? []) read.set(`correlation:${correlationEntryName(again!.parameters[c.first]!.name, again!.parameters[c.second]!.name)}`, c.initial);
   for (const e of again?.errorParameters ?? []) read.set(`error:${e.name}`, e.initial);
@@ -255,7 +257,7 @@ export async function runStudy(args: StudyArgs, io: Io): Promise<number> {
   // Truth on the table's scale: estimation scale for parameters, natural for ω and error parameters.
   const truth = new Map<string, number>();
   ir.parameters.forEach((p, k) => truth.set(p.name, toEstimationScale(p.transform, values.parameters[k]!)));
-  ir.randomEffects.forEach((r, k) => truth.set(`omega_${ir.parameters[r.parameter]!.name}`, values.omegas[k]!));
+  ir.randomEffects.forEach((r, k) => truth.set(r.omegaName, values.omegas[k]!));
   ir.correlations.forEach((c, k) => truth.set(correlationName(ir, c), values.correlations[k]!));
   ir.errorParameters.forEach((e, k) => truth.set(e.name, values.errorParameters[k]!));
   const table = studyTable(truth, fitted.map((o) => o.rows!));

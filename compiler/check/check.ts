@@ -16,6 +16,7 @@ import type {
 import { ExprChecker, describeKind } from './check-expr.js';
 import { evaluateConstants } from './constants.js';
 import { checkCorrelations } from './correlations.js';
+import { checkOccasionColumns } from './occasions.js';
 import { checkCovariateModifiers, checkDosingModifiers, checkErrorParameter, checkObservationShape, checkParameter, inputWords, type ErrorOperand } from './declarations.js';
 import { forEachExpr, namesIn } from './walk.js';
 
@@ -59,8 +60,10 @@ export function checkModel(ast: ModelAst): CheckResult {
   // ---- declarations ----
   const covariates: CheckedCovariate[] = [];
   for (const c of ast.covariates) {
-    const { categorical, interpolation } = checkCovariateModifiers(c.modifiers, diagnostics);
-    if (declare(c.name, 'covariate', c.nameRange, { ...(c.doc ? { doc: c.doc } : {}), ...(c.unit !== undefined ? { unit: c.unit } : {}) })) covariates.push({ name: c.name, range: c.nameRange, categorical, interpolation });
+    const { categorical, interpolation, occasions } = checkCovariateModifiers(c.modifiers, diagnostics);
+    if (declare(c.name, 'covariate', c.nameRange, { ...(c.doc ? { doc: c.doc } : {}), ...(c.unit !== undefined ? { unit: c.unit } : {}) })) {
+      covariates.push({ name: c.name, range: c.nameRange, categorical, interpolation, ...(occasions !== undefined ? { occasions } : {}) });
+    }
   }
   for (const c of ast.constants) declare(c.name, 'constant', c.nameRange, c.doc ? { doc: c.doc } : {});
   const parameters: CheckedParameter[] = [];
@@ -68,6 +71,7 @@ export function checkModel(ast: ModelAst): CheckResult {
     const checked = checkParameter(p, diagnostics);
     if (declare(p.name, 'parameter', p.nameRange, { ...(p.doc ? { doc: p.doc } : {}), ...(p.unit !== undefined ? { unit: p.unit } : {}) })) parameters.push(checked);
   }
+  checkOccasionColumns(covariates, parameters, diagnostics);
   const errorParameters: CheckedErrorParameter[] = [];
   for (const p of ast.errorParameters) {
     const fixed = checkErrorParameter(p, diagnostics);
@@ -168,7 +172,7 @@ export function checkModel(ast: ModelAst): CheckResult {
   for (const d of ordered) reachMemo.set(d.name, reach(usesOf.get(d.name) ?? []));
 
   /** Reports the first forbidden kind `e` reaches, through which definition if indirect. */
-  const forbid = (direct: Set<string>, kinds: readonly SymbolKind[], range: Range, code: 'E224' | 'E225', what: string): void => {
+  const forbid = (direct: Set<string>, kinds: readonly SymbolKind[], range: Range, code: 'E224' | 'E225', what: string, perSubject = true): void => {
     for (const name of direct) {
       const sym = symbols.get(name);
       if (!sym) continue;
@@ -183,6 +187,22 @@ export function checkModel(ast: ModelAst): CheckResult {
           return;
         }
       }
+    }
+    if (perSubject) forbidOccasionVarying(direct, range, what);
+  };
+  /**
+   * What is evaluated once per subject (initial states, dosing) cannot read a parameter that changes between
+   * occasions: it would silently take one occasion's value.
+   */
+  const varying = new Set(parameters.filter((p) => p.iov).map((p) => p.name));
+  const forbidOccasionVarying = (direct: Set<string>, range: Range, what: string): void => {
+    if (varying.size === 0) return;
+    for (const name of direct) {
+      const via = varying.has(name) ? undefined : [...(reachMemo.get(name) ?? [])].find((n) => varying.has(n));
+      if (!varying.has(name) && via === undefined) continue;
+      const p = via ?? name;
+      diagnostics.push(diagnostic('E235', range, `${what} is evaluated once per subject and cannot depend on '${p}'${via ? ` (through '${name}')` : ''}, which varies between occasions (iov); drop iov(...) from '${p}' or use it only in the ode and observe blocks`));
+      return;
     }
   };
 
@@ -230,7 +250,7 @@ export function checkModel(ast: ModelAst): CheckResult {
 
   // Covariate effects.
   for (const p of parameters) {
-    for (const e of p.effects) forbid(checkCollecting(e, 'number'), ['state', 'time', 'definition'], e.range, 'E225', `a covariate effect on '${p.name}'`);
+    for (const e of p.effects) forbid(checkCollecting(e, 'number'), ['state', 'time', 'definition'], e.range, 'E225', `a covariate effect on '${p.name}'`, false);
   }
 
   // Dosing.

@@ -31,6 +31,11 @@ export interface CheckedParameter {
   readonly transform: Transform;
   /** Present when the parameter varies between subjects. ω is the sd of η on the estimation scale. */
   readonly omega?: { readonly initial: number; readonly fixed: boolean };
+  /**
+   * `iov(omega = w)`: the parameter also varies between the occasions of a subject, κ_ik ~ N(0, w²) on the
+   * estimation scale, one κ per occasion of the model's occasion covariate.
+   */
+  readonly iov?: { readonly initial: number; readonly fixed: boolean; readonly range: Range };
   /** Covariate effects, added on the estimation scale. */
   readonly effects: readonly Expr[];
   readonly doc?: string;
@@ -108,6 +113,8 @@ export interface CheckedCovariate {
   readonly range: Range;
   readonly categorical: boolean;
   readonly interpolation: Interpolation;
+  /** `occasions(K)`: this column numbers the subject's occasions 1..K (inter-occasion variability reads it). */
+  readonly occasions?: number;
 }
 
 export interface CheckedState {

@@ -8,7 +8,7 @@ import type { Argument, Expr, Modifier, ObservationStmt, ParameterDecl } from '.
 import type { Censoring, CheckedParameter, DataTransform, ErrorModel, Interpolation, Transform } from './checked-model.js';
 
 const transformWords = ['normal', 'lognormal', 'logitnormal', 'probitnormal'] as const;
-const parameterWords = [...transformWords, 'effect'];
+const parameterWords = [...transformWords, 'effect', 'iov'];
 
 /** A number written directly (possibly negated); undefined for anything else. */
 export function literalNumber(e: Expr): number | undefined {
@@ -29,7 +29,13 @@ export function checkParameter(p: ParameterDecl, diagnostics: Diagnostic[]): Che
   let transformSeen: Extract<Modifier, { kind: 'word' }> | undefined;
   let omega: CheckedParameter['omega'];
   const effects: Expr[] = [];
+  let iov: CheckedParameter['iov'];
   for (const m of wordModifiers(p.modifiers)) {
+    if (m.word === 'iov') {
+      if (iov) diagnostics.push(diagnostic('E235', m.range, `'${p.name}' already has iov(...)`));
+      else iov = readIov(m, diagnostics);
+      continue;
+    }
     if (m.word === 'effect') {
       if (!m.args || m.args.length !== 1 || m.args[0]!.name !== undefined) {
         diagnostics.push(diagnostic('E211', m.range, "effect(...) takes one expression, added on the estimation scale, e.g. effect(beta_WT * log(WT / 70))"));
@@ -85,13 +91,39 @@ export function checkParameter(p: ParameterDecl, diagnostics: Diagnostic[]): Che
   if (readable && (transform.kind === 'logitnormal' || transform.kind === 'probitnormal') && !bounds && !(p.initial > 0 && p.initial < 1)) {
     diagnostics.push(diagnostic('E214', p.initialRange, `a ${transform.kind} parameter lies in (0, 1) unless bounds are given with 'in (lower, upper)', found ${p.initial}`));
   }
+  if (iov && fixed) {
+    diagnostics.push(diagnostic('E235', iov.range, `'${p.name}' is fixed but varies between occasions; remove 'fixed', or drop iov(...)`));
+  }
+  if (iov && transform.kind === 'probitnormal') {
+    diagnostics.push(diagnostic('E235', iov.range, 'iov(...) takes a normal, lognormal or logitnormal parameter; write logitnormal instead of probitnormal'));
+  }
   if (fixed && omega && transformSeen) {
     diagnostics.push(diagnostic('E212', transformSeen.range, `'${p.name}' is fixed but has a random effect; remove 'fixed', or drop omega to keep it the same for every subject`));
   }
   return {
     name: p.name, range: p.nameRange, initial: p.initial, fixed, transform, effects,
-    ...(omega && !(fixed && transformSeen) ? { omega } : {}), ...(p.doc ? { doc: p.doc } : {}), ...(p.unit !== undefined ? { unit: p.unit } : {}),
+    ...(omega && !(fixed && transformSeen) ? { omega } : {}), ...(iov && !fixed ? { iov } : {}), ...(p.doc ? { doc: p.doc } : {}), ...(p.unit !== undefined ? { unit: p.unit } : {}),
   };
+}
+
+/** `iov(omega = w [fixed])`: the sd of the per-occasion effect, like a distribution's omega. */
+function readIov(m: Extract<Modifier, { kind: 'word' }>, diagnostics: Diagnostic[]): CheckedParameter['iov'] {
+  const args = m.args ?? [];
+  const omega = args.find((a) => a.name === 'omega');
+  for (const a of args) {
+    if (a !== omega) diagnostics.push(diagnostic('E235', a.nameRange ?? a.range, "iov(...) takes 'omega = value', the standard deviation of the per-occasion effect"));
+  }
+  if (!omega) {
+    if (args.length === 0) diagnostics.push(diagnostic('E235', m.range, "iov(...) needs 'omega = value', the standard deviation of the per-occasion effect, e.g. iov(omega = 0.1)"));
+    return undefined;
+  }
+  if (omega.value.kind === 'missing') return undefined;
+  const v = literalNumber(omega.value);
+  if (v === undefined || !(v > 0)) {
+    diagnostics.push(diagnostic('E215', omega.value.range, 'omega must be a positive number (the standard deviation of the per-occasion effect)'));
+    return undefined;
+  }
+  return { initial: v, fixed: omega.fixed, range: m.range };
 }
 
 /** Error parameters are standard deviations: positive, optionally fixed, nothing else. */
@@ -107,10 +139,15 @@ export function checkErrorParameter(p: ParameterDecl, diagnostics: Diagnostic[])
 }
 
 /** What the covariate modifiers say: `categorical` / `continuous`, and `interpolate(locf | linear)`. */
-export function checkCovariateModifiers(mods: readonly Modifier[], diagnostics: Diagnostic[]): { categorical: boolean; interpolation: Interpolation } {
+export function checkCovariateModifiers(mods: readonly Modifier[], diagnostics: Diagnostic[]): { categorical: boolean; interpolation: Interpolation; occasions?: number } {
   let categorical = false;
   let interpolation: Interpolation = 'locf';
+  let occasions: number | undefined;
   for (const m of mods) {
+    if (m.kind === 'word' && m.word === 'occasions') {
+      occasions = readOccasions(m, diagnostics) ?? occasions;
+      continue;
+    }
     if (m.kind === 'word' && (m.word === 'categorical' || m.word === 'continuous') && !m.args) {
       categorical = m.word === 'categorical';
       continue;
@@ -125,14 +162,34 @@ export function checkCovariateModifiers(mods: readonly Modifier[], diagnostics: 
       continue;
     }
     const word = m.kind === 'word' ? m.word : m.kind;
-    const guess = m.kind === 'word' ? closest(m.word, ['categorical', 'continuous', 'interpolate']) : undefined;
-    diagnostics.push(diagnostic('E210', m.range, `unknown covariate modifier '${word}'${guess ? `; did you mean '${guess}'?` : ": expected 'categorical', 'continuous' or interpolate(...)"}`));
+    const guess = m.kind === 'word' ? closest(m.word, ['categorical', 'continuous', 'interpolate', 'occasions']) : undefined;
+    diagnostics.push(diagnostic('E210', m.range, `unknown covariate modifier '${word}'${guess ? `; did you mean '${guess}'?` : ": expected 'categorical', 'continuous', interpolate(...) or occasions(K)"}`));
   }
+  if (occasions !== undefined && interpolation === 'linear') {
+    const m = mods.find((x) => x.kind === 'word' && x.word === 'interpolate')!;
+    diagnostics.push(diagnostic('E235', m.range, 'an occasion column numbers occasions: it cannot be interpolated; drop interpolate(linear)'));
+  }
+  if (occasions !== undefined) return { categorical: true, interpolation: 'locf', occasions };
   if (categorical && interpolation === 'linear') {
     const m = mods.find((x) => x.kind === 'word' && x.word === 'interpolate')!;
     diagnostics.push(diagnostic('E210', m.range, 'a categorical covariate cannot be interpolated linearly (its values are categories); drop interpolate(linear)'));
   }
   return { categorical, interpolation };
+}
+
+/** The most occasions a model may declare: each is one more random effect per iov(...) parameter. */
+export const MAX_OCCASIONS = 20;
+
+/** `occasions(K)`: K whole, 1 ≤ K ≤ MAX_OCCASIONS. */
+function readOccasions(m: Extract<Modifier, { kind: 'word' }>, diagnostics: Diagnostic[]): number | undefined {
+  const arg = m.args?.length === 1 && m.args[0]!.name === undefined ? m.args[0]!.value : undefined;
+  if (arg?.kind === 'missing') return undefined;
+  const v = arg ? literalNumber(arg) : undefined;
+  if (v === undefined || !Number.isInteger(v) || v < 1 || v > MAX_OCCASIONS) {
+    diagnostics.push(diagnostic('E235', m.range, `occasions(K) takes the number of occasions, a whole number from 1 to ${MAX_OCCASIONS}, e.g. OCC occasions(3)`));
+    return undefined;
+  }
+  return v;
 }
 
 const dataTransforms: readonly DataTransform[] = ['log', 'log10', 'logit'];

@@ -99,12 +99,14 @@ export function lowerModel(m: CheckedModel): LowerResult {
   const randomEffects: IrRandomEffect[] = [];
   for (const p of m.parameters) {
     const eta = p.omega ? randomEffects.length : undefined;
-    if (p.omega) randomEffects.push({ name: `eta_${p.name}`, parameter: parameters.length, omegaInitial: p.omega.initial, omegaFixed: p.omega.fixed });
+    if (p.omega) randomEffects.push({ name: `eta_${p.name}`, parameter: parameters.length, omegaInitial: p.omega.initial, omegaFixed: p.omega.fixed, omegaName: `omega_${p.name}` });
     parameters.push({
       name: p.name, initial: p.initial, estimationInitial: toEstimationScale(p.transform, p.initial), fixed: p.fixed, transform: p.transform, neural: false,
       ...(eta !== undefined ? { eta } : {}), ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.doc ? { doc: p.doc } : {}),
     });
   }
+  const occasionColumn = m.covariates.findIndex((c) => c.occasions !== undefined);
+  const kappaOf = occasionColumn >= 0 ? addOccasionEffects(m, m.covariates[occasionColumn]!.occasions!, parameters, randomEffects) : new Map<number, number[]>();
   const correlations = m.correlations.map((c) => {
     const [first, second] = [parameters[c.first]!.eta!, parameters[c.second]!.eta!];
     return { first: Math.min(first, second), second: Math.max(first, second), initial: c.initial, fixed: c.fixed };
@@ -119,12 +121,19 @@ export function lowerModel(m: CheckedModel): LowerResult {
   const definitions = new Map<string, NodeId>();
   const sources = new Map<NodeId, Range>();
   let mlpCount = 0;
+  const shifted = new Map<number, NodeId>();
+  const parameterNode = (k: number): NodeId => {
+    const kappas = kappaOf.get(k);
+    if (!kappas) return b.variable('p', k);
+    if (!shifted.has(k)) shifted.set(k, occasionShifted(b, parameters[k]!.transform, b.variable('p', k), currentOccasionEffect(b, occasionColumn, kappas)));
+    return shifted.get(k)!;
+  };
   const env: LowerEnv = {
     b, lists, sources,
     lookup: (name) => {
       if (name === 't') return b.variable('t', 0);
       const k = paramIndex.get(name);
-      if (k !== undefined) return b.variable('p', k);
+      if (k !== undefined) return parameterNode(k);
       const s = stateIndex.get(name);
       if (s !== undefined) return b.variable('x', s);
       const c = covIndex.get(name);
@@ -179,11 +188,56 @@ export function lowerModel(m: CheckedModel): LowerResult {
     name: m.name, builder: b,
     states: m.states.map((s) => { const sym = m.symbols.get(s.name); return { name: s.name, ...(sym?.unit !== undefined ? { unit: sym.unit } : {}), ...(sym?.doc ? { doc: sym.doc } : {}) }; }),
     parameters, randomEffects, correlations,
-    covariates: m.covariates.map((c) => ({ name: c.name, categorical: c.categorical, interpolation: c.interpolation })),
+    covariates: m.covariates.map((c) => ({ name: c.name, categorical: c.categorical, interpolation: c.interpolation, ...(c.occasions !== undefined ? { occasions: c.occasions } : {}) })),
     errorParameters: m.errorParameters.map((e) => ({ name: e.name, initial: e.initial, fixed: e.fixed })),
     sensitivityParameters, individual, initial, rhs, outputs, inputs, doses, breakpoints,
   };
   return { ir, diagnostics, sources };
+}
+
+/**
+ * κ parameters for inter-occasion variability, after the declared ones: for each `iov(...)` parameter one normal
+ * parameter per occasion whose individual value is its random effect, the effects sharing one ω. Returns the κ
+ * parameter indices of each such declared parameter.
+ */
+function addOccasionEffects(m: CheckedModel, occasions: number, parameters: IrParameter[], randomEffects: IrRandomEffect[]): Map<number, number[]> {
+  const kappaOf = new Map<number, number[]>();
+  m.parameters.forEach((p, of) => {
+    if (!p.iov) return;
+    const first = randomEffects.length;
+    const indices: number[] = [];
+    for (let occasion = 1; occasion <= occasions; occasion++) {
+      const name = `kappa_${p.name}_${occasion}`;
+      randomEffects.push({ name, parameter: parameters.length, omegaInitial: p.iov.initial, omegaFixed: p.iov.fixed, omegaName: `omega_iov_${p.name}`, ...(occasion > 1 ? { sharesOmegaWith: first } : {}) });
+      indices.push(parameters.length);
+      parameters.push({ name, initial: 0, estimationInitial: 0, fixed: false, transform: { kind: 'normal' }, neural: false, eta: randomEffects.length - 1, occasion: { of, occasion } });
+    }
+    kappaOf.set(of, indices);
+  });
+  return kappaOf;
+}
+
+/** κ of the occasion the occasion column names now: Σ_k [OCC = k] κ_k (0 outside 1..K; the data reader refuses those rows). */
+function currentOccasionEffect(b: ExprBuilder, column: number, kappas: readonly number[]): NodeId {
+  const occ = b.variable('c', column);
+  return b.sum(kappas.map((k, i) => b.select(b.compare('eq', occ, b.num(i + 1)), b.variable('p', k), b.num(0))));
+}
+
+/** ψ shifted by κ on its estimation scale: h(h⁻¹(ψ) + κ). (Probitnormal is refused by the checker: Φ⁻¹ is no built-in.) */
+function occasionShifted(b: ExprBuilder, t: Transform, psi: NodeId, kappa: NodeId): NodeId {
+  switch (t.kind) {
+    case 'normal':
+      return b.add(psi, kappa);
+    case 'lognormal':
+      return b.mul(psi, b.call('exp', [kappa]));
+    case 'logitnormal': {
+      const width = t.upper - t.lower;
+      const logit = b.call('logit', [b.div(b.sub(psi, b.num(t.lower)), b.num(width))]);
+      return b.add(b.num(t.lower), b.mul(b.num(width), b.call('expit', [b.add(logit, kappa)])));
+    }
+    case 'probitnormal':
+      throw new Error('internal: iov(...) on a probitnormal parameter reached lowering (the checker refuses it, E235)');
+  }
 }
 
 /**

@@ -24,6 +24,9 @@ export const ROLE_ALIASES: Readonly<Record<Role, readonly string[]>> = {
   II: ['II'], ADDL: ['ADDL'], SS: ['SS'], DVID: ['DVID', 'YTYPE'], CENS: ['CENS'], LIMIT: ['LIMIT'],
 };
 
+/** Header names that also hold the occasion column, whatever the model calls it (NONMEM's OCC, Monolix's OCCASION). */
+export const OCCASION_ALIASES: readonly string[] = ['OCC', 'OCCASION'];
+
 /** Without these no row can be placed (ID, TIME) or observed (DV). */
 const REQUIRED: readonly Role[] = ['ID', 'TIME', 'DV'];
 
@@ -102,7 +105,8 @@ export function mapColumns(
   covariates.forEach((name, c) => {
     const slot = FIRST_COVARIATE_SLOT + c;
     if (overridden[slot]) return;
-    const found = findColumn(name);
+    const spellings = requirements.covariates[c]!.occasions !== undefined ? [name, ...OCCASION_ALIASES] : [name];
+    const found = spellings.map(findColumn).find((f) => f.length > 0) ?? [];
     if (found.length > 1) {
       issues.add('D103', row, `columns ${found.map((i) => `${i + 1} (${header[i]})`).join(' and ')} could ${found.length === 2 ? 'both' : 'all'} be covariate ${name}; choose one with --map ${name}=COLUMN`);
     }

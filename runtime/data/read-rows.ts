@@ -46,6 +46,8 @@ export class RowReader implements CsvRecordHandler {
   private values = new Float64Array(0);
   private covariateCount = 0;
   private categorical: boolean[] = [];
+  /** K of the occasion column (values 1..K), undefined for the other covariates. */
+  private occasions: (number | undefined)[] = [];
   private idColumn = -1;
   private timeColumn = -1;
 
@@ -71,6 +73,7 @@ export class RowReader implements CsvRecordHandler {
     this.columns = columns;
     this.covariateCount = this.requirements.covariates.length;
     this.categorical = this.requirements.covariates.map((c) => c.categorical);
+    this.occasions = this.requirements.covariates.map((c) => c.occasions);
     this.table = new RowTable(this.capacity, this.covariateCount);
     this.classifier = new RowClassifier(this.requirements, columns, this.issues);
     this.values = new Float64Array(columns.slotColumn.length);
@@ -151,6 +154,9 @@ export class RowReader implements CsvRecordHandler {
       if (this.categorical[c] && value === value && !Number.isInteger(value)) {
         const column = columns.slotColumn[FIRST_COVARIATE_SLOT + c]!;
         this.issues.add('D211', row, `categorical covariate ${columns.slotNames[FIRST_COVARIATE_SLOT + c]} must be coded as a whole number, found ${cleanCell(fields[column]!)}`, this.cell(column, cleanCell(fields[column]!)));
+      } else if (this.occasions[c] !== undefined && value === value && !(value >= 1 && value <= this.occasions[c]!)) {
+        const column = columns.slotColumn[FIRST_COVARIATE_SLOT + c]!;
+        this.issues.add('D211', row, `the occasion column ${columns.slotNames[FIRST_COVARIATE_SLOT + c]} numbers occasions 1 to ${this.occasions[c]} (the model's occasions(${this.occasions[c]})), found ${cleanCell(fields[column]!)}`, this.cell(column, cleanCell(fields[column]!)));
       }
     }
 

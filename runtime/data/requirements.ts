@@ -16,6 +16,8 @@ export interface CovariateRequirement {
    * rows that give a value (constant before the first and after the last).
    */
   readonly interpolation?: 'locf' | 'linear';
+  /** The occasion column: whole numbers 1..occasions; found under its name or as OCC / OCCASION. */
+  readonly occasions?: number;
 }
 
 export interface OutputRequirement {
@@ -52,7 +54,9 @@ export interface DataRequirements {
 export function requirementsFromIr(ir: ModelIR): DataRequirements {
   const read = new Set(freeVars(ir.builder.pool, ir.outputs.map((o) => o.prediction)).filter((v) => v.kind === 'x').map((v) => v.index));
   return {
-    covariates: ir.covariates.map((c) => ({ name: c.name, categorical: c.categorical, ...(c.interpolation === 'linear' ? { interpolation: 'linear' as const } : {}) })),
+    covariates: ir.covariates.map((c) => ({
+      name: c.name, categorical: c.categorical, ...(c.interpolation === 'linear' ? { interpolation: 'linear' as const } : {}), ...(c.occasions !== undefined ? { occasions: c.occasions } : {}),
+    })),
     outputs: ir.outputs.map((o) => ({ name: o.name, dvid: o.dvid, ...(o.censoring ? { censoring: o.censoring } : {}) })),
     inputs: ir.inputs.map((i) => ({
       name: i.name, cmt: i.cmt, infusion: i.infusion, modelRate: i.rate !== undefined, modelDuration: i.duration !== undefined, observed: read.has(i.target),

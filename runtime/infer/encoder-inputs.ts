@@ -4,10 +4,37 @@
  * subject given to `nlmc predict` is scaled exactly like the ones the encoder learned from.
  *
  * Per observation step: (y − mean_o)/sd_o of its output, t / T, Δt / T (since the previous observation), and a
- * one-hot output indicator when the model has several outputs. Static per subject: standardized covariates and
- * log(1 + total dose) standardized.
+ * one-hot output indicator when the model has several outputs, and a one-hot occasion indicator when it has
+ * inter-occasion variability (so q can tell the occasions' κ apart). Static per subject: standardized
+ * covariates and log(1 + total dose) standardized.
  */
-import { doseField, obsField, subjectCounts, subjectCovariates, type EngineData } from '../engine/engine-data.js';
+import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import { covariateTrack } from '../engine/cpu/cpu-rows.js';
+import { covariatesAt, doseField, obsField, subjectCounts, subjectCovariates, trackPoint, type EngineData } from '../engine/engine-data.js';
+
+/** The occasion column (a covariate index) and its number of occasions K. */
+export interface OccasionColumn {
+  readonly covariate: number;
+  readonly count: number;
+}
+
+/** The model's occasion column, when it has inter-occasion variability. */
+export function occasionColumn(ir: ModelIR): OccasionColumn | undefined {
+  const covariate = ir.covariates.findIndex((c) => c.occasions !== undefined);
+  return covariate >= 0 ? { covariate, count: ir.covariates[covariate]!.occasions! } : undefined;
+}
+
+/** The occasion (0-based) of each of subject s's observations. */
+function observationOccasions(data: EngineData, s: number, column: OccasionColumn): Int32Array {
+  const n = subjectCounts(data, s).observations;
+  const track = covariateTrack(data, s);
+  const c = new Float64Array(data.nCovariates);
+  return Int32Array.from({ length: n }, (_, j) => {
+    if (track) covariatesAt(track, obsField(data, s, j, 'time'), c, trackPoint(track, obsField(data, s, j, 'time')));
+    else c.set(subjectCovariates(data, s));
+    return Math.round(c[column.covariate]!) - 1;
+  });
+}
 
 export interface EncoderScaling {
   readonly outputMean: readonly number[];
@@ -89,9 +116,10 @@ export function fitScaling(data: EngineData, nOutputs: number): EncoderScaling {
   };
 }
 
-export function encoderInputs(data: EngineData, nOutputs: number, scaling: EncoderScaling): EncoderInputs {
+export function encoderInputs(data: EngineData, nOutputs: number, scaling: EncoderScaling, occasions?: OccasionColumn): EncoderInputs {
   const C = data.nCovariates;
-  const F = 3 + (nOutputs > 1 ? nOutputs : 0);
+  const outputFeatures = nOutputs > 1 ? nOutputs : 0;
+  const F = 3 + outputFeatures + (occasions?.count ?? 0);
   const T = data.maxObs;
   const S = data.nSubjects;
   const sequence = new Float64Array(S * T * F);
@@ -106,6 +134,7 @@ export function encoderInputs(data: EngineData, nOutputs: number, scaling: Encod
     lengths[s] = n;
     let previous = 0;
     const times: number[] = [];
+    const occasion = occasions ? observationOccasions(data, s, occasions) : undefined;
     for (let j = 0; j < n; j++) {
       const t = obsField(data, s, j, 'time');
       const y = obsField(data, s, j, 'value');
@@ -115,6 +144,7 @@ export function encoderInputs(data: EngineData, nOutputs: number, scaling: Encod
       sequence[f + 1] = t / scaling.timeScale;
       sequence[f + 2] = (t - previous) / scaling.timeScale;
       if (nOutputs > 1) sequence[f + 3 + o] = 1;
+      if (occasion) sequence[f + 3 + outputFeatures + occasion[j]!] = 1;
       mask[s * T + j] = 1;
       previous = t;
       times.push(t);

@@ -10,7 +10,7 @@ import { engineDataFromDataset } from '../engine/from-dataset.js';
 import { chooseMethod, type MethodChoice, type MethodDecision } from '../engine/choose-method.js';
 import type { SolverMethod } from '../engine/engine.js';
 import { prepareModel, type PreparedModel } from '../engine/prepared-model.js';
-import { encoderInputs, fitScaling, type EncoderInputs, type EncoderScaling } from './encoder-inputs.js';
+import { encoderInputs, fitScaling, occasionColumn, type EncoderInputs, type EncoderScaling } from './encoder-inputs.js';
 import { populationLayout, type PopulationLayout } from './population.js';
 
 export interface FitContext {
@@ -37,7 +37,7 @@ export async function fitContext(compiled: CompileResult, dataset: Dataset, scal
   const model = await prepareModel(compiled, { method });
   const s = scaling ?? fitScaling(data, ir.outputs.length);
   const covariates = Array.from({ length: data.nSubjects }, (_, i) => subjectCovariates(data, i).slice());
-  return { ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s), covariates, layout: populationLayout(ir) };
+  return { ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s, occasionColumn(ir)), covariates, layout: populationLayout(ir) };
 }
 
 /** The subjects at the population's initial values (η = 0): the rows the stiffness test integrates. */

@@ -27,16 +27,18 @@ export interface PopulationLayout {
   /** Entry index of each ω (by effect) and of each pair's z (by pair); −1 when fixed. */
   readonly omegaEntry: Int32Array;
   readonly pairEntry: Int32Array;
+  /** The effect whose ω each effect takes (itself, or the first κ of its parameter). */
+  readonly omegaSource: Int32Array;
 }
 
 
 export function populationLayout(ir: ModelIR): PopulationLayout {
   const entries: PopulationEntry[] = [];
   ir.parameters.forEach((p, k) => {
-    if (!p.fixed) entries.push({ kind: 'phi', index: k, name: p.name });
+    if (!p.fixed && !p.occasion) entries.push({ kind: 'phi', index: k, name: p.name });
   });
   ir.randomEffects.forEach((r, k) => {
-    if (!r.omegaFixed) entries.push({ kind: 'logOmega', index: k, name: `omega_${ir.parameters[r.parameter]!.name}` });
+    if (!r.omegaFixed && r.sharesOmegaWith === undefined) entries.push({ kind: 'logOmega', index: k, name: r.omegaName });
   });
   const correlations = ir.correlations ?? [];
   correlations.forEach((c, k) => {
@@ -51,6 +53,9 @@ export function populationLayout(ir: ModelIR): PopulationLayout {
     if (e.kind === 'logOmega') omegaEntry[e.index] = n;
     else if (e.kind === 'corr') pairEntry[e.index] = n;
   });
+  // κ of one parameter at every occasion: one ω, one entry (priorDerivatives adds their gradients into it).
+  const omegaSource = Int32Array.from(ir.randomEffects, (r, k) => r.sharesOmegaWith ?? k);
+  omegaSource.forEach((source, k) => (omegaEntry[k] = omegaEntry[source]!));
   return {
     entries,
     phi0: Float64Array.from(ir.parameters.map((p) => toEstimationScale(p.transform, p.initial))),
@@ -60,6 +65,7 @@ export function populationLayout(ir: ModelIR): PopulationLayout {
     cpc0: initialPartialCorrelations(ir.randomEffects.length, correlations),
     omegaEntry,
     pairEntry,
+    omegaSource,
   };
 }
 
@@ -94,6 +100,7 @@ export function unpack(layout: PopulationLayout, v: Float64Array): { phi: Float6
     else if (e.kind === 'corr') cpc[e.index] = Math.tanh(v[i]!);
     else error[e.index] = Math.exp(v[i]!);
   });
+  layout.omegaSource.forEach((source, k) => (omega[k] = omega[source]!));
   return { phi, omega, cpc, error };
 }
 

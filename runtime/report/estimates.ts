@@ -85,7 +85,7 @@ export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: 
   };
   const rows: EstimateRow[] = [];
   ir.parameters.forEach((p, k) => {
-    if (p.neural) return;
+    if (p.neural || p.occasion) return;
     const estimate = natural(ir, k, phi[k]!);
     rows.push({
       name: p.name, kind: 'parameter', estimate, transformed: phi[k]!, scale: p.transform.kind === 'normal' ? 'identity' : p.transform.kind === 'lognormal' ? 'log' : p.transform.kind === 'logitnormal' ? 'logit' : 'probit', fixed: p.fixed, initial: p.initial,
@@ -93,8 +93,9 @@ export function estimateRows(ir: ModelIR, layout: PopulationLayout, population: 
     });
   });
   ir.randomEffects.forEach((r, k) => {
+    if (r.sharesOmegaWith !== undefined) return;
     rows.push({
-      name: `omega_${ir.parameters[r.parameter]!.name}`, kind: 'omega', estimate: omega[k]!, transformed: Math.log(omega[k]!), scale: 'log', fixed: r.omegaFixed, initial: r.omegaInitial,
+      name: r.omegaName, kind: 'omega', estimate: omega[k]!, transformed: Math.log(omega[k]!), scale: 'log', fixed: r.omegaFixed, initial: r.omegaInitial,
       ...withUncertainty(Math.log(omega[k]!), omega[k]!, seOf('logOmega', k), Math.exp, omega[k]!),
     });
   });

@@ -6,7 +6,7 @@
  * (information, correlations, messages) when it ran.
  */
 import { join } from 'node:path';
-import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import type { IrParameter, ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
 import { reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import type { ObservationPrediction, SubjectPosterior } from '../infer/posterior.js';
@@ -28,11 +28,14 @@ export function nonFinitePredictionSubjects(dataset: Dataset, predictions: reado
   return [...ids];
 }
 
+/** Network weights are population values, and a κ is already its ebe_ column: neither is an individual parameter. */
+const individualColumn = (p: IrParameter): boolean => !p.neural && !p.occasion;
+
 export function individualCsv(ir: ModelIR, dataset: Dataset, subjects: readonly SubjectPosterior[]): string {
-  const header = ['ID', ...ir.randomEffects.map((r) => `ebe_${r.name}`), ...ir.randomEffects.map((r) => `sd_${r.name}`), ...ir.parameters.filter((p) => !p.neural).map((p) => p.name)];
+  const header = ['ID', ...ir.randomEffects.map((r) => `ebe_${r.name}`), ...ir.randomEffects.map((r) => `sd_${r.name}`), ...ir.parameters.filter(individualColumn).map((p) => p.name)];
   const lines = [header.join(',')];
   subjects.forEach((s, i) => {
-    const params = ir.parameters.map((p, k) => (p.neural ? undefined : cell(s.p[k]!))).filter((v): v is string => v !== undefined);
+    const params = ir.parameters.map((p, k) => (individualColumn(p) ? cell(s.p[k]!) : undefined)).filter((v): v is string => v !== undefined);
     lines.push([dataset.ids[i]!, ...Array.from(s.mu, cell), ...Array.from(s.sd, cell), ...params].join(','));
   });
   return `${lines.join('\n')}\n`;

@@ -65,17 +65,17 @@ export function applyOverrides(ir: ModelIR, base: TrueValues, overrides: Record<
       errors.push(`"${key}": expected a number`);
       continue;
     }
-    const k = ir.parameters.findIndex((p) => p.name === key);
+    const k = ir.parameters.findIndex((p) => p.name === key && !p.occasion);
     const e = ir.errorParameters.findIndex((p) => p.name === key);
-    const r = ir.randomEffects.findIndex((x) => `omega_${ir.parameters[x.parameter]!.name}` === key);
+    const r = ir.randomEffects.findIndex((x) => x.omegaName === key);
     const c = ir.correlations.findIndex((x) => correlationName(ir, x) === key);
     if (k >= 0) values.parameters[k] = v;
     else if (e >= 0) values.errorParameters[e] = v;
-    else if (r >= 0) values.omegas[r] = v;
+    else if (r >= 0) ir.randomEffects.forEach((x, j) => { if (j === r || x.sharesOmegaWith === r) values.omegas[j] = v; });
     else if (c >= 0 && Math.abs(v) < 1) values.correlations[c] = v;
     else if (c >= 0) errors.push(`"${key}": a correlation lies strictly between -1 and 1, found ${v}`);
     else {
-      const known = [...ir.parameters.map((p) => p.name), ...ir.errorParameters.map((x) => x.name), ...ir.randomEffects.map((x) => `omega_${ir.parameters[x.parameter]!.name}`), ...ir.correlations.map((x) => correlationName(ir, x))];
+      const known = [...ir.parameters.filter((p) => !p.occasion).map((p) => p.name), ...ir.errorParameters.map((x) => x.name), ...ir.randomEffects.filter((x) => x.sharesOmegaWith === undefined).map((x) => x.omegaName), ...ir.correlations.map((x) => correlationName(ir, x))];
       errors.push(`"${key}" is not a parameter of the model: expected one of ${known.join(', ')}`);
     }
   }

@@ -59,6 +59,7 @@ export function perturbedStart(checked: CheckedModel, random: Random): StartValu
       out.push({ name: p.name, kind: 'parameter', truth: p.initial, start: rounded(start) });
     }
     if (p.omega && !p.omega.fixed) out.push({ name: `omega_${p.name}`, kind: 'omega', truth: p.omega.initial, start: scaled(p.omega.initial) });
+    if (p.iov && !p.iov.fixed) out.push({ name: `omega_iov_${p.name}`, kind: 'omega', truth: p.iov.initial, start: scaled(p.iov.initial) });
   }
   // Correlations start from none (0): the fit must find them, not be handed them.
   for (const c of checked.correlations) {

@@ -282,7 +282,7 @@ export class CpuRows {
 }
 
 /** Subject s's covariate track, when its covariates change (more than one point, or a slope). */
-function covariateTrack(data: EngineData, s: number): CovariateTrack | undefined {
+export function covariateTrack(data: EngineData, s: number): CovariateTrack | undefined {
   const C = data.nCovariates;
   const base = s * covariatePointStride(C, data.maxCovariatePoints);
   const count = data.covariatePoints[base]!;

@@ -21,6 +21,18 @@ export const correlationWord: WordDoc = {
   doc: 'corr(η_CL, η_V) = r: the two parameters\' random effects are correlated, with r the initial value (between −1 and 1; `fixed` keeps it). Correlated parameters form a block (every pair in it declared), Ω is full over the block, and each correlation is estimated on Fisher\'s z scale (z = atanh r), with its SE and a 95 % interval.',
 };
 
+/** `iov(omega = w)` after a parameter's distribution, and `occasions(K)` on the covariate that numbers the occasions. */
+export const occasionWords: ReadonlyMap<string, WordDoc> = new Map([
+  ['iov', {
+    signature: 'CL = 3 lognormal(omega = 0.3) iov(omega = 0.15)', kind: 'inter-occasion variability',
+    doc: 'ψᵢₖ = h(φ + effects + ηᵢ + κᵢₖ), κᵢₖ ~ N(0, ω_iov²): the parameter also varies between the occasions of a subject, k the occasion of the row (the covariate declared `occasions(K)`). One κ per occasion, all sharing ω_iov (reported as `omega_iov_<name>`); only the ode and observe blocks may read the parameter.',
+  }],
+  ['occasions', {
+    signature: 'OCC occasions(3)', kind: 'occasion column',
+    doc: 'This covariate numbers each row\'s occasion, 1 to K (carried forward between rows; the data column is found under its name or as OCC or OCCASION). Parameters with `iov(...)` get one random effect per occasion.',
+  }],
+]);
+
 export const parameterDistributions: ReadonlyMap<string, WordDoc> = new Map([
   ['normal', {
     signature: 'name = initial normal(omega = w)', kind: 'parameter distribution',

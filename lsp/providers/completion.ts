@@ -23,9 +23,9 @@ const expressionKeywords = ['if', 'then', 'else', 'and', 'or', 'not', 'piecewise
 
 /** Per block: the kinds of names usable there, and its own words. */
 const blocks: Record<string, { readonly names: readonly SymbolKind[]; readonly words: readonly string[]; readonly expressions: boolean }> = {
-  parameters: { names: ['covariate', 'parameter', 'constant'], words: ['normal', 'lognormal', 'logitnormal', 'probitnormal', 'fixed', 'in', 'effect', 'omega'], expressions: true },
+  parameters: { names: ['covariate', 'parameter', 'constant'], words: ['normal', 'lognormal', 'logitnormal', 'probitnormal', 'fixed', 'in', 'effect', 'omega', 'iov'], expressions: true },
   error: { names: [], words: ['fixed'], expressions: false },
-  covariates: { names: [], words: ['categorical', 'continuous'], expressions: false },
+  covariates: { names: [], words: ['categorical', 'continuous', 'interpolate', 'occasions'], expressions: false },
   constants: { names: ['constant'], words: [], expressions: true },
   states: { names: ['parameter', 'covariate', 'constant', 'definition'], words: [], expressions: true },
   ode: { names: ['parameter', 'covariate', 'constant', 'state', 'definition', 'time'], words: ['d/dt', ...expressionKeywords], expressions: true },

@@ -6,11 +6,12 @@
 import type { Hover, Range as LspRange } from 'vscode-languageserver';
 import type { CheckedModel, SymbolInfo, Transform } from '../../compiler/check/checked-model.js';
 import { builtins, macros, namedConstants, specialForms } from '../../stdlib/builtins.js';
+import { occasionCovariate } from '../../compiler/check/occasions.js';
 import type { Analysis } from '../analysis.js';
 import { textOf, toLspRange, touches } from '../convert.js';
 import { declarationStatement } from '../declarations.js';
 import { formatDate, formatNumber, isStale, type FitEstimate, type FitSummary } from '../fit-results.js';
-import { correlationWord, errorModels, expressionKeywords, observationDistribution, parameterDistributions, type WordDoc } from '../language-words.js';
+import { correlationWord, errorModels, expressionKeywords, observationDistribution, occasionWords, parameterDistributions, type WordDoc } from '../language-words.js';
 import { symbolAt } from '../symbol-at.js';
 
 export function hover(analysis: Analysis, offset: number, fit: FitSummary | undefined): Hover | null {
@@ -56,11 +57,19 @@ function languageWordAt(analysis: Analysis, offset: number, fit?: FitSummary): {
   for (const p of ast.parameters) {
     for (const m of p.modifiers) {
       if (m.kind !== 'word' || !touches(m.wordRange, offset)) continue;
+      if (m.word === 'iov') {
+        const fitted = fit ? fitLine(fit, analysis.text, undefined, undefined, fit.estimates.get(`omega_iov_${p.name}`)) : undefined;
+        return { value: wordText(occasionWords.get('iov')!, fitted), range: lsp(m.wordRange) };
+      }
       const word = parameterDistributions.get(m.word);
       if (!word) return undefined;
       const checkedParameter = checked?.parameters.find((x) => x.name === p.name);
       return { value: wordText(word, checkedParameter ? distributionDetail(checkedParameter) : undefined), range: lsp(m.wordRange) };
     }
+  }
+  for (const c of ast.covariates) {
+    const m = c.modifiers.find((x) => x.kind === 'word' && x.word === 'occasions' && touches(x.wordRange, offset));
+    if (m && m.kind === 'word') return { value: wordText(occasionWords.get('occasions')!), range: lsp(m.wordRange) };
   }
   for (const o of ast.observations) {
     if (touches(o.distributionRange, offset)) return o.distribution === 'normal' ? { value: wordText(observationDistribution), range: lsp(o.distributionRange) } : undefined;
@@ -120,6 +129,7 @@ function describeSymbol(analysis: Analysis, symbol: SymbolInfo, fit: FitSummary 
         if (p.fixed) facts.push('fixed');
         if (p.omega) facts.push(`ω = ${p.omega.initial}${p.omega.fixed ? ' (fixed)' : ''}: varies between subjects`);
         else facts.push('the same for every subject');
+        if (p.iov) facts.push(`ω_iov = ${p.iov.initial}${p.iov.fixed ? ' (fixed)' : ''}: varies between occasions (\`${occasionCovariate(checked.covariates)?.name ?? 'OCC'}\`)`);
         const k = checked.parameters.indexOf(p);
         const partners = checked.correlations.filter((c) => c.first === k || c.second === k).map((c) => `\`${checked.parameters[c.first === k ? c.second : c.first]!.name}\` (${c.initial})`);
         if (partners.length > 0) facts.push(`random effect correlated with ${partners.join(', ')}`);
@@ -128,7 +138,7 @@ function describeSymbol(analysis: Analysis, symbol: SymbolInfo, fit: FitSummary 
         if (effects.length > 0) facts.push(`covariate ${effects.length === 1 ? 'effect' : 'effects'} ${effects.map((m) => `\`${oneLine(textOf(analysis.document, m.range))}\``).join(', ')}`);
       }
       facts.push(...unit);
-      if (fit) fitText = fitLine(fit, analysis.text, fit.estimates.get(symbol.name), fit.estimates.get(`omega_${symbol.name}`));
+      if (fit) fitText = fitLine(fit, analysis.text, fit.estimates.get(symbol.name), fit.estimates.get(`omega_${symbol.name}`), fit.estimates.get(`omega_iov_${symbol.name}`));
       break;
     }
     case 'errorParameter': {
@@ -205,8 +215,8 @@ function estimateText(row: FitEstimate): string {
   return parts.join(' · ');
 }
 
-function fitLine(fit: FitSummary, text: string, row: FitEstimate | undefined, omega: FitEstimate | undefined): string | undefined {
-  if (!row && !omega) return undefined;
+function fitLine(fit: FitSummary, text: string, row: FitEstimate | undefined, omega: FitEstimate | undefined, iov?: FitEstimate): string | undefined {
+  if (!row && !omega && !iov) return undefined;
   const when = formatDate(fit.createdAt);
   const head = isStale(fit, text)
     ? `**Fit** ⚠ *stale: the model has changed since this fit*${when ? ` (${when})` : ''}`
@@ -214,5 +224,6 @@ function fitLine(fit: FitSummary, text: string, row: FitEstimate | undefined, om
   const lines = [head];
   if (row) lines.push(`estimate ${estimateText(row)}`);
   if (omega) lines.push(`ω ${estimateText(omega)}`);
+  if (iov) lines.push(`ω_iov ${estimateText(iov)}`);
   return lines.join('  \n');
 }

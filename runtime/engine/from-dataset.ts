@@ -113,7 +113,7 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
 }
 
 /** Subject s's covariate points (runtime/data/covariate-points.ts). */
-function pointsOf(ds: Dataset, s: number): CovariatePoint[] {
+export function pointsOf(ds: Dataset, s: number): CovariatePoint[] {
   const K = ds.maxCovariateChanges;
   const C = ds.covariateCount;
   return Array.from({ length: ds.covariateChangeCount[s]! }, (_, k) => {

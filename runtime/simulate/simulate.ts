@@ -20,6 +20,8 @@ export interface SimulationSubject {
   readonly obsOutputs: readonly number[];
   readonly doses: EngineSubject['doses'];
   readonly covariates: readonly number[];
+  /** Where covariates change within the subject (from a template dataset): its change points, as the engines read them. */
+  readonly covariatePoints?: EngineSubject['covariatePoints'];
 }
 
 export interface TrueValues {
@@ -118,7 +120,7 @@ export async function simulateSubjects(ir: ModelIR, model: PreparedModel, subjec
     ts.individual(phi, etas[i]!, Float64Array.from(s.covariates), p);
     return p;
   });
-  const data = packSubjects(subjects.map((s) => ({ obsTimes: s.obsTimes, obsValues: s.obsTimes.map(() => 0), obsOutputs: s.obsOutputs, doses: s.doses, covariates: s.covariates })), ir.covariates.length);
+  const data = packSubjects(subjects.map((s) => ({ obsTimes: s.obsTimes, obsValues: s.obsTimes.map(() => 0), obsOutputs: s.obsOutputs, doses: s.doses, covariates: s.covariates, ...(s.covariatePoints ? { covariatePoints: s.covariatePoints } : {}) })), ir.covariates.length);
   const rows = { subject: Int32Array.from(subjects.map((_, i) => i)), p: new Float64Array(subjects.length * np) };
   ps.forEach((p, i) => rows.p.set(p, i * np));
   const decision = await chooseMethod(model, data, rows, options.method ?? 'auto');

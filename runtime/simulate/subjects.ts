@@ -1,6 +1,7 @@
 /** Building the subjects to simulate, from a design file or from a template dataset. */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
+import { pointsOf } from '../engine/from-dataset.js';
 import { drawCovariate, subjectTimes, type Design } from './design.js';
 import type { Random } from './random.js';
 import type { SimulationSubject } from './simulate.js';
@@ -30,10 +31,6 @@ export function subjectsFromDataset(ds: Dataset): { subjects?: SimulationSubject
   const subjects: SimulationSubject[] = [];
   const C = ds.covariateCount;
   for (let s = 0; s < ds.subjectCount; s++) {
-    if (ds.covariateChangeCount[s]! > 1) {
-      errors.push(`subject ${ds.ids[s]}: a covariate changes over time, which simulated data files do not write yet (one value per subject)`);
-      continue;
-    }
     const O = ds.maxObservations;
     const D = ds.maxDoses;
     if (ds.doseKind.subarray(s * D, s * D + ds.doseCount[s]!).some((kind) => kind !== 0)) {
@@ -47,7 +44,16 @@ export function subjectsFromDataset(ds: Dataset): { subjects?: SimulationSubject
       obsOutputs: Array.from({ length: n }, (_, j) => ds.obsOutput[s * O + j]!),
       doses: Array.from({ length: ds.doseCount[s]! }, (_, k) => ({ time: ds.doseTime[s * D + k]!, amount: ds.doseAmount[s * D + k]!, input: ds.doseInput[s * D + k]!, rate: ds.doseRate[s * D + k]! })),
       covariates: Array.from({ length: C }, (_, c) => ds.covariateValues[s * ds.maxCovariateChanges * C + c]!),
+      ...(changes(ds, s) ? { covariatePoints: pointsOf(ds, s) } : {}),
     });
   }
   return errors.length > 0 ? { errors } : { subjects, errors };
+}
+
+/** Whether a covariate of subject s changes over time (more than one point, or a slope). */
+function changes(ds: Dataset, s: number): boolean {
+  if (ds.covariateChangeCount[s]! > 1) return true;
+  const C = ds.covariateCount;
+  const at = s * ds.maxCovariateChanges * C;
+  return ds.covariateSlope.subarray(at, at + C).some((v) => v !== 0);
 }

@@ -3,7 +3,7 @@
  * printed with 10 significant digits by one function, so the same seed gives the same bytes everywhere.
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
-import type { SimulatedSubject } from './simulate.js';
+import type { SimulatedSubject, SimulationSubject } from './simulate.js';
 
 export function formatNumber(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
@@ -17,22 +17,27 @@ export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]
   const header = ['ID', 'TIME', 'DV', 'MDV', 'EVID', 'AMT', 'CMT', ...(withRate ? ['RATE'] : []), ...(withDvid ? ['DVID'] : []), ...ir.covariates.map((c) => c.name)];
   const lines = [header.join(',')];
   for (const s of simulated) {
-    const cov = s.subject.covariates.map(formatNumber);
+    const at = covariatesAtRows(s.subject);
     const rows: { time: number; kind: number; cells: string[] }[] = [];
     for (const d of s.subject.doses) {
       const input = ir.inputs[d.input]!;
       rows.push({
         time: d.time, kind: 1,
-        cells: [s.subject.id, formatNumber(d.time), '.', '1', '1', formatNumber(d.amount), String(input.cmt), ...(withRate ? [formatNumber(d.rate)] : []), ...(withDvid ? ['.'] : []), ...cov],
+        cells: [s.subject.id, formatNumber(d.time), '.', '1', '1', formatNumber(d.amount), String(input.cmt), ...(withRate ? [formatNumber(d.rate)] : []), ...(withDvid ? ['.'] : []), ...at(d.time)],
       });
     }
     s.subject.obsTimes.forEach((t, j) => {
       const o = s.subject.obsOutputs[j]!;
       rows.push({
         time: t, kind: 0,
-        cells: [s.subject.id, formatNumber(t), formatNumber(s.dv[j]!), '0', '0', '0', '.', ...(withRate ? ['0'] : []), ...(withDvid ? [String(ir.outputs[o]!.dvid)] : []), ...cov],
+        cells: [s.subject.id, formatNumber(t), formatNumber(s.dv[j]!), '0', '0', '0', '.', ...(withRate ? ['0'] : []), ...(withDvid ? [String(ir.outputs[o]!.dvid)] : []), ...at(t)],
       });
     });
+    // A change of a covariate where the subject has no row: an EVID 2 row, so the file reads back to the same track.
+    for (const point of s.subject.covariatePoints?.slice(1) ?? []) {
+      if (rows.some((r) => r.time === point.time)) continue;
+      rows.push({ time: point.time, kind: 2, cells: [s.subject.id, formatNumber(point.time), '.', '1', '2', '.', '.', ...(withRate ? ['.'] : []), ...(withDvid ? ['.'] : []), ...at(point.time)] });
+    }
     // At one time observations come first: their DV is the pre-dose value, which is what nlmc and NONMEM, reading
     // records in order, predict for them there (after the dose row both would predict the post-dose value).
     rows.sort((a, b) => a.time - b.time || a.kind - b.kind);
@@ -41,10 +46,27 @@ export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]
   return `${lines.join('\n')}\n`;
 }
 
+/** The covariate cells of a row at time t: the subject's values, or on a changing track the value holding at t. */
+function covariatesAtRows(subject: SimulationSubject): (t: number) => string[] {
+  const points = subject.covariatePoints;
+  if (!points) {
+    const cells = subject.covariates.map(formatNumber);
+    return () => cells;
+  }
+  return (t) => {
+    let k = 0;
+    while (k + 1 < points.length && points[k + 1]!.time <= t) k++;
+    const p = points[k]!;
+    return p.values.map((v, c) => formatNumber(v + p.slopes[c]! * Math.max(0, t - p.time)));
+  };
+}
+
 /** ID, each random effect, each individual parameter. */
 export function truthCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]): string {
-  const header = ['ID', ...ir.randomEffects.map((r) => r.name), ...ir.parameters.map((p) => p.name)];
+  // A κ's individual value is its random effect: one column.
+  const individual = ir.parameters.flatMap((p, k) => (p.occasion ? [] : [k]));
+  const header = ['ID', ...ir.randomEffects.map((r) => r.name), ...individual.map((k) => ir.parameters[k]!.name)];
   const lines = [header.join(',')];
-  for (const s of simulated) lines.push([s.subject.id, ...Array.from(s.eta, formatNumber), ...Array.from(s.p, formatNumber)].join(','));
+  for (const s of simulated) lines.push([s.subject.id, ...Array.from(s.eta, formatNumber), ...individual.map((k) => formatNumber(s.p[k]!))].join(','));
   return `${lines.join('\n')}\n`;
 }

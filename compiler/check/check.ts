@@ -349,7 +349,9 @@ export function checkModel(ast: ModelAst): CheckResult {
     if (name && !uses.has(name) && !quiet) diagnostics.push(diagnostic(code, range, `${what} '${name}' is never used`));
   };
   for (const p of parameters) warnUnused(p.name, p.range, 'W300', 'the parameter');
-  for (const c of covariates) warnUnused(c.name, c.range, 'W301', 'the covariate');
+  // The occasion column is read by the parameters with iov(...), not by name.
+  const readByOccasions = (c: CheckedCovariate): boolean => c.occasions !== undefined && parameters.some((p) => p.iov);
+  for (const c of covariates) if (!readByOccasions(c)) warnUnused(c.name, c.range, 'W301', 'the covariate');
   for (const d of definitions) if (symbols.get(d.name)?.declRange === d.nameRange) warnUnused(d.name, d.nameRange, 'W302', 'the definition');
   for (const c of ast.constants) if (symbols.get(c.name)?.declRange === c.nameRange) warnUnused(c.name, c.nameRange, 'W304', 'the constant');
   for (const e of errorParameters) warnUnused(e.name, e.range, 'W305', 'the error parameter');

@@ -67,11 +67,12 @@ export function printIr(ir: ModelIR): string {
   const name = variableNamer(ir);
   const out: string[] = [`model ${ir.name}`];
   out.push(`states: ${ir.states.map((s) => s.name).join(', ')}`);
-  out.push(`covariates: ${ir.covariates.map((c) => `${c.name}${c.categorical ? ' (categorical)' : ''}`).join(', ') || '(none)'}`);
+  out.push(`covariates: ${ir.covariates.map((c) => `${c.name}${c.occasions !== undefined ? ` (occasions 1..${c.occasions})` : c.categorical ? ' (categorical)' : ''}`).join(', ') || '(none)'}`);
   out.push('parameters:');
   for (const p of ir.parameters) {
     const eta = p.eta !== undefined ? `, ${ir.randomEffects[p.eta]!.name} ~ N(0, ${ir.randomEffects[p.eta]!.omegaInitial}^2)${ir.randomEffects[p.eta]!.omegaFixed ? ' fixed' : ''}` : '';
-    out.push(`  ${p.name} = ${p.initial} ${p.transform.kind}${p.fixed ? ' fixed' : ''}${eta}${p.neural ? ' (neural weight)' : ''}`);
+    const occasion = p.occasion ? ` (occasion ${p.occasion.occasion} of ${ir.parameters[p.occasion.of]!.name}, sd ${ir.randomEffects[p.eta!]!.omegaName})` : '';
+    out.push(`  ${p.name} = ${p.initial} ${p.transform.kind}${p.fixed ? ' fixed' : ''}${eta}${p.neural ? ' (neural weight)' : ''}${occasion}`);
   }
   for (const c of ir.correlations) out.push(`  corr(${ir.randomEffects[c.first]!.name}, ${ir.randomEffects[c.second]!.name}) = ${c.initial}${c.fixed ? ' fixed' : ''}`);
   out.push(`error parameters: ${ir.errorParameters.map((e) => `${e.name} = ${e.initial}${e.fixed ? ' fixed' : ''}`).join(', ') || '(none)'}`);

@@ -8,7 +8,9 @@
  *   "jitter": { "sd": 0.02 },                      optional: Gaussian jitter, clipped to the grid's range,
  *                                                  first and last times kept, then sorted
  *   "doses": [{ "time": 0, "amount": 320, "cmt": 1, "rate": 0 }],      optional
- *   "covariates": { "WT": { "value": 70 } | { "normal": [70, 10] } | { "uniform": [50, 90] } | { "choice": [0, 1] } }
+ *   "covariates": { "WT": { "value": 70 } | { "normal": [70, 10] } | { "uniform": [50, 90] } | { "choice": [0, 1] } },
+ *   "occasions": [0, 24, 48]                       optional: the start time of each occasion (the first 0), for
+ *                                                  a model with an occasion column (`OCC occasions(K)`)
  * }
  */
 import type { Random } from './random.js';
@@ -21,6 +23,8 @@ export interface Design {
   readonly jitterSd: number;
   readonly doses: readonly { readonly time: number; readonly amount: number; readonly cmt: number; readonly rate: number }[];
   readonly covariates: Readonly<Record<string, CovariateSpec>>;
+  /** Start times of the occasions, ascending from 0; absent: no occasion structure. */
+  readonly occasions?: readonly number[];
 }
 
 /** Reads and checks a design; errors name the offending field. */
@@ -76,8 +80,11 @@ export function parseDesign(text: string, file: string): { design?: Design; erro
     if (!ok) errors.push(`${file}: covariates.${name} must be { "value": v }, { "normal": [mean, sd] }, { "uniform": [lo, hi] } or { "choice": [v1, v2, ...] }`);
     else covariates[name] = spec as CovariateSpec;
   }
+  const occasions = o['occasions'];
+  const occasionsOk = occasions === undefined || (Array.isArray(occasions) && occasions.length > 0 && occasions[0] === 0 && occasions.every((v, i) => typeof v === 'number' && Number.isFinite(v) && (i === 0 || v > (occasions[i - 1] as number))));
+  if (!occasionsOk) errors.push(`${file}: "occasions" must be the start time of each occasion, ascending from 0, e.g. [0, 24, 48]`);
   if (errors.length > 0) return { errors };
-  return { design: { subjects: subjects as number, times, jitterSd, doses, covariates }, errors };
+  return { design: { subjects: subjects as number, times, jitterSd, doses, covariates, ...(occasions !== undefined ? { occasions: occasions as number[] } : {}) }, errors };
 }
 
 /** One subject's observation times: the design's, jittered, clipped to its range, first and last kept, sorted. */

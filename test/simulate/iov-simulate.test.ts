@@ -13,7 +13,8 @@ import { engineDataFromDataset } from '../../runtime/engine/from-dataset.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { Random } from '../../runtime/simulate/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
-import { subjectsFromDataset } from '../../runtime/simulate/subjects.js';
+import { parseDesign } from '../../runtime/simulate/design.js';
+import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv } from '../../runtime/simulate/write-csv.js';
 
 const source = `model iovsim
@@ -92,5 +93,25 @@ describe('simulating inter-occasion variability from a template', () => {
     for (const x of [kappa1, kappa2]) expect(Math.abs(sd(x) / 0.25 - 1)).toBeLessThan(4 / Math.sqrt(2 * n));
     expect(Math.abs(sd(eta) / 0.3 - 1)).toBeLessThan(4 / Math.sqrt(2 * n));
     for (const [x, y] of [[eta, kappa1], [eta, kappa2], [kappa1, kappa2]] as const) expect(Math.abs(corr(x, y))).toBeLessThan(4 / Math.sqrt(n));
+  });
+
+  it('a design with "occasions" numbers each row by the occasion it falls in', async () => {
+    const designText = JSON.stringify({ subjects: 3, times: [1, 5, 13, 16], doses: [{ time: 0, amount: 100 }, { time: 12, amount: 100 }], occasions: [0, 12], covariates: { WT: { value: 70 } } });
+    const { design } = parseDesign(designText, 'design.json');
+    const random = new Random(2);
+    const { subjects, errors } = subjectsFromDesign(ir, design!, random);
+    expect(errors).toEqual([]);
+    const csv = simulatedCsv(ir, await simulateSubjects(ir, prepared, subjects!, modelValues(ir), random));
+    const occasionOf = csv.trim().split('\n').slice(1).filter((l) => l.startsWith('1,')).map((l) => { const f = l.split(','); return `${f[1]}:${f[7]}`; });
+    expect(occasionOf).toEqual(['0:1', '1:1', '5:1', '12:2', '13:2', '16:2']);
+    expect(readDataset(csv, 'sim.csv', requirementsFromIr(ir)).issues.filter((i) => i.severity === 'error')).toEqual([]);
+  });
+
+  it('refuses occasions the model does not number, and a design without them or the column', () => {
+    const three = parseDesign(JSON.stringify({ subjects: 1, times: [1], occasions: [0, 10, 20], covariates: { WT: { value: 70 } } }), 'd.json').design!;
+    expect(subjectsFromDesign(ir, three, new Random(1)).errors).toEqual(["the design has 3 occasions, but the model's OCC occasions(2) numbers only 2"]);
+    const none = parseDesign(JSON.stringify({ subjects: 1, times: [1], covariates: { WT: { value: 70 } } }), 'd.json').design!;
+    expect(subjectsFromDesign(ir, none, new Random(1)).errors[0]).toContain('"occasions": [0, 24, ...]');
+    expect(parseDesign(JSON.stringify({ subjects: 1, times: [1], occasions: [5, 1] }), 'd.json').errors).toEqual(['d.json: "occasions" must be the start time of each occasion, ascending from 0, e.g. [0, 24, 48]']);
   });
 });

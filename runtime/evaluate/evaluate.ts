@@ -311,7 +311,7 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
       output,
       rows: idx.length === 0 ? [] : vpc({
         time: idx.map((r) => r.x), dv: rows.map((r) => r.dv), pred: rows.map((r) => r.pred), samples: K, simulated: sim, additive: o.dataTransform === 'log' || o.dataTransform === 'log10',
-        censored: idx.map((r) => r.censored), lloq: idx.map((r) => r.lloq), stratum: idx.map((r) => r.stratum),
+        censored: idx.map((r) => r.censored), lloq: idx.map((r) => r.lloq), uloq: idx.map((r) => r.uloq), stratum: idx.map((r) => r.stratum),
       }, { bins: options.bins }),
     };
   });

@@ -2,10 +2,15 @@
  * The VPC's rows from the fitted dataset: per observation its x (time, or time after the last dose before or at
  * it), whether it is censored below a limit and the limit that applies to it, and its stratum.
  *
- * The limit of a row: a row censored below its limit carries that limit as its value; an observed row gets its
- * subject's own limit on that output (the lowest, if several), else the output's most frequent limit, else none
- * (an output with no censored row is never censored in the simulations either). Rows censored above a limit or in
- * an interval (codes 2 and 3) are left out of the VPC and said so.
+ * Every censoring code of the data counts, by the side of the limit its DV is (the data's CENS): below the limit DV
+ * (code 1, CENS = 1; and code 3 from CENS = 1 with a LIMIT under DV: the value lies in (LIMIT, DV), below DV all the
+ * same) or above it (code 2, CENS = −1; and code 3 from CENS = −1 with a LIMIT over DV). The VPC asks only which
+ * side of the limit of quantification a value lies on, so an interval's other bound does not enter it.
+ *
+ * The limits of a row, per side: a row censored on that side carries its limit as its value; any other row gets its
+ * subject's own limit on that output (the lowest lower limit, the highest upper one, if several), else the output's
+ * most frequent limit on that side, else none (an output with no row censored on a side is never censored there in
+ * the simulations either).
  *
  * Strata: a covariate's value at each subject's first covariate point (its baseline); up to MAX_LEVELS distinct
  * values are one stratum each, more are split at the median (≤ median, > median).
@@ -29,8 +34,10 @@ export interface VpcDesignRow {
   readonly slot: number;
   readonly output: number;
   readonly x: number;
-  readonly censored: 0 | 1;
+  /** 1 censored below `lloq`, −1 above `uloq`, 0 observed. */
+  readonly censored: -1 | 0 | 1;
   readonly lloq: number;
+  readonly uloq: number;
   readonly stratum: number;
 }
 
@@ -77,36 +84,45 @@ function mostFrequent(values: readonly number[]): number {
   return best;
 }
 
-export function vpcDesign(ctx: FitContext, predictions: readonly ObservationPrediction[], binning: VpcBinning, stratify: string | undefined): VpcDesign {
-  const M = ctx.data.maxObs;
-  const strata = strataOf(ctx, stratify);
-  const code = (p: ObservationPrediction, slot: number) => ctx.data.obsCensoring[p.subject * M + slot]!;
-  // Slots: predictions list each subject's observations in the engine's order.
-  const slots = new Int32Array(predictions.length);
-  predictions.forEach((p, k) => (slots[k] = k > 0 && predictions[k - 1]!.subject === p.subject ? slots[k - 1]! + 1 : 0));
+/** The VPC's side of an observation's term code (1 below, −1 above, 0 observed): an interval's by where its limit lies. */
+export function censoringSide(code: number, value: number, limit: number): -1 | 0 | 1 {
+  if (code === ObservationCode.below) return 1;
+  if (code === ObservationCode.above) return -1;
+  if (code === ObservationCode.between) return limit < value ? 1 : -1;
+  return 0;
+}
+
+/** Per side (1 below, −1 above): each subject's own limit per output and the outputs' most frequent limit. */
+function sideLimits(predictions: readonly ObservationPrediction[], sides: Int8Array, side: 1 | -1, outputs: number) {
   const own = new Map<string, number>();
-  const limits: number[][] = ctx.ir.outputs.map(() => []);
+  const limits: number[][] = Array.from({ length: outputs }, () => []);
+  const pick = side === 1 ? Math.min : Math.max;
   predictions.forEach((p, k) => {
-    if (code(p, slots[k]!) !== ObservationCode.below) return;
+    if (sides[k] !== side) return;
     const key = `${p.subject}:${p.output}`;
-    own.set(key, Math.min(own.get(key) ?? Infinity, p.dv));
+    own.set(key, pick(own.get(key) ?? (side === 1 ? Infinity : -Infinity), p.dv));
     limits[p.output]!.push(p.dv);
   });
   const common = limits.map(mostFrequent);
-  const doses = binning === 'tad' ? Array.from({ length: ctx.data.nSubjects }, (_, i) => doseTimes(ctx, i)) : [];
-  const rows: VpcDesignRow[] = [];
-  let excluded = 0;
-  predictions.forEach((p, k) => {
-    const c = code(p, slots[k]!);
-    if (c !== ObservationCode.observed && c !== ObservationCode.below) {
-      excluded++;
-      return;
-    }
-    rows.push({
-      index: k, subject: p.subject, slot: slots[k]!, output: p.output, x: binning === 'tad' ? timeAfterDose(doses[p.subject]!, p.time) : p.time,
-      censored: c === ObservationCode.below ? 1 : 0, lloq: c === ObservationCode.below ? p.dv : own.get(`${p.subject}:${p.output}`) ?? common[p.output]!, stratum: strata.of[p.subject]!,
-    });
+  return (p: ObservationPrediction, k: number): number => (sides[k] === side ? p.dv : own.get(`${p.subject}:${p.output}`) ?? common[p.output]!);
+}
+
+export function vpcDesign(ctx: FitContext, predictions: readonly ObservationPrediction[], binning: VpcBinning, stratify: string | undefined): VpcDesign {
+  const M = ctx.data.maxObs;
+  const strata = strataOf(ctx, stratify);
+  // Slots: predictions list each subject's observations in the engine's order.
+  const slots = new Int32Array(predictions.length);
+  predictions.forEach((p, k) => (slots[k] = k > 0 && predictions[k - 1]!.subject === p.subject ? slots[k - 1]! + 1 : 0));
+  const sides = Int8Array.from(predictions, (p, k) => {
+    const at = p.subject * M + slots[k]!;
+    return censoringSide(ctx.data.obsCensoring[at]!, p.dv, ctx.data.obsLimit[at]!);
   });
-  const notes = excluded > 0 ? [`${excluded} observation${excluded === 1 ? ' is' : 's are'} censored above a limit or in an interval: left out of the VPC`] : [];
-  return { rows, strata: strata.names, notes };
+  const lloq = sideLimits(predictions, sides, 1, ctx.ir.outputs.length);
+  const uloq = sideLimits(predictions, sides, -1, ctx.ir.outputs.length);
+  const doses = binning === 'tad' ? Array.from({ length: ctx.data.nSubjects }, (_, i) => doseTimes(ctx, i)) : [];
+  const rows: VpcDesignRow[] = predictions.map((p, k) => ({
+    index: k, subject: p.subject, slot: slots[k]!, output: p.output, x: binning === 'tad' ? timeAfterDose(doses[p.subject]!, p.time) : p.time,
+    censored: sides[k]! as -1 | 0 | 1, lloq: lloq(p, k), uloq: uloq(p, k), stratum: strata.of[p.subject]!,
+  }));
+  return { rows, strata: strata.names, notes: [] };
 }

@@ -9,12 +9,14 @@
  *   pc(y) = y + PRED_bin − PRED                                  for an output modelled on a log scale,
  * with PRED the row's population prediction (η = 0) and PRED_bin the median PRED of the bin.
  *
- * Censoring (below a limit, M3 data): a censored row counts in its bin as a value below its limit — observed and
- * simulated alike (a simulated value below the row's limit is censored too) — so it holds the lowest ranks, never
- * its limit's value. A percentile whose rank falls among the censored values is undefined ("below the limit": NaN
- * in the rows), as is a simulated interval's bound in that case; `inside` compares with those bounds at −∞. Each
- * bin then also gets a 'blq' row: the observed fraction of censored rows against the simulated fractions' median
- * and 90 % interval (Bergstrand et al. 2009's approach).
+ * Censoring: a row censored below its limit (M3 data) counts in its bin as a value below that limit — observed
+ * and simulated alike (a simulated value below the row's lower limit is censored too) — so it holds the lowest
+ * ranks, never its limit's value; a row censored above its limit (and a simulated value above the row's upper
+ * limit) holds the highest ranks. A percentile whose rank falls among the censored values is undefined ("beyond the
+ * limit": NaN in the rows), as is a simulated interval's bound in that case; `inside` compares with those bounds at
+ * ∓∞. Each bin then also gets a 'blq' row (when any row has a lower limit) and an 'alq' row (an upper limit): the
+ * observed fraction of rows censored on that side against the simulated fractions' median and 90 % interval
+ * (Bergstrand et al. 2009's approach).
  *
  * Strata: with a stratum index per row, each stratum is binned and summarized on its own.
  */
@@ -31,10 +33,12 @@ export interface VpcInput {
   readonly simulated: (k: number, j: number) => number;
   /** Additive prediction correction (a log-scale output) instead of the proportional one. */
   readonly additive: boolean;
-  /** Per observation: 1 when censored below `lloq` (its dv is then not used), else 0. */
+  /** Per observation: 1 when censored below `lloq`, −1 when censored above `uloq` (its dv is then not used), else 0. */
   readonly censored?: ArrayLike<number>;
   /** Per observation: the limit below which a value is censored (NaN: none). */
   readonly lloq?: ArrayLike<number>;
+  /** Per observation: the limit above which a value is censored (NaN: none). */
+  readonly uloq?: ArrayLike<number>;
   /** Per observation: its stratum (0, 1, …); none: one stratum. */
   readonly stratum?: ArrayLike<number>;
 }
@@ -48,8 +52,8 @@ export interface VpcOptions {
 }
 
 export interface VpcRow {
-  /** 'blq': the fraction of censored values in the bin (percentile NaN). */
-  readonly kind: 'vpc' | 'pcvpc' | 'blq';
+  /** 'blq' / 'alq': the fraction of values censored below / above their limit in the bin (percentile NaN). */
+  readonly kind: 'vpc' | 'pcvpc' | 'blq' | 'alq';
   readonly stratum: number;
   readonly bin: number;
   readonly timeLower: number;
@@ -114,42 +118,56 @@ function groups(input: VpcInput, bins: number): number[][][] {
   });
 }
 
+/** The sides a fraction row is reported for: the kind, the censoring code of that side, and its limits. */
+const SIDES = [
+  { kind: 'blq', code: 1, limits: (input: VpcInput) => input.lloq },
+  { kind: 'alq', code: -1, limits: (input: VpcInput) => input.uloq },
+] as const;
+
+const anyFinite = (a: ArrayLike<number> | undefined): boolean => a !== undefined && Array.from(a).some(Number.isFinite);
+
 export function vpc(input: VpcInput, options: VpcOptions): VpcRow[] {
   const percentiles = options.percentiles ?? [0.05, 0.5, 0.95];
   const level = options.level ?? 0.9;
   const K = input.samples;
-  const limit = (j: number): number => input.lloq?.[j] ?? NaN;
-  const isCensored = (j: number): boolean => input.censored?.[j] === 1;
+  const lower = (j: number): number => input.lloq?.[j] ?? NaN;
+  const upper = (j: number): number => input.uloq?.[j] ?? NaN;
+  const code = (j: number): number => input.censored?.[j] ?? 0;
+  // A censored value's rank: −∞ below its limit, +∞ above it (code 1, −1); a simulated value is censored alike.
+  const ranked = (c: number, y: number): number => (c === 1 ? -Infinity : c === -1 ? Infinity : y);
+  const simulatedCode = (y: number, j: number): number => (y < lower(j) ? 1 : y > upper(j) ? -1 : 0);
   const rows: VpcRow[] = [];
-  const anyLimit = input.lloq !== undefined && Array.from(input.lloq).some(Number.isFinite);
+  const sides = SIDES.filter((s) => anyFinite(s.limits(input)));
+  const kinds = ['vpc', 'pcvpc', ...sides.map((s) => s.kind)] as const;
   groups(input, options.bins).forEach((members, stratum) => {
-    for (const kind of anyLimit ? (['vpc', 'pcvpc', 'blq'] as const) : (['vpc', 'pcvpc'] as const)) {
+    for (const kind of kinds) {
+      const side = sides.find((s) => s.kind === kind);
       members.forEach((m, b) => {
         const times = Float64Array.from(m, (j) => input.time[j]!).sort();
         const at = { kind, stratum, bin: b + 1, timeLower: times[0]!, timeUpper: times[times.length - 1]!, timeMedian: quantileSorted(times, 0.5), count: m.length };
         const predBin = quantileSorted(Float64Array.from(m, (j) => input.pred[j]!).sort(), 0.5);
         const correct = (y: number, j: number): number => {
-          if (kind === 'vpc' || y === -Infinity) return y;
+          if (kind === 'vpc' || !Number.isFinite(y)) return y;
           // A zero PRED (e.g. before the first dose) cannot be corrected proportionally: that value is left out.
           return input.additive ? y + predBin - input.pred[j]! : input.pred[j]! !== 0 ? (y * predBin) / input.pred[j]! : NaN;
         };
-        const observed = Float64Array.from(m, (j) => correct(isCensored(j) ? -Infinity : input.dv[j]!, j)).filter((y) => !Number.isNaN(y)).sort();
-        const summaries = kind === 'blq' ? [NaN] : percentiles;
+        const observed = Float64Array.from(m, (j) => correct(ranked(code(j), input.dv[j]!), j)).filter((y) => !Number.isNaN(y)).sort();
+        const summaries = side ? [NaN] : percentiles;
         const simulated = summaries.map(() => [] as number[]);
         const values = new Float64Array(m.length);
         for (let k = 0; k < K; k++) {
           let c = 0;
-          let below = 0;
+          let beyond = 0;
           for (const j of m) {
             const y = input.simulated(k, j);
             if (!Number.isFinite(y)) continue;
-            const censored = y < limit(j);
-            if (censored) below++;
-            values[c++] = correct(censored ? -Infinity : y, j);
+            const s = simulatedCode(y, j);
+            if (side && s === side.code) beyond++;
+            values[c++] = correct(ranked(s, y), j);
           }
           if (c === 0) continue;
-          if (kind === 'blq') {
-            simulated[0]!.push(below / c);
+          if (side) {
+            simulated[0]!.push(beyond / c);
             continue;
           }
           const sorted = values.slice(0, c).filter((y) => !Number.isNaN(y)).sort();
@@ -157,7 +175,7 @@ export function vpc(input: VpcInput, options: VpcOptions): VpcRow[] {
         }
         summaries.forEach((p, q) => {
           const s = Float64Array.from(simulated[q]!).sort();
-          const o = kind === 'blq' ? m.filter(isCensored).length / m.length : censoredQuantile(observed, p);
+          const o = side ? m.filter((j) => code(j) === side.code).length / m.length : censoredQuantile(observed, p);
           const lo = censoredQuantile(s, (1 - level) / 2);
           const hi = censoredQuantile(s, (1 + level) / 2);
           rows.push({ ...at, percentile: p, observed: shown(o), simLower: shown(lo), simMedian: shown(censoredQuantile(s, 0.5)), simUpper: shown(hi), inside: o >= lo && o <= hi });

@@ -20,7 +20,7 @@ export function npdeCsv(e: ModelEvaluation): string {
 export function vpcCsv(e: ModelEvaluation): string {
   const { ctx } = e.run;
   // TIME_* is the binning variable (time, or time after dose: evaluation.json's vpcBinning); an empty OBSERVED or
-  // SIM_* cell of a percentile row is a percentile below the limit of quantification; KIND blq: fractions below it.
+  // SIM_* cell of a percentile row is a percentile beyond a limit of quantification; KIND blq / alq: fractions below / above it.
   const lines = ['KIND,OUTPUT,STRATUM,BIN,TIME_LOWER,TIME_UPPER,TIME_MEDIAN,N,PERCENTILE,OBSERVED,SIM_LOWER,SIM_MEDIAN,SIM_UPPER,INSIDE'];
   const quote = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   for (const v of e.vpc) {

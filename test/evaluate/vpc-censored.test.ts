@@ -205,3 +205,113 @@ observe {
     expect(vpcDesign(ctx, predictions, 'time', undefined).rows.map((r) => r.x)).toEqual([4, 13, 20, 3, 6, 8, 9, 10]);
   });
 });
+
+describe('VPC with every censoring code the data reader accepts', () => {
+  const ULOQ = 6;
+  /** n observations over [0, 16], K replicates; censored above ULOQ (CENS = −1). */
+  function above(seed: number, n: number, K: number) {
+    const g = generator(seed);
+    const time = Array.from({ length: n }, (_, j) => (16 * (j + 0.5)) / n);
+    const raw = time.map((t) => f(t) + sigma * g.normal());
+    const sims = new Float64Array(K * n);
+    for (let k = 0; k < K; k++) time.forEach((t, j) => (sims[k * n + j] = f(t) + sigma * g.normal()));
+    return {
+      raw,
+      input: {
+        time, dv: raw.map((y) => Math.min(y, ULOQ)), pred: time.map(f), samples: K, simulated: (k: number, j: number) => sims[k * n + j]!, additive: false,
+        censored: raw.map((y) => (y > ULOQ ? -1 : 0)), uloq: time.map(() => ULOQ),
+      },
+    };
+  }
+
+  it('above a limit: the simulated fraction above it per bin is the closed form mean of 1 − Φ((ULOQ − f)/σ), the observed one the share of CENS = −1 rows', () => {
+    const { input } = above(31, 600, 400);
+    const rows = vpc(input, { bins: 8 });
+    expect(rows.filter((r) => r.kind === 'blq')).toHaveLength(0);
+    const alq = rows.filter((r) => r.kind === 'alq');
+    expect(alq).toHaveLength(8);
+    for (const r of alq) {
+      const m = members(r, input.time);
+      const expected = m.reduce((s, j) => s + 1 - phi((ULOQ - f(input.time[j]!)) / sigma), 0) / m.length;
+      expect(Math.abs(r.simMedian - expected)).toBeLessThan(0.03);
+      expect(r.observed).toBeCloseTo(m.filter((j) => input.censored[j] === -1).length / m.length, 12);
+    }
+    // Early bins (f up to 10) are mostly above the limit, late ones never.
+    expect(alq[0]!.simMedian).toBeGreaterThan(0.5);
+    expect(alq[7]!.simMedian).toBeLessThan(0.01);
+  });
+
+  it('above a limit: observed percentiles are the data’s where they lie below the limit, undefined above it; ≈ 90 % coverage', () => {
+    const { input, raw } = above(32, 600, 300);
+    const rows = vpc(input, { bins: 8 });
+    let undefinedCount = 0;
+    for (const r of rows.filter((x) => x.kind === 'vpc')) {
+      const m = members(r, input.time).map((j) => raw[j]!).sort((a, b) => a - b);
+      const h = (m.length - 1) * r.percentile;
+      const hi = m[Math.min(m.length - 1, Math.floor(h) + 1)]!;
+      if (hi <= ULOQ) expect(r.observed).toBeCloseTo(quantile7(m, r.percentile), 10);
+      else if (m[Math.floor(h)]! > ULOQ || h !== Math.floor(h)) {
+        undefinedCount++;
+        expect(Number.isNaN(r.observed)).toBe(true);
+      }
+    }
+    expect(undefinedCount).toBeGreaterThan(2);
+    const checked = rows.filter((r) => !(r.kind === 'alq' && r.simUpper === 0 && r.simLower === 0));
+    const share = checked.filter((r) => r.inside).length / checked.length;
+    expect(share).toBeGreaterThan(0.75);
+  });
+
+  it('the design reads CENS = 1, −1 and each with a LIMIT (intervals) by the side of DV they lie on, with per-side limits', async () => {
+    const source = `model sides
+
+parameters {
+  CL = 3 lognormal(omega = 0.3)
+  V = 20
+}
+
+states {
+  central
+}
+
+dosing {
+  input bolus -> central
+}
+
+ode {
+  d/dt central = -CL / V * central
+}
+
+observe {
+  conc ~ normal(central / V, sd = 0.1) censored(interval)
+}
+`;
+    // ID 1: below 0.5 (CENS 1), above 8 (CENS −1); ID 2: in (0, 0.4) (CENS 1, LIMIT 0), in (9, 20) (CENS −1, LIMIT 20),
+    // one observed row; ID 3: observed rows only (the most frequent limits apply).
+    const csv = [
+      'ID,TIME,DV,AMT,EVID,MDV,CMT,CENS,LIMIT',
+      '1,0,.,100,1,1,1,0,.', '1,1,8,0,0,0,1,-1,.', '1,4,2,0,0,0,1,0,.', '1,20,0.5,0,0,0,1,1,.',
+      '2,0,.,100,1,1,1,0,.', '2,1,9,0,0,0,1,-1,20', '2,3,4,0,0,0,1,0,.', '2,24,0.4,0,0,0,1,1,0',
+      '3,0,.,100,1,1,1,0,.', '3,2,3,0,0,0,1,0,.', '3,5,1,0,0,0,1,0,.',
+    ].join('\n');
+    const compiled = compile(source);
+    const read = readDataset(`${csv}\n`, 'sides.csv', requirementsFromIr(compiled.ir!));
+    expect(read.dataset).toBeDefined();
+    const ctx = await fitContext(compiled, read.dataset!);
+    // The reader's term codes: below, above, between, between.
+    const codes = [0, 1, 2].flatMap((i) => Array.from({ length: subjectCounts(ctx.data, i).observations }, (_, j) => ctx.data.obsCensoring[i * ctx.data.maxObs + j]!));
+    expect(codes).toEqual([2, 0, 1, 3, 0, 3, 0, 0]);
+    const predictions: ObservationPrediction[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < subjectCounts(ctx.data, i).observations; j++) {
+        predictions.push({ subject: i, time: obsField(ctx.data, i, j, 'time'), output: 0, dv: obsField(ctx.data, i, j, 'value'), pred: 1, ipred: 1, iwres: 0 });
+      }
+    }
+    const d = vpcDesign(ctx, predictions, 'time', undefined);
+    expect(d.rows).toHaveLength(8);
+    expect(d.rows.map((r) => r.censored)).toEqual([-1, 0, 1, -1, 0, 1, 0, 0]);
+    // Lower limits: own (0.5; 0.4), ID 3 the most frequent (a tie: the first seen, 0.5). Upper: own (8; 9), ID 3: 8.
+    expect(d.rows.map((r) => r.lloq)).toEqual([0.5, 0.5, 0.5, 0.4, 0.4, 0.4, 0.5, 0.5]);
+    expect(d.rows.map((r) => r.uloq)).toEqual([8, 8, 8, 9, 9, 9, 8, 8]);
+    expect(d.notes).toEqual([]);
+  });
+});

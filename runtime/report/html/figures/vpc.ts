@@ -35,25 +35,27 @@ export function binEdges(rows: readonly VpcRow[]): Map<number, [number, number]>
 
 const percentileLabel = (p: number): string => `${Math.round(p * 100)} %`;
 
-/** The rows of one figure: per stratum its bins' extents; a band bound below the limit is drawn from `floor`. */
-export function vpcRows(rows: readonly VpcRow[], strata: readonly string[] = [''], floor = NaN): Row[] {
+const FRACTION_LABEL: Partial<Record<VpcRow['kind'], string>> = { blq: 'BLQ', alq: 'ALQ' };
+
+/** The rows of one figure: per stratum its bins' extents; a band bound beyond a limit is drawn from `floor` / to `ceiling`. */
+export function vpcRows(rows: readonly VpcRow[], strata: readonly string[] = [''], floor = NaN, ceiling = NaN): Row[] {
   return [...new Set(rows.map((r) => r.stratum))].flatMap((stratum) => {
     const mine = rows.filter((r) => r.stratum === stratum);
     const edges = binEdges(mine);
     return mine.map((r) => ({
-      stratum: strata[r.stratum] ?? '', bin: r.bin, percentile: r.kind === 'blq' ? 'BLQ' : percentileLabel(r.percentile), binStart: edges.get(r.bin)![0], binEnd: edges.get(r.bin)![1], timeMedian: r.timeMedian,
-      observed: num(r.observed), simLower: num(Number.isNaN(r.simLower) && Number.isFinite(r.simUpper) ? floor : r.simLower), simMedian: num(r.simMedian), simUpper: num(r.simUpper), n: r.count,
+      stratum: strata[r.stratum] ?? '', bin: r.bin, percentile: FRACTION_LABEL[r.kind] ?? percentileLabel(r.percentile), binStart: edges.get(r.bin)![0], binEnd: edges.get(r.bin)![1], timeMedian: r.timeMedian,
+      observed: num(r.observed), simLower: num(Number.isNaN(r.simLower) && Number.isFinite(r.simUpper) ? floor : r.simLower), simMedian: num(r.simMedian), simUpper: num(Number.isNaN(r.simUpper) && Number.isFinite(r.simLower) ? ceiling : r.simUpper), n: r.count,
     }));
   });
 }
 
 const color = { field: 'percentile', type: 'nominal', title: 'percentile', sort: ['5 %', '50 %', '95 %'], scale: { range: ['#4c78a8', '#e45756', '#4c78a8'] } };
 
-/** The bottom of a figure's finite values (where a band reaching below the limit starts). */
-function floorOf(rows: readonly VpcRow[]): number {
-  let lo = Infinity;
-  for (const r of rows) for (const v of [r.observed, r.simLower, r.simMedian, r.simUpper]) if (Number.isFinite(v) && v < lo) lo = v;
-  return Number.isFinite(lo) ? lo : NaN;
+/** The bottom (top) of a figure's finite values: where a band reaching below (above) the limit starts (ends). */
+function extremeOf(rows: readonly VpcRow[], pick: (a: number, b: number) => number): number {
+  let x = NaN;
+  for (const r of rows) for (const v of [r.observed, r.simLower, r.simMedian, r.simUpper]) if (Number.isFinite(v)) x = Number.isNaN(x) ? v : pick(x, v);
+  return x;
 }
 
 /** One panel per stratum (a facet) when there are several, else the plain layers. */
@@ -75,6 +77,7 @@ export function vpcFigures(d: ReportData, output: number, suffix: string, output
   const observations = d.evaluation.binning === 'time' && strata.length <= 1 ? observationRows(d, output).filter((r) => r['DV'] !== null) : [];
   const K = d.evaluation.options.samples;
   const anyBlq = all.some((r) => r.kind === 'blq');
+  const anyAlq = all.some((r) => r.kind === 'alq');
   const percentileFigures = (['vpc', 'pcvpc'] as const).flatMap((kind) => {
     const rows = all.filter((r) => r.kind === kind);
     if (rows.length === 0) return [];
@@ -94,22 +97,29 @@ export function vpcFigures(d: ReportData, output: number, suffix: string, output
     const undefinedCount = rows.filter((r) => Number.isNaN(r.observed)).length;
     return [{
       id: `${kind}${suffix}`, title: `${what}${outputTitle}`,
-      caption: `${bins} ${words.bins}, ${K} simulated replicates of the design at the reported estimate${strata.length > 1 ? `; one panel per stratum (${strata.join(', ')})` : ''}. Solid: the observed 5, 50 and 95 % percentiles per bin; dashed: the simulated percentiles' medians; shaded: their 90 % intervals. ${inside} of ${rows.length} observed percentiles lie inside their interval (about 90 % expected for a correctly specified model).${anyBlq ? ` Censored observations count as below their limit (observed and simulated alike): ${undefinedCount} observed percentile${undefinedCount === 1 ? ' falls' : 's fall'} below it and ${undefinedCount === 1 ? 'is' : 'are'} not drawn; an interval reaching below it is drawn to the bottom.` : ''}${kind === 'pcvpc' ? ' Observed and simulated values are prediction-corrected (Bergstrand et al. 2011).' : points ? ' Grey: the observations.' : observations.length > POINT_LIMIT ? ` The ${observations.length} observations are not drawn (more than ${POINT_LIMIT}).` : ''}`,
-      spec: faceted(vpcRows(rows, strata, floorOf(rows)), layers, strata, { width: 420, height: 280 }),
+      caption: `${bins} ${words.bins}, ${K} simulated replicates of the design at the reported estimate${strata.length > 1 ? `; one panel per stratum (${strata.join(', ')})` : ''}. Solid: the observed 5, 50 and 95 % percentiles per bin; dashed: the simulated percentiles' medians; shaded: their 90 % intervals. ${inside} of ${rows.length} observed percentiles lie inside their interval (about 90 % expected for a correctly specified model).${anyBlq || anyAlq ? ` Censored observations count as ${anyBlq && anyAlq ? 'below or above' : anyBlq ? 'below' : 'above'} their limit (observed and simulated alike): ${undefinedCount} observed percentile${undefinedCount === 1 ? ' falls' : 's fall'} beyond it and ${undefinedCount === 1 ? 'is' : 'are'} not drawn; an interval reaching beyond it is drawn to the ${anyBlq && anyAlq ? 'edge' : anyBlq ? 'bottom' : 'top'}.` : ''}${kind === 'pcvpc' ? ' Observed and simulated values are prediction-corrected (Bergstrand et al. 2011).' : points ? ' Grey: the observations.' : observations.length > POINT_LIMIT ? ` The ${observations.length} observations are not drawn (more than ${POINT_LIMIT}).` : ''}`,
+      spec: faceted(vpcRows(rows, strata, extremeOf(rows, Math.min), extremeOf(rows, Math.max)), layers, strata, { width: 420, height: 280 }),
     }];
   });
-  const blq = all.filter((r) => r.kind === 'blq');
-  if (blq.length === 0) return percentileFigures;
+  return [...percentileFigures, ...(['blq', 'alq'] as const).flatMap((kind) => fractionFigure(all.filter((r) => r.kind === kind), kind, strata, words, K, suffix, outputTitle))];
+}
+
+const FRACTION_WORDS = { blq: { id: 'vpc-blq', title: 'Fraction below the limit of quantification', axis: 'fraction below the limit' }, alq: { id: 'vpc-alq', title: 'Fraction above the limit of quantification', axis: 'fraction above the limit' } } as const;
+
+/** The observed fraction of rows censored on one side per bin against the simulated fractions (none: no figure). */
+function fractionFigure(rows: readonly VpcRow[], kind: 'blq' | 'alq', strata: readonly string[], words: { axis: string; bins: string }, K: number, suffix: string, outputTitle: string): FigureSpec[] {
+  if (rows.length === 0) return [];
+  const w = FRACTION_WORDS[kind];
   const x = (field: string) => (field === 'binStart' ? { field, type: 'quantitative', title: words.axis } : { field, type: 'quantitative' });
   const layers = [
-    { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25, color: '#4c78a8' }, encoding: { x: x('binStart'), x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: 'fraction below the limit', scale: { domain: [0, 1] } }, y2: { field: 'simUpper' } } },
+    { name: 'simulated-interval', mark: { type: 'rect', opacity: 0.25, color: '#4c78a8' }, encoding: { x: x('binStart'), x2: { field: 'binEnd' }, y: { field: 'simLower', type: 'quantitative', title: w.axis, scale: { domain: [0, 1] } }, y2: { field: 'simUpper' } } },
     { name: 'simulated-median', mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 1.5, color: '#4c78a8' }, encoding: { x: x('timeMedian'), y: { field: 'simMedian', type: 'quantitative' } } },
     { name: 'observed-fraction', mark: { type: 'line', strokeWidth: 2, color: '#e45756', point: true }, encoding: { x: x('timeMedian'), y: { field: 'observed', type: 'quantitative' } } },
   ];
-  const inside = blq.filter((r) => r.inside).length;
-  return [...percentileFigures, {
-    id: `vpc-blq${suffix}`, title: `Fraction below the limit of quantification${outputTitle}`,
-    caption: `Per ${words.bins.replace(/s \(/, ' (')}: the observed fraction of censored observations (red) against the simulated fractions' median (dashed) and 90 % interval (shaded), from the same ${K} replicates, each simulated value censored at its row's limit. ${inside} of ${blq.length} observed fractions lie inside their interval.`,
-    spec: faceted(vpcRows(blq, strata), layers, strata, { width: 420, height: 220 }),
+  const inside = rows.filter((r) => r.inside).length;
+  return [{
+    id: `${w.id}${suffix}`, title: `${w.title}${outputTitle}`,
+    caption: `Per ${words.bins.replace(/s \(/, ' (')}: the observed fraction of observations censored ${kind === 'blq' ? 'below' : 'above'} their limit (red) against the simulated fractions' median (dashed) and 90 % interval (shaded), from the same ${K} replicates, each simulated value censored at its row's limit. ${inside} of ${rows.length} observed fractions lie inside their interval.`,
+    spec: faceted(vpcRows(rows, strata), layers, strata, { width: 420, height: 220 }),
   }];
 }

@@ -17,6 +17,7 @@ import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { compile, type CompileResult } from '../../compiler/pipeline.js';
 import { loadTsModel, type Out, type TsModelFunctionName, type TsModelModule } from '../../runtime/model/load-ts-module.js';
 import { builtins } from '../../stdlib/builtins.js';
+import { mulberry32 as rng } from '../support/seeded-random.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -104,17 +105,6 @@ const FUNCTION_NAMES = [
 
 // ---- numerics ----
 
-/** mulberry32: seeded, so every run checks the same points. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Calls a model function into a NaN-filled buffer and insists on exactly `length` finite results. */
 function evaluate(label: string, length: number, run: (out: Out) => void): number[] {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
+import { mulberry32, standardNormal } from '../support/seeded-random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-blq-'));
 
@@ -31,15 +32,8 @@ error { sigma = 1 }
 
 /** mulberry32, and standard normals by Box–Muller. */
 function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const uniform = mulberry32(seed);
+  return () => standardNormal(uniform);
 }
 
 /** The study's CSV: censored rows as CENS = 1 with DV = LLOQ, or (naive) as observed values at the LLOQ. */

@@ -6,14 +6,12 @@
  * ω_k within 40 % and the proportional error within 25 % (40 subjects × 8 observations; 200 epochs, then the
  * maximum-likelihood finish).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { runCli } from '../support/run-cli.js';
+import { mulberry32, standardNormal } from '../support/seeded-random.js';
 
 const model = (k: number, V: number, omega: number, b: number): string => `model sstvc
 covariates { WT }
@@ -32,19 +30,6 @@ const truth = { k: 0.1, V: 20, omega: 0.3, b: 0.1 };
 const D = 100;
 const II = 12;
 const obsTimes = [1, 4, 8, 11.9, 36.5, 40, 44, 47.9];
-
-/** A seeded generator (mulberry32) and standard normals by Box–Muller. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const normal = (u: () => number): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 
 /** Amount at each observation time: SS = 1 at 0 (the steady state for WT at 0), doses at 12, 24, 36, 48; WT from w0 to w1 at 30. */
 function amounts(k: number, w0: number, w1: number): number[] {
@@ -65,18 +50,18 @@ function amounts(k: number, w0: number, w1: number): number[] {
 }
 
 function simulatedCsv(): string {
-  const u = random(2026);
+  const u = mulberry32(2026);
   const lines = ['ID,TIME,DV,AMT,EVID,CMT,SS,II,ADDL,WT'];
   for (let i = 1; i <= 40; i++) {
     const w0 = 50 + 40 * u();
     const w1 = w0 * (1.1 + 0.2 * u());
-    const k = truth.k * Math.exp(truth.omega * normal(u));
+    const k = truth.k * Math.exp(truth.omega * standardNormal(u));
     const a = amounts(k, w0, w1);
     lines.push(`${i},0,.,${D},1,1,1,${II},4,${w0.toFixed(3)}`);
     obsTimes.forEach((t, j) => {
       if (t > 30 && !lines.some((l) => l.startsWith(`${i},30,`))) lines.push(`${i},30,.,.,2,.,.,.,.,${w1.toFixed(3)}`);
       const c = a[j]! / truth.V;
-      lines.push(`${i},${t},${(c * (1 + truth.b * normal(u))).toPrecision(6)},.,0,.,.,.,.,${(t < 30 ? w0 : w1).toFixed(3)}`);
+      lines.push(`${i},${t},${(c * (1 + truth.b * standardNormal(u))).toPrecision(6)},.,0,.,.,.,.,${(t < 30 ? w0 : w1).toFixed(3)}`);
     });
   }
   return `${lines.join('\n')}\n`;
@@ -87,14 +72,7 @@ describe('simulate → fit with a steady-state dose and a time-varying covariate
     const dir = mkdtempSync(join(tmpdir(), 'nlmc-sstvc-'));
     writeFileSync(join(dir, 'sstvc.nlm'), model(0.2, 10, 0.6, 0.3));
     writeFileSync(join(dir, 'data.csv'), simulatedCsv());
-    const args = ['--import', 'tsx', join(root, 'cli/main.ts'), 'fit', join(dir, 'sstvc.nlm'), '--data', join(dir, 'data.csv'), '--out', join(dir, 'out'), '--quiet', '--seed', '1', '--backend', 'cpu', '--no-uncertainty', '--epochs', '200'];
-    // Asynchronous, so the test worker stays responsive while the fit runs.
-    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
+    const r = await runCli(['fit', join(dir, 'sstvc.nlm'), '--data', join(dir, 'data.csv'), '--out', join(dir, 'out'), '--quiet', '--seed', '1', '--backend', 'cpu', '--no-uncertainty', '--epochs', '200']);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status, r.stderr).toBe(0);
     const estimates = JSON.parse(readFileSync(join(dir, 'out', 'estimates.json'), 'utf8')) as { estimates: { name: string; estimate: number }[] };

@@ -6,14 +6,12 @@
  * `nlmc fit` (CPU back end) starts away from the truth; its maximum-likelihood estimates (AGQ over the four
  * random effects ηᵢ, κᵢ₁, κᵢ₂, κᵢ₃) must lie within 2 SE of the truth for ω_iov, and within 3 SE for the rest.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { runCli } from '../support/run-cli.js';
+import { mulberry32, standardNormal } from '../support/seeded-random.js';
 
 const model = (CL: number, V: number, omega: number, iov: number, b: number): string => `model iovfit
 covariates { OCC occasions(3) }
@@ -31,33 +29,20 @@ error { b = ${b} }
 const truth = { CL: 3, V: 30, omega_CL: 0.3, omega_iov_CL: 0.25, b: 0.1 };
 const sampleTimes = [0.5, 2, 4, 8, 12, 20];
 
-/** A seeded generator (mulberry32) and standard normals by Box–Muller. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const normal = (u: () => number): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-
 function simulatedCsv(): string {
-  const u = random(1313);
+  const u = mulberry32(1313);
   const lines = ['ID,TIME,DV,AMT,EVID,CMT,OCC'];
   for (let i = 1; i <= 50; i++) {
-    const eta = truth.omega_CL * normal(u);
+    const eta = truth.omega_CL * standardNormal(u);
     let amount = 0;
     for (let occasion = 1; occasion <= 3; occasion++) {
       const start = 24 * (occasion - 1);
-      const k = (truth.CL * Math.exp(eta + truth.omega_iov_CL * normal(u))) / truth.V;
+      const k = (truth.CL * Math.exp(eta + truth.omega_iov_CL * standardNormal(u))) / truth.V;
       amount += 100;
       lines.push(`${i},${start},.,100,1,1,${occasion}`);
       for (const s of sampleTimes) {
         const c = (amount * Math.exp(-k * s)) / truth.V;
-        lines.push(`${i},${start + s},${(c * (1 + truth.b * normal(u))).toPrecision(6)},.,0,.,${occasion}`);
+        lines.push(`${i},${start + s},${(c * (1 + truth.b * standardNormal(u))).toPrecision(6)},.,0,.,${occasion}`);
       }
       amount *= Math.exp(-k * 24);
     }
@@ -70,14 +55,7 @@ describe('simulate → fit with inter-occasion variability (3 occasions)', () =>
     const dir = mkdtempSync(join(tmpdir(), 'nlmc-iov-'));
     writeFileSync(join(dir, 'iov.nlm'), model(4, 20, 0.5, 0.1, 0.2));
     writeFileSync(join(dir, 'data.csv'), simulatedCsv());
-    const args = ['--import', 'tsx', join(root, 'cli/main.ts'), 'fit', join(dir, 'iov.nlm'), '--data', join(dir, 'data.csv'), '--out', join(dir, 'out'), '--quiet', '--seed', '1', '--backend', 'cpu', '--epochs', '200'];
-    // Asynchronous, so the test worker stays responsive while the fit runs.
-    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
+    const r = await runCli(['fit', join(dir, 'iov.nlm'), '--data', join(dir, 'data.csv'), '--out', join(dir, 'out'), '--quiet', '--seed', '1', '--backend', 'cpu', '--epochs', '200']);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.status, r.stderr).toBe(0);
     const estimates = JSON.parse(readFileSync(join(dir, 'out', 'estimates.json'), 'utf8')) as { estimates: { name: string; estimate: number; se: number | null }[] };

@@ -2,17 +2,7 @@
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as random } from '../support/seeded-random.js';
 
 const snippets = [
   ' ', '\n', '\n\n', '  ', '(', ')', '{', '}', '[', ']', ',', ':', ';', '=', '~', '->', '+', '-', '*', '/', '^', '<', '<=', '==', '!=', '#', '# note\n', '"', '"mg"', "'",

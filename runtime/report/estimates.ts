@@ -156,6 +156,17 @@ function correlationRows(ir: ModelIR, layout: PopulationLayout, cpc: Float64Arra
   });
 }
 
+/**
+ * weights.csv: the network weights of the model's mlp terms at the reported estimate, apart from the estimates
+ * table — nuisance parameters without standard errors (the maximum-likelihood finish holds them at their trained
+ * values: runtime/uq/neural-held.ts); `initial` is the deterministic start (compiler/lower/neural.ts).
+ */
+export function weightsCsv(ir: ModelIR, layout: PopulationLayout, population: Float64Array): string | undefined {
+  const { phi } = unpack(layout, population);
+  const lines = ir.parameters.flatMap((p, k) => (p.neural ? [`${p.name},${cell(phi[k]!)},${cell(p.initial)}`] : []));
+  return lines.length > 0 ? `parameter,estimate,initial\n${lines.join('\n')}\n` : undefined;
+}
+
 const cell = (v: number | null): string => (v === null || !Number.isFinite(v) ? '' : formatNumber(v));
 
 /** Whether the fit behind the estimates ran to its end, and why it stopped (fit.json's `complete` and `stop`). */

@@ -2,7 +2,7 @@
  * The files of a run folder, written as a whole (an interrupted run never leaves a half-written file, nor a folder
  * mixing two runs):
  * estimates.csv/.json, individual.csv (EBEs), predictions.csv (PRED, IPRED, IWRES), trace.csv, fit.json, and
- * starts.csv after `--starts`. estimates.json carries the likelihood block and the uncertainty step's details
+ * weights.csv for a model with mlp terms (its network weights), starts.csv after `--starts`. estimates.json carries the likelihood block and the uncertainty step's details
  * (information, correlations, messages) when it ran.
  */
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { formatNumber } from '../simulate/write-csv.js';
 import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/starts.js';
 import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';
-import { estimateRows, estimatesCsv } from './estimates.js';
+import { estimateRows, estimatesCsv, weightsCsv } from './estimates.js';
 import { writeFolderAtomic } from '../data/write-atomic.js';
 
 /** A table cell: the number, or empty where it is NaN or infinite (no table holds NaN or Infinity). */
@@ -128,8 +128,13 @@ function likelihoodJson(u: UncertaintyResult | undefined) {
   };
 }
 
-function uncertaintyJson(u: UncertaintyResult | undefined) {
-  if (!u) return null;
+/**
+ * The uncertainty step's details over the entries `shown` (the network weights are held at their trained values
+ * in the finish: their rows of the information are stand-ins, not curvatures, and are left out).
+ */
+function uncertaintyJson(full: UncertaintyResult | undefined, shown: readonly boolean[]) {
+  if (!full) return null;
+  const u = shownEntries(full, shown);
   const d = u.names.length;
   const c = u.covariance;
   return {
@@ -148,6 +153,28 @@ function uncertaintyJson(u: UncertaintyResult | undefined) {
   };
 }
 
+const pick = (m: Float64Array, keep: readonly number[]): Float64Array => Float64Array.from(keep, (k) => m[k]!);
+const pickMatrix = (m: Float64Array, keep: readonly number[], d: number): Float64Array => Float64Array.from(keep.flatMap((i) => keep.map((j) => m[i * d + j]!)));
+
+/** The uncertainty result restricted to the entries `shown` (eigenvalues kept: they describe the whole matrix). */
+function shownEntries(u: UncertaintyResult, shown: readonly boolean[]): UncertaintyResult {
+  if (shown.every((x) => x)) return u;
+  const d = u.names.length;
+  const keep = u.names.map((_, k) => k).filter((k) => shown[k]);
+  const c = u.covariance;
+  const covariance = !c ? undefined : c.ok
+    ? { ...c, covariance: pickMatrix(c.covariance, keep, d), se: pick(c.se, keep), correlation: pickMatrix(c.correlation, keep, d) }
+    : { ...c, ...(c.partialSe ? { partialSe: pick(c.partialSe, keep) } : {}) };
+  const information = u.information ? { ...u.information, information: pickMatrix(u.information.information, keep, d), mcError: pickMatrix(u.information.mcError, keep, d) } : undefined;
+  return {
+    ...u, names: keep.map((k) => u.names[k]!), ...(covariance ? { covariance } : {}), ...(information ? { information } : {}),
+    ...(u.seMcError ? { seMcError: pick(u.seMcError, keep) } : {}),
+  };
+}
+
+/** Which population-vector entries are not network weights. */
+const notWeights = (ir: ModelIR, layout: PopulationLayout): boolean[] => layout.entries.map((e) => e.kind !== 'phi' || !ir.parameters[e.index]!.neural);
+
 function startsJson(out: RunOutputs) {
   if (!out.starts) return undefined;
   const clusters = clusterStarts(out.ir, out.layout, out.starts, standardErrors(out.uncertainty));
@@ -159,7 +186,7 @@ function startsJson(out: RunOutputs) {
 }
 
 /** Every file a run folder may hold (a new run replaces all of them: none is left from an earlier run). */
-export const RUN_FILES: ReadonlySet<string> = new Set(['estimates.csv', 'estimates.json', 'individual.csv', 'predictions.csv', 'trace.csv', 'starts.csv', 'fit.json']);
+export const RUN_FILES: ReadonlySet<string> = new Set(['estimates.csv', 'estimates.json', 'individual.csv', 'predictions.csv', 'trace.csv', 'starts.csv', 'weights.csv', 'fit.json']);
 
 /**
  * Writes the run folder as a whole (runtime/data/write-atomic.ts: a new folder renamed into place, so that a
@@ -174,14 +201,17 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
   const rows = estimateRows(out.ir, out.layout, reportedPopulation(fit), standardErrors(out.uncertainty), covarianceOf(out.uncertainty));
   put('estimates.csv', estimatesCsv(rows, { complete: out.fit.complete, stop: out.fit.stop }));
   const starts = startsJson(out);
+  const weights = weightsCsv(out.ir, out.layout, reportedPopulation(fit));
   put('estimates.json', `${JSON.stringify({
     model: out.fit.model.name, complete: out.fit.complete, stop: out.fit.stop, message: out.fit.message, backend: out.fit.backend, epochs: out.fit.state.epoch,
     elbo: out.fit.trace[out.fit.trace.length - 1]?.elbo ?? null,
     estimate: out.maximumLikelihood ? 'maximum likelihood' : 'variational (ELBO optimum)', estimates: rows,
     ...(out.maximumLikelihood ? { variational: estimateRows(out.ir, out.layout, Float64Array.from(out.fit.population.values)), maximumLikelihood: maximumLikelihoodJson(out) } : {}),
-    likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty),
+    likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty, notWeights(out.ir, out.layout)),
+    ...(weights ? { networkWeights: { count: out.ir.parameters.filter((p) => p.neural).length, file: 'weights.csv', standardErrors: 'none: held at their trained values in the maximum-likelihood finish; the other standard errors are conditional on them', countedInAicBic: true } } : {}),
     ...(starts ? { starts } : {}),
   }, null, 2)}\n`);
+  if (weights) put('weights.csv', weights);
   if (out.subjects) put('individual.csv', individualCsv(out.ir, out.dataset, out.subjects));
   if (out.predictions) put('predictions.csv', predictionsCsv(out.ir, out.dataset, out.predictions));
   put('trace.csv', traceCsv(out.layout, out.fit));

@@ -15,6 +15,7 @@ import type { UqProblem } from './marginal.js';
 import { agqEvaluate } from './agq.js';
 import { laplacePoints } from './laplace.js';
 import { maximizeMarginal, type MlFinishOptions, type MlFinishResult } from './ml-finish.js';
+import { holdWeights, type NeuralWeights } from './neural-held.js';
 
 /** A random effect counts as collapsed when ω fell below this share of its initial value … */
 export const COLLAPSE_RATIO = 0.2;
@@ -74,7 +75,19 @@ async function logLikAt(problem: UqProblem, v: Float64Array, start: readonly Arr
   return (await agqEvaluate(problem, v, points, nodes, true)).logLik;
 }
 
-export async function maximumLikelihoodEstimate(problem: UqProblem, variational: Float64Array, q: readonly EffectPosteriors[], options: MlFinishOptions, say: (line: string) => void = () => undefined): Promise<MaximumLikelihoodEstimate> {
+/**
+ * The estimate; a model's network weights (mlp terms) stay at their trained values (neural-held.ts says why), and
+ * the result is on the full population vector again, the weights among its entries.
+ */
+export async function maximumLikelihoodEstimate(problem: UqProblem & Partial<NeuralWeights>, variational: Float64Array, q: readonly EffectPosteriors[], options: MlFinishOptions, say: (line: string) => void = () => undefined): Promise<MaximumLikelihoodEstimate> {
+  const held = holdWeights(problem, variational);
+  if (!held) return estimateOver(problem, variational, q, options, say);
+  say(`maximum likelihood: the ${variational.length - held.kept.length} network weights stay at their trained values (nuisance parameters; the standard errors are conditional on them)`);
+  const inner = await estimateOver(held.problem, held.reduce(variational), q, options, say);
+  return { ...inner, result: held.expandResult(inner.result), variational };
+}
+
+async function estimateOver(problem: UqProblem, variational: Float64Array, q: readonly EffectPosteriors[], options: MlFinishOptions, say: (line: string) => void): Promise<MaximumLikelihoodEstimate> {
   const collapsed = collapsedEffects(problem.layout, variational, q);
   const messages: string[] = [];
   const mu = q.map((s) => s.mu);

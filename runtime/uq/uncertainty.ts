@@ -15,6 +15,7 @@ import { defaultInformationOptions, observedInformation, type InformationOptions
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
 import { subjectCounts } from '../engine/engine-data.js';
+import type { NeuralWeights } from './neural-held.js';
 
 /** The Monte-Carlo estimators drawn around the fit (AGQ and the Laplace sampler come from the ML finish instead). */
 export type DrawnKind = 'prior' | 'importance';
@@ -96,9 +97,13 @@ export interface UncertaintyResult {
   readonly seconds: number;
 }
 
-/** The Monte-Carlo problem of a fit: its model, data and layout, and a CPU engine at the uncertainty tolerances. */
-export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSettings): UqProblem {
+/**
+ * The Monte-Carlo problem of a fit: its model, data and layout, and a CPU engine at the uncertainty tolerances;
+ * with the network weights named, so that the maximum-likelihood finish can hold them (neural-held.ts).
+ */
+export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSettings): UqProblem & NeuralWeights {
   return {
+    neuralParameters: ctx.ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])),
     model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createParallelCpuEngine(ctx.model, ctx.data, { ...solver, method: ctx.model.method }),
     effectParameter: ctx.ir.randomEffects.map((r) => r.parameter),
   };

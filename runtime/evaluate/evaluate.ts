@@ -19,7 +19,7 @@ import { loadFittedRun, type FittedRun } from '../uq/fitted-run.js';
 import { laplacePoints } from '../uq/laplace.js';
 import { uqProblem } from '../uq/uncertainty.js';
 import { computeLikelihood, fromStored, type SubjectLikelihood } from './likelihood.js';
-import { subjectNpde } from './npde.js';
+import { censoredBounds, imputeCensored, subjectNpde } from './npde.js';
 import { normalitySummary, type NormalitySummary } from './stats.js';
 import { storedValues, type StoredValues } from './stored.js';
 import { vpcDesign, type VpcBinning } from './vpc-design.js';
@@ -52,7 +52,7 @@ export interface EvaluationInputs {
   readonly stored?: StoredValues;
 }
 
-/** One observation's NPDE row; `npde` etc. NaN for a censored observation (left out). */
+/** One observation's NPDE row; a censored observation's values are those of its imputed value (npde.ts). */
 export interface NpdeRow {
   readonly subject: number;
   readonly time: number;
@@ -265,40 +265,43 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   const slotOf = new Int32Array(cond.predictions.length);
   cond.predictions.forEach((p, k) => (slotOf[k] = k - first[p.subject]!));
   const censoredCount = cond.predictions.filter((p, k) => isCensored(p.subject, slotOf[k]!)).length;
-  if (censoredCount > 0) notes.push(`${censoredCount} censored observation${censoredCount === 1 ? ' is' : 's are'} left out of the NPDE, PWRES and ε-shrinkage (their npde.csv cells are empty); the VPC counts those below a limit as such (the BLQ fraction per bin)`);
+  if (censoredCount > 0) notes.push(`${censoredCount} censored observation${censoredCount === 1 ? ' is' : 's are'} imputed for the NPDE and PWRES (the npde package's cdf method: pd drawn uniformly over the censored part of the simulated distribution) and left out of ε-shrinkage; the VPC counts them beyond their limit (the BLQ/ALQ fraction per bin)`);
   const shrink = shrinkage(ctx, population, cond.subjects, cond.predictions, (p, k) => isCensored(p.subject, slotOf[k]!));
 
   const { sims, failed } = await simulateReplicates(ctx, population, K, options.seed);
   if (failed > 0) notes.push(`${failed} of ${K * S} simulated trajectories failed and were left out`);
+  const design = vpcDesign(ctx, cond.predictions, options.binning ?? 'time', options.stratify);
+  notes.push(...design.notes);
   const npde: NpdeRow[] = [];
   const notDecorrelated: number[] = [];
   const unsimulated: number[] = [];
+  // Its own stream: the imputed values do not move the simulations (or the other way round).
+  const imputeRandom = new Random(options.seed + 0x2545f491);
   for (let i = 0; i < S; i++) {
     const rows = cond.predictions.slice(first[i]!, first[i + 1]!);
     const n = rows.length;
-    const used = rows.map((_, j) => j).filter((j) => !isCensored(i, j));
-    const y = Float64Array.from(used, (j) => rows[j]!.dv);
-    const sub = new Float64Array(K * used.length);
-    for (let k = 0; k < K; k++) used.forEach((j, c) => (sub[k * used.length + c] = sims[i]![k * n + j]!));
+    const sub = sims[i]!;
     let usable = 0;
-    for (let k = 0; k < K; k++) if (used.every((_, c) => Number.isFinite(sub[k * used.length + c]!))) usable++;
-    if (used.length > 0 && usable < 2) unsimulated.push(i);
-    const result = used.length > 0 && usable >= 2 ? subjectNpde(y, sub, used.length) : undefined;
+    for (let k = 0; k < K; k++) if (rows.every((_, j) => Number.isFinite(sub[k * n + j]!))) usable++;
+    if (n > 0 && usable < 2) unsimulated.push(i);
+    const censored = rows.flatMap((r, j) => censoredBounds(ctx.data.obsCensoring[i * M + j]!, r.dv, ctx.data.obsLimit[i * M + j]!, j));
+    // The simulated values beyond their row's limits (the VPC's, vpc-design.ts) are imputed alike (npde.ts).
+    const own = design.rows.slice(first[i]!, first[i + 1]!);
+    const limits = { lower: own.map((r) => r.lloq), upper: own.map((r) => r.uloq) };
+    const filled = imputeCensored(rows.map((r) => r.dv), sub, n, censored, () => imputeRandom.uniform(), limits);
+    const result = n > 0 && usable >= 2 ? subjectNpde(filled.y, filled.sims, n) : undefined;
     if (result && !result.decorrelated) notDecorrelated.push(i);
     rows.forEach((r, j) => {
-      const c = used.indexOf(j);
-      const at = (a: Float64Array | undefined) => (c >= 0 && a ? a[c]! : NaN);
-      npde.push({ subject: i, time: r.time, output: r.output, dv: r.dv, pred: r.pred, epred: at(result?.epred), esd: at(result?.esd), pwres: at(result?.pwres), pde: at(result?.pde), npde: at(result?.npde), censored: c < 0 });
+      const at = (a: Float64Array | undefined) => (a ? a[j]! : NaN);
+      npde.push({ subject: i, time: r.time, output: r.output, dv: r.dv, pred: r.pred, epred: at(result?.epred), esd: at(result?.esd), pwres: at(result?.pwres), pde: at(result?.pde), npde: at(result?.npde), censored: isCensored(i, j) });
     });
   }
   if (unsimulated.length > 0) notes.push(`${unsimulated.length} subject${unsimulated.length === 1 ? '' : 's'} (${unsimulated.slice(0, 5).map((i) => ctx.dataset.ids[i]!).join(', ')}${unsimulated.length > 5 ? ', …' : ''}): fewer than 2 simulations succeeded; no NPDE or PWRES for them`);
   if (notDecorrelated.length > 0) notes.push(`${notDecorrelated.length} subject${notDecorrelated.length === 1 ? '' : 's'}: the simulated covariance was not positive definite; their NPDE and PWRES use its diagonal only (not decorrelated)`);
-  const ok = npde.filter((r) => !r.censored && Number.isFinite(r.npde));
+  const ok = npde.filter((r) => Number.isFinite(r.npde));
   const npdeSummary = normalitySummary(ok.map((r) => r.npde));
   const pwresSummary = normalitySummary(ok.map((r) => r.pwres));
 
-  const design = vpcDesign(ctx, cond.predictions, options.binning ?? 'time', options.stratify);
-  notes.push(...design.notes);
   const vpcs = ctx.ir.outputs.map((o, output) => {
     const idx = design.rows.filter((r) => r.output === output);
     // The simulated values are read in place (no K × n copy: for large datasets the simulations dominate memory).

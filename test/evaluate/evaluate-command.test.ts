@@ -197,7 +197,7 @@ describe('nlmc evaluate', () => {
 });
 
 describe('nlmc evaluate with censored rows', () => {
-  it('leaves the censored observations out of NPDE and ε-shrinkage, counts them below the limit in the VPC, and says so', async () => {
+  it('imputes the censored observations for the NPDE (kept in, N(0, 1) for the correct model), leaves them out of ε-shrinkage, counts them below the limit in the VPC, and says so', async () => {
     // The same data with every value below 0.4 mg/L reported as CENS = 1 at the limit (M3 in the model).
     const lloq = 0.4;
     const rows = readFileSync(join(dir, 'data.csv'), 'utf8').trim().split('\n');
@@ -217,8 +217,11 @@ describe('nlmc evaluate with censored rows', () => {
     expect(await runFit({ ...fitArgs(join(dir, 'cens.nlm'), join(dir, 'cens.fit')), data: join(dir, 'cens.csv') }, io, () => false), out.stderr).toBe(0);
     const e = await evaluateRun(join(dir, 'cens.fit'), { samples: 200, seed: 1, bins: 6 });
     expect(e.npde.filter((r) => r.censored)).toHaveLength(censored);
-    for (const r of e.npde.filter((x) => x.censored)) expect(Number.isNaN(r.npde)).toBe(true);
-    expect(e.npdeSummary.n).toBe(420 - censored);
+    for (const r of e.npde.filter((x) => x.censored)) expect(Number.isFinite(r.npde)).toBe(true);
+    expect(e.npdeSummary.n).toBe(420);
+    // A correctly specified model with the censored rows imputed: mean and variance within 3.29 SE (α = 0.001).
+    expect(Math.abs(e.npdeSummary.mean)).toBeLessThan(3.29 / Math.sqrt(420));
+    expect(Math.abs(e.npdeSummary.variance - 1)).toBeLessThan(3.29 * Math.sqrt(2 / 420));
     expect(e.shrinkage.epsilon.observations).toBe(420 - censored);
     expect(e.notes.some((n) => n.includes(`${censored} censored observations`))).toBe(true);
     // The VPC keeps every row, a censored one as a value below its limit; each bin's observed BLQ fraction is its

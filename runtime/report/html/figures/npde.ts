@@ -11,7 +11,7 @@ import { identityLine, type FigureSpec } from './common.js';
 export const QQ_POINTS = 1000;
 
 export function npdeValues(d: ReportData): Float64Array {
-  return Float64Array.from(d.evaluation.npde.filter((r) => !r.censored && Number.isFinite(r.npde)), (r) => r.npde).sort();
+  return Float64Array.from(d.evaluation.npde.filter((r) => Number.isFinite(r.npde)), (r) => r.npde).sort();
 }
 
 /** (theoretical, sample) pairs: every value at (k − ½)/n while n ≤ QQ_POINTS, else QQ_POINTS sample quantiles. */

@@ -12,6 +12,7 @@ import type { VpcBinning } from '../../evaluate/vpc-design.js';
 import type { ObservationPrediction } from '../../infer/posterior.js';
 import { loadFittedRun, type FittedRun } from '../../uq/fitted-run.js';
 import { estimateRows, type EstimateRow } from '../estimates.js';
+import { withFullPosterior } from './band-posterior.js';
 import { fineGridCurves, type SubjectCurve } from './curves.js';
 import { readEstimates, readStarts, runFolderOf, type EstimatesFile, type StartRow } from './run-folder.js';
 
@@ -80,6 +81,8 @@ export interface ReportData {
   readonly predictions: readonly ObservationPrediction[];
   readonly shown: ShownSubjects;
   readonly curves: readonly SubjectCurve[];
+  /** The band's posteriors of the shown subjects have their full covariance (a factor each, or a single effect). */
+  readonly bandCorrelated: boolean;
   /** The names of the estimated parameters in the trace, and the trace on their natural scale. */
   readonly traceNames: readonly string[];
   readonly trace: readonly TraceRow[];
@@ -112,11 +115,13 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
     ...(options.binning ? { binning: options.binning } : {}), ...(options.stratify ? { stratify: options.stratify } : {}),
   }, performance.now(), { stored });
   const shown = pickSubjects(S, options.subjects);
-  const curves = await fineGridCurves(ctx, population, evaluation.posterior, shown.subjects, 120, options.seed);
+  const posterior = await withFullPosterior(ctx, population, evaluation.posterior, shown.subjects);
+  const curves = await fineGridCurves(ctx, population, posterior, shown.subjects, 120, options.seed);
   const trace = traceOf(run);
   const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {
     folder, dataFile, run, estimates, evaluation, ebeSource: evaluation.ebeSource, ebes: evaluation.ebes, predictions: evaluation.predictions, shown, curves,
+    bandCorrelated: ctx.model.dims.neta < 2 || shown.subjects.every((i) => posterior[i]!.chol !== undefined),
     traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
 }

@@ -165,7 +165,7 @@ export class ExprChecker {
     return 'number';
   }
 
-  /** `mlp(inputs..., hidden = [16, 16], activation = tanh)`. */
+  /** `mlp(inputs..., hidden = [16, 16], activation = tanh, l2 = 0.01)`. */
   private mlp(e: Extract<Expr, { kind: 'call' }>): ValueType {
     const inputs = e.args.filter((a) => a.name === undefined);
     if (inputs.length === 0) this.report('E230', e.range, 'mlp(...) needs at least one input, e.g. mlp(central, hidden = [8])');
@@ -181,8 +181,13 @@ export class ExprChecker {
         if (v.kind !== 'name' || !mlpActivations.includes(v.name)) {
           this.report('E230', v.range, `activation is one of ${mlpActivations.join(', ')}`);
         }
+      } else if (a.name === 'l2') {
+        // A constant: the penalty is part of the objective's definition, not something the data move.
+        const v = a.value;
+        const value = v.kind === 'number' ? v.value : Number.NaN;
+        if (!(Number.isFinite(value) && value >= 0)) this.report('E230', v.range, 'l2 = λ is the weight penalty (λ/2 · Σ w² per subject): a number ≥ 0, e.g. l2 = 0.01');
       } else {
-        const guess = closest(a.name, ['hidden', 'activation']);
+        const guess = closest(a.name, ['hidden', 'activation', 'l2']);
         this.report('E205', a.nameRange ?? a.range, `mlp(...) has no argument '${a.name}'${guess ? `; did you mean '${guess}'?` : ''}`);
       }
     }

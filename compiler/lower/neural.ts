@@ -1,5 +1,5 @@
 /**
- * `mlp(inputs..., hidden = [h1, h2, ...], activation = tanh)` unrolled into scalar IR: every weight becomes a
+ * `mlp(inputs..., hidden = [h1, h2, ...], activation = tanh, l2 = λ)` unrolled into scalar IR: every weight becomes a
  * population parameter (estimated, no random effect), so differentiation, both emitters and the fit treat a
  * neural term like any other part of the model. Sizes are compile-time constants, as the GPU contract requires.
  */
@@ -42,9 +42,12 @@ export function lowerMlp(
   const hidden = hiddenArg?.kind === 'list' ? hiddenArg.items.map((i) => (i.kind === 'number' ? i.value : 1)) : [8];
   const activationArg = e.args.find((a) => a.name === 'activation')?.value;
   const activation = activationArg?.kind === 'name' ? activationArg.name : 'tanh';
+  const l2Arg = e.args.find((a) => a.name === 'l2')?.value;
+  const l2 = l2Arg?.kind === 'number' && l2Arg.value > 0 ? l2Arg.value : undefined;
   const random = rng(hashString(prefix));
+  // The penalty is weight decay: on the weights, not the biases (a bias sets a unit's offset, not its scale).
   const weight = (name: string, init: number): NodeId =>
-    addParameter({ name: `${prefix}_${name}`, initial: init, estimationInitial: init, fixed: false, transform: { kind: 'normal' }, neural: true });
+    addParameter({ name: `${prefix}_${name}`, initial: init, estimationInitial: init, fixed: false, transform: { kind: 'normal' }, neural: true, ...(l2 && name.startsWith('w') ? { l2 } : {}) });
   let layer: NodeId[] = [...inputs];
   const widths = [...hidden, 1];
   widths.forEach((width, l) => {

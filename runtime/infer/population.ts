@@ -29,6 +29,8 @@ export interface PopulationLayout {
   readonly pairEntry: Int32Array;
   /** The effect whose ω each effect takes (itself, or the first κ of its parameter). */
   readonly omegaSource: Int32Array;
+  /** Per entry: the L2 penalty λ of a network weight (runtime/infer/neural-penalty.ts); absent when none has one. */
+  readonly l2?: Float64Array;
 }
 
 
@@ -66,6 +68,7 @@ export function populationLayout(ir: ModelIR): PopulationLayout {
     omegaEntry,
     pairEntry,
     omegaSource,
+    ...(ir.parameters.some((p) => p.l2) ? { l2: Float64Array.from(entries, (e) => (e.kind === 'phi' ? ir.parameters[e.index]!.l2 ?? 0 : 0)) } : {}),
   };
 }
 

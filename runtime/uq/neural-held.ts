@@ -49,6 +49,7 @@ function layoutHolding(layout: PopulationLayout, held: readonly boolean[], v: Fl
     layout: {
       ...layout, entries: kept.map((k) => layout.entries[k]!), phi0: unpack(layout, v).phi,
       omegaEntry: Int32Array.from(layout.omegaEntry, moved), pairEntry: Int32Array.from(layout.pairEntry, moved),
+      ...(layout.l2 ? { l2: Float64Array.from(kept, (k) => layout.l2![k]!) } : {}),
     },
   };
 }

@@ -25,6 +25,7 @@
  *
  * Returned gradients are of the objective (to maximize).
  */
+import { penalized } from './neural-penalty.js';
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
@@ -281,5 +282,5 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
     else if (e.kind === 'logError') dPopulation[n] = dError[e.index]!;
     else dPopulation[n] = dPrior[n]!;
   });
-  return { elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, failedRows };
+  return penalized({ elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, failedRows }, layout, population, B);
 }

@@ -17,6 +17,7 @@ import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';
 import { estimateRows, estimatesCsv, weightsCsv } from './estimates.js';
 import { writeFolderAtomic } from '../data/write-atomic.js';
+import { penaltyPerSubject } from '../infer/neural-penalty.js';
 
 /** A table cell: the number, or empty where it is NaN or infinite (no table holds NaN or Infinity). */
 const cell = (v: number): string => (Number.isFinite(v) ? formatNumber(v) : '');
@@ -208,7 +209,7 @@ export function writeRunOutputs(dir: string, out: RunOutputs): string[] {
     estimate: out.maximumLikelihood ? 'maximum likelihood' : 'variational (ELBO optimum)', estimates: rows,
     ...(out.maximumLikelihood ? { variational: estimateRows(out.ir, out.layout, Float64Array.from(out.fit.population.values)), maximumLikelihood: maximumLikelihoodJson(out) } : {}),
     likelihood: likelihoodJson(out.uncertainty), uncertainty: uncertaintyJson(out.uncertainty, notWeights(out.ir, out.layout)),
-    ...(weights ? { networkWeights: { count: out.ir.parameters.filter((p) => p.neural).length, file: 'weights.csv', standardErrors: 'none: held at their trained values in the maximum-likelihood finish; the other standard errors are conditional on them', countedInAicBic: true } } : {}),
+    ...(weights ? { networkWeights: { count: out.ir.parameters.filter((p) => p.neural).length, file: 'weights.csv', standardErrors: 'none: held at their trained values in the maximum-likelihood finish; the other standard errors are conditional on them', countedInAicBic: true, ...(out.layout.l2 ? { penalty: out.dataset.ids.length * penaltyPerSubject(out.layout, reportedPopulation(fit)) } : {}) } } : {}),
     ...(starts ? { starts } : {}),
   }, null, 2)}\n`);
   if (weights) put('weights.csv', weights);

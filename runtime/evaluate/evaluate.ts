@@ -50,6 +50,11 @@ export const defaultEvaluateOptions: EvaluateOptions = { samples: 500, seed: 1, 
 export interface EvaluationInputs {
   /** The run folder's reusable values (stored.ts); absent: none reused. */
   readonly stored?: StoredValues;
+  /**
+   * Work of the caller's that needs only the EBEs' posteriors, run while the replicates simulate on the workers
+   * (the main thread would otherwise wait for them): the report's fine-grid curves. Awaited with them.
+   */
+  readonly whileSimulating?: (posterior: readonly PosteriorMoments[]) => Promise<unknown>;
 }
 
 /** One observation's NPDE row; a censored observation's values are those of its imputed value (npde.ts). */
@@ -268,7 +273,8 @@ export async function evaluateFittedRun(run: FittedRun, options: EvaluateOptions
   if (censoredCount > 0) notes.push(`${censoredCount} censored observation${censoredCount === 1 ? ' is' : 's are'} imputed for the NPDE and PWRES (the npde package's cdf method: pd drawn uniformly over the censored part of the simulated distribution) and left out of ε-shrinkage; the VPC counts them beyond their limit (the BLQ/ALQ fraction per bin)`);
   const shrink = shrinkage(ctx, population, cond.subjects, cond.predictions, (p, k) => isCensored(p.subject, slotOf[k]!));
 
-  const { sims, failed } = await simulateReplicates(ctx, population, K, options.seed);
+  const simulated = simulateReplicates(ctx, population, K, options.seed);
+  const [{ sims, failed }] = await Promise.all([simulated, given.whileSimulating?.(cond.moments)]);
   if (failed > 0) notes.push(`${failed} of ${K * S} simulated trajectories failed and were left out`);
   const design = vpcDesign(ctx, cond.predictions, options.binning ?? 'time', options.stratify);
   notes.push(...design.notes);

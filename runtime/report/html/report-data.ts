@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { evaluateFittedRun, type ModelEvaluation } from '../../evaluate/evaluate.js';
 import { storedValues } from '../../evaluate/stored.js';
 import type { VpcBinning } from '../../evaluate/vpc-design.js';
-import type { ObservationPrediction } from '../../infer/posterior.js';
+import type { ObservationPrediction, PosteriorMoments } from '../../infer/posterior.js';
 import { loadFittedRun, type FittedRun } from '../../uq/fitted-run.js';
 import { estimateRows, type EstimateRow } from '../estimates.js';
 import { withFullPosterior } from './band-posterior.js';
@@ -110,13 +110,18 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
   const stored = storedValues(folder, run.fit.data.sha256, dataText, ctx.dataset.ids, ctx.ir.randomEffects.map((r) => r.name));
   const samples = options.samples ?? automaticSamples(S);
   // The evaluation's EBEs and predictions are the report's: computed once (or read from the run folder).
+  const shown = pickSubjects(S, options.subjects);
+  // The shown subjects' curves need only their posteriors: computed while the evaluation's replicates simulate.
+  const bandCurves = async (moments: readonly PosteriorMoments[]) => {
+    const posterior = await withFullPosterior(ctx, population, moments, shown.subjects);
+    return { posterior, curves: await fineGridCurves(ctx, population, posterior, shown.subjects, 120, options.seed) };
+  };
+  let curvesTask: ReturnType<typeof bandCurves> | undefined;
   const evaluation = await evaluateFittedRun(run, {
     samples, seed: options.seed, bins: options.bins, likelihoodSubjects: LIKELIHOOD_SAMPLE, map: options.map ?? {},
     ...(options.binning ? { binning: options.binning } : {}), ...(options.stratify ? { stratify: options.stratify } : {}),
-  }, performance.now(), { stored });
-  const shown = pickSubjects(S, options.subjects);
-  const posterior = await withFullPosterior(ctx, population, evaluation.posterior, shown.subjects);
-  const curves = await fineGridCurves(ctx, population, posterior, shown.subjects, 120, options.seed);
+  }, performance.now(), { stored, whileSimulating: (moments) => (curvesTask = bandCurves(moments)) });
+  const { posterior, curves } = await (curvesTask ?? bandCurves(evaluation.posterior));
   const trace = traceOf(run);
   const starts = readStarts(folder, ctx.layout.entries.map((e) => e.name));
   return {

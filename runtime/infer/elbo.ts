@@ -23,8 +23,14 @@
  *     score-function term whose signal-to-noise ratio falls as K grows. `encoderGradient: 'reparameterized'`
  *     gives the ordinary IWAE gradient instead (the exact derivative of the bound at fixed ε).
  *
+ * The flow family (flow.ts): η = μ + L f(ε) with f a stack of planar layers whose parameters are the batch's `flow`.
+ * q is then not Gaussian, so there is no closed-form KL: the objective is the Monte-Carlo bound of the IWAE branch
+ * (K = 1: the ELBO E[log p(Y|η) + log N(η; 0, Ω) − log q(η)]), log q = log N(ε; 0, I) − log|det f'| − Σ ℓ
+ * exact, with the reparameterized gradient (DReG's ∂ log q/∂η at fixed q would need f⁻¹).
+ *
  * Returned gradients are of the objective (to maximize).
  */
+import { flowBackward, flowForward, flowWidth, type FlowTape } from './flow.js';
 import { penalized } from './neural-penalty.js';
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
@@ -34,7 +40,7 @@ import { addEntryGradient, klToPrior, logPriorDensity, logPriorGradients, PriorW
 import { priorWithDerivativesAt, unpack, type PopulationLayout } from './population.js';
 
 /** q's covariance: diagonal (mean field) or a full Cholesky factor. */
-export type PosteriorFamily = 'diagonal' | 'fullrank';
+export type PosteriorFamily = 'diagonal' | 'fullrank' | 'flow';
 
 /** Strict lower entries of an n × n factor, row-major: (1,0), (2,0), (2,1), (3,0), … (index r(r−1)/2 + j). */
 export const lowerCount = (n: number): number => (n * (n - 1)) / 2;
@@ -68,6 +74,8 @@ export interface ElboBatch {
   readonly iwSamples?: number;
   /** The IWAE's encoder gradient (default 'dreg'). */
   readonly encoderGradient?: 'dreg' | 'reparameterized';
+  /** The flow family: the planar layers' raw parameters, batch × flowWidth(neta) (flow.ts); absent: Gaussian q. */
+  readonly flow?: Float64Array;
 }
 
 export interface ElboResult {
@@ -82,6 +90,8 @@ export interface ElboResult {
   readonly dMu: Float64Array;
   readonly dLogSigma: Float64Array;
   readonly dLower: Float64Array;
+  /** ∂/∂(the flow's raw parameters): batch × flowWidth(neta) (empty without a flow). */
+  readonly dFlow: Float64Array;
   /** Rows (subject × draw) whose trajectory failed; their data term is left out. */
   readonly failedRows: number;
 }
@@ -96,6 +106,11 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   const { phi, error } = unpack(layout, population);
   const { prior, derivatives } = priorWithDerivativesAt(layout, population);
   const factors = Array.from({ length: B }, (_, i) => choleskyFactor(batch.logSigma, batch.lower, neta, i * neta, i * nl));
+  const flow = batch.flow ? pushThroughFlow(batch.flow, batch.eps, B, R, neta) : undefined;
+  /** The standardized draws that L scales: ε, or f(ε) with a flow. */
+  const z = flow?.z ?? batch.eps;
+  const gaussianElbo = K === 1 && !flow;
+  const reparameterized = flow !== undefined || batch.encoderGradient === 'reparameterized';
 
   // Rows: η = μ + L ε, the individual parameters and their Jacobians.
   const nrows = B * R;
@@ -114,7 +129,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
       const eta = etas.subarray(r * neta, (r + 1) * neta);
       for (let k = 0; k < neta; k++) {
         let v = batch.mu[i * neta + k]!;
-        for (let j = 0; j <= k; j++) v += L[k * neta + j]! * batch.eps[r * neta + j]!;
+        for (let j = 0; j <= k; j++) v += L[k * neta + j]! * z[r * neta + j]!;
         eta[k] = v;
       }
       ts.individual(phi, eta, c, p);
@@ -154,22 +169,31 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   const dMu = new Float64Array(B * neta);
   const dLogSigma = new Float64Array(B * neta);
   const dLower = new Float64Array(B * nl);
+  const fw = flow ? flowWidth(neta) : 0;
+  const dFlow = new Float64Array(B * fw);
   /** Adds weight · g_r to the population gradient (data term only). */
   const addPopulation = (r: number, weight: number): void => {
     for (let k = 0; k < np; k++) dPhi[k] = dPhi[k]! + weight * gPhi[r * np + k]!;
     for (let q = 0; q < ne; q++) dError[q] = dError[q]! + weight * gError[r * ne + q]!;
   };
-  /** Adds weight · gᵀ ∂η_r/∂(μ_i, ℓ_i, u_i) for η_rk = μ_ik + σ_ik (ε_rk + Σ_{j<k} u_ikj ε_rj). */
-  const addEta = (i: number, r: number, g: ArrayLike<number>, weight: number): void => {
+  /**
+   * Adds weight · gᵀ ∂η_r/∂(μ_i, ℓ_i, u_i) for η_rk = μ_ik + σ_ik (z_rk + Σ_{j<k} u_ikj z_rj), and with a flow
+   * (z = f(ε)) weight · (Lᵀg)ᵀ ∂f/∂(layers) + logDetWeight · ∂ log|det f'|/∂(layers).
+   */
+  const addEta = (i: number, r: number, g: ArrayLike<number>, weight: number, logDetWeight = 0): void => {
     const L = factors[i]!;
     for (let k = 0; k < neta; k++) {
       const gk = weight * g[k]!;
       dMu[i * neta + k] = dMu[i * neta + k]! + gk;
       let row = 0;
-      for (let j = 0; j <= k; j++) row += L[k * neta + j]! * batch.eps[r * neta + j]!;
+      for (let j = 0; j <= k; j++) row += L[k * neta + j]! * z[r * neta + j]!;
       dLogSigma[i * neta + k] = dLogSigma[i * neta + k]! + gk * row;
-      for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * L[k * neta + k]! * batch.eps[r * neta + j]!;
+      for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * L[k * neta + k]! * z[r * neta + j]!;
     }
+    if (!flow) return;
+    const gz = new Float64Array(neta);
+    for (let j = 0; j < neta; j++) for (let k = j; k < neta; k++) gz[j] = gz[j]! + L[k * neta + j]! * weight * g[k]!;
+    flowBackward(flow.tapes[r]!, gz, logDetWeight, dFlow, i * fw);
   };
 
   // The closed-form KL of each subject (the ELBO's, and reported for the IWAE), with its gradients.
@@ -192,7 +216,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
       continue;
     }
     for (let s = 0; s < R; s++) if (ok[i * R + s]) expectedLogLik += lik.logLik[i * R + s]! / okRows;
-    if (K === 1) {
+    if (gaussianElbo) {
       // ELBO: the mean data term over the draws that succeeded, minus the closed-form KL (below).
       for (let s = 0; s < R; s++) {
         const r = i * R + s;
@@ -217,7 +241,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         if (!ok[r]) continue;
         okK++;
         // log q = −n log √(2π) − log|L| − |ε|²/2, and logPriorDensity carries its own −n log √(2π).
-        let a = lik.logLik[r]! + logDetL + logPriorDensity(prior, etas, r * neta, ws) + neta * HALF_LOG_2PI;
+        let a = lik.logLik[r]! + logDetL + logPriorDensity(prior, etas, r * neta, ws) + neta * HALF_LOG_2PI + (flow?.logDet[r] ?? 0);
         for (let q = 0; q < neta; q++) a += batch.eps[r * neta + q]! ** 2 / 2;
         logW[k] = a;
         if (a > max) max = a;
@@ -241,9 +265,10 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
         addEntryGradient(derivatives, gPrior, neta, dPrior, weight);
         // ∂ log w/∂η with q's parameters held fixed: data + prior (−Σ⁻¹η) − (∂ log q/∂η = −L⁻ᵀ ε).
         for (let q = 0; q < neta; q++) g[q] = gEta[r * neta + q]! - precisionEta[q]!;
-        if (batch.encoderGradient === 'reparameterized') {
-          // The bound's total derivative: log q(μ + Lε) = const − Σ ℓ − |ε|²/2, so only −Σ ℓ depends on (μ, ℓ, u).
-          addEta(i, r, g, weight);
+        if (reparameterized) {
+          // The bound's total derivative: log q(μ + L f(ε)) = const − Σ ℓ − log|det f'(ε)| − |ε|²/2, so −Σ ℓ
+          // depends on (μ, ℓ, u) and −log|det f'| on the flow's layers.
+          addEta(i, r, g, weight, weight);
         } else {
           const x = new Float64Array(neta);
           for (let q = neta - 1; q >= 0; q--) {
@@ -255,11 +280,11 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
           addEta(i, r, g, wn * weight);
         }
       }
-      if (batch.encoderGradient === 'reparameterized') for (let q = 0; q < neta; q++) dLogSigma[i * neta + q] = dLogSigma[i * neta + q]! + 1 / batch.samples;
+      if (reparameterized) for (let q = 0; q < neta; q++) dLogSigma[i * neta + q] = dLogSigma[i * neta + q]! + 1 / batch.samples;
     }
   }
 
-  if (K === 1) {
+  if (gaussianElbo) {
     // − KL's gradients, chained from ∂KL/∂L_q to q's outputs: L_q row r = σ_r (e_r + u_r), so
     // ∂/∂ℓ_r = Σ_{j≤r} (∂KL/∂L_q)_rj L_q,rj and ∂/∂u_rj = σ_r (∂KL/∂L_q)_rj; the prior's through ∂L/∂v.
     objective -= kl;
@@ -282,5 +307,22 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
     else if (e.kind === 'logError') dPopulation[n] = dError[e.index]!;
     else dPopulation[n] = dPrior[n]!;
   });
-  return penalized({ elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, failedRows }, layout, population, B);
+  // With a flow the closed-form KL is the base Gaussian's; the reported KL is the Monte-Carlo one of the bound (K = 1).
+  if (flow) kl = expectedLogLik - objective;
+  return penalized({ elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, dFlow, failedRows }, layout, population, B);
+}
+
+/** f(ε) of every row (subject i's layers for its R rows), the log-determinants and the tapes for the backward step. */
+function pushThroughFlow(params: Float64Array, eps: Float64Array, B: number, R: number, neta: number): { z: Float64Array; logDet: Float64Array; tapes: FlowTape[] } {
+  const z = new Float64Array(eps.length);
+  const logDet = new Float64Array(B * R);
+  const tapes: FlowTape[] = [];
+  for (let r = 0; r < B * R; r++) {
+    const i = Math.floor(r / R);
+    const out = flowForward(eps.subarray(r * neta, (r + 1) * neta), params, i * flowWidth(neta), neta);
+    z.set(out.out, r * neta);
+    logDet[r] = out.logDet;
+    tapes.push(out.tape);
+  }
+  return { z, logDet, tapes };
 }

@@ -36,6 +36,8 @@ export interface HeldWeights {
   readonly expand: (reduced: Float64Array) => Float64Array;
   /** The finish's result on the full vector (the weights' rows of the information: see expandInformation). */
   readonly expandResult: (result: MlFinishResult) => MlFinishResult;
+  /** An information over the reduced entries, embedded in the full vector's order. */
+  readonly expandInformation: (info: InformationResult) => InformationResult;
 }
 
 /** The layout without the weight entries; the weights' φ (outside the vector now) at their values in v. */
@@ -60,7 +62,7 @@ function layoutHolding(layout: PopulationLayout, held: readonly boolean[], v: Fl
  * the inverse of the others is exactly the reduced inverse and the condition number is unchanged. The outputs
  * never show the weights' rows (fit-outputs.ts drops them).
  */
-function expandInformation(info: InformationResult, kept: readonly number[], d: number): InformationResult {
+export function expandInformation(info: InformationResult, kept: readonly number[], d: number): InformationResult {
   const r = kept.length;
   const information = new Float64Array(d * d);
   const mcError = new Float64Array(d * d);
@@ -98,5 +100,6 @@ export function holdWeights(problem: UqProblem & Partial<NeuralWeights>, v: Floa
     reduce: (full) => Float64Array.from(kept, (k) => full[k]!),
     expand,
     expandResult: (result) => ({ ...result, v: expand(result.v), at: expandAt(result.at, kept, d) }),
+    expandInformation: (info) => expandInformation(info, kept, d),
   };
 }

@@ -15,7 +15,7 @@ import { defaultInformationOptions, observedInformation, type InformationOptions
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
 import { subjectCounts } from '../engine/engine-data.js';
-import type { NeuralWeights } from './neural-held.js';
+import { holdWeights, type NeuralWeights } from './neural-held.js';
 
 /** The Monte-Carlo estimators drawn around the fit (AGQ and the Laplace sampler come from the ML finish instead). */
 export type DrawnKind = 'prior' | 'importance';
@@ -147,7 +147,7 @@ export async function runEstimator(problem: UqProblem, kind: DrawnKind, populati
   return { set, block, evaluation, summary };
 }
 
-export async function assessUncertainty(problem: UqProblem, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, options: UncertaintyOptions = defaultUncertaintyOptions, onProgress?: (line: string) => void): Promise<UncertaintyResult> {
+export async function assessUncertainty(problem: UqProblem & Partial<NeuralWeights>, population: Float64Array, proposals: readonly SubjectProposal[] | undefined, options: UncertaintyOptions = defaultUncertaintyOptions, onProgress?: (line: string) => void): Promise<UncertaintyResult> {
   const started = performance.now();
   const names = problem.layout.entries.map((e) => e.name);
   const messages: string[] = [];
@@ -186,7 +186,11 @@ export async function assessUncertainty(problem: UqProblem, population: Float64A
   if (!options.information) return { names, likelihood, estimators, messages, seconds: (performance.now() - started) / 1000 };
   stopHere();
   const infoStarted = performance.now();
-  const information = await observedInformation(problem, chosen.set, chosen.block, population, options.informationOptions);
+  // Network weights are held at their values, as in the maximum-likelihood finish (neural-held.ts).
+  const held = holdWeights(problem, population);
+  const information = held
+    ? held.expandInformation(await observedInformation(held.problem, chosen.set, chosen.block, held.reduce(population), options.informationOptions))
+    : await observedInformation(problem, chosen.set, chosen.block, population, options.informationOptions);
   onProgress?.(`observed information: ${information.resolved.length > 0 ? `${information.trajectories} trajectories for ${information.resolved.join(', ')}` : 'no new trajectories'} (${((performance.now() - infoStarted) / 1000).toFixed(1)} s)`);
   const covariance = covarianceFromInformation(information.information, names, information.mcError);
   if (!covariance.ok) messages.push(covariance.message);

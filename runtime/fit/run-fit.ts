@@ -150,7 +150,7 @@ export async function fitRun(args: FitRequest, texts: FitTexts, io: FitIo, stopR
     posterior: previousFit ? fitObjective(previousFit).posterior : args.posterior ?? defaultTrainOptions.posterior,
     iwSamples: args.iwSamples ?? (previousFit ? fitObjective(previousFit).iwSamples : defaultTrainOptions.iwSamples),
   };
-  say(`q(η | Y): ${options.posterior === 'fullrank' ? 'full-rank' : 'diagonal'} Gaussian; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
+  say(`q(η | Y): ${{ fullrank: 'full-rank Gaussian', diagonal: 'diagonal Gaussian', flow: 'planar flow on a full-rank Gaussian' }[options.posterior]}; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
   if (previousFit) {
     resume = {
       encoderConfig: previousFit.encoderConfig, encoder: previousFit.encoder, population: [...previousFit.population.values], epoch: previousFit.state.epoch,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runFit } from '../cli/commands/fit.js';
 import { runReport } from '../cli/commands/report.js';
-import { Random } from '../runtime/simulate/random.js';
+import { Random } from '../runtime/nn/random.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);

@@ -7,7 +7,7 @@ import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../
 import type { MethodChoice } from '../../runtime/engine/choose-method.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { applyOverrides, modelValues, simulateSubjects, type SimulationSubject } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';

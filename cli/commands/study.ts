@@ -31,7 +31,7 @@ import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import type { BackendChoice } from '../../runtime/engine/select-engine.js';
 import { writeFileAtomic } from '../../runtime/data/write-atomic.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';

@@ -13,7 +13,7 @@ import { drawEffects } from '../../stdlib/effects-prior.js';
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import { obsField, subjectCounts } from '../engine/engine-data.js';
 import { TrajectoryStatus } from '../engine/trajectory-status.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
 import { loadFittedRun, type FittedRun } from '../uq/fitted-run.js';
 import { laplacePoints } from '../uq/laplace.js';

@@ -8,7 +8,7 @@
  */
 import { covariatePointStride, DATA_LAYOUT, subjectStride, type EngineData } from '../engine/engine-data.js';
 import type { FitContext } from '../infer/fit-context.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { AGQ_MAX_EFFECTS, agqEvaluate, defaultAgqNodes } from '../uq/agq.js';
 import type { FittedRun } from '../uq/fitted-run.js';
 import { laplacePoints } from '../uq/laplace.js';

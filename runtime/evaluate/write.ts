@@ -1,7 +1,7 @@
 /** The files `nlmc evaluate` writes into the run folder: npde.csv, vpc.csv and evaluation.json. */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../data/write-atomic.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 import type { ModelEvaluation } from './evaluate.js';
 import type { NormalitySummary } from './stats.js';
 

@@ -25,7 +25,7 @@ import { estimateRows } from '../report/estimates.js';
 import { fitSummaryText } from '../report/fit-summary.js';
 import { nonFinitePredictionSubjects, RUN_FILES, standardErrors, writeRunOutputs } from '../report/fit-outputs.js';
 import { cleanFolderLeftovers, outputFolderProblem } from '../data/write-atomic.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { clusterStarts, naturalValues, randomStart, START_RANGE, type StartRun } from '../uq/starts.js';
 import { finishFit, type EstimateChoice, type FinishedFit, type LikelihoodChoice } from '../uq/finish-fit.js';
 

@@ -10,7 +10,7 @@ import type { CpuRowModel } from '../engine/cpu/cpu-rows.js';
 import { DATA_LAYOUT, obsField, subjectCounts, subjectStride, type EngineData } from '../engine/engine-data.js';
 import type { Rows, SimulateResult, SolverMethod, SolverSettings } from '../engine/engine.js';
 import { statusMessage, TrajectoryStatus } from '../engine/trajectory-status.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 
 /** One failed row, traced: its status, and how far its trajectory got. */
 export interface RowFailure {

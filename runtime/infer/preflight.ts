@@ -9,7 +9,7 @@
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import type { SolverSettings } from '../engine/engine.js';
 import { statusMessage, TrajectoryStatus } from '../engine/trajectory-status.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
 import { obsField, subjectCounts } from '../engine/engine-data.js';

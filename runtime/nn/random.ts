@@ -90,3 +90,9 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * The name the statistical code (simulation, Monte-Carlo integration, bootstrap) uses for the same generator, so
+ * the same seed gives the same numbers everywhere and `nlmc simulate --seed` writes the same file byte for byte.
+ */
+export { Rng as Random };

@@ -13,7 +13,7 @@ import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { erf } from '../../stdlib/special-functions.js';
 import { Z975 } from '../../stdlib/normal-quantiles.js';
 import { toNaturalScale } from '../../compiler/lower/lower.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
 import { correlationMatrix } from '../../stdlib/effects-prior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset.js';
 import { reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import type { ObservationPrediction, SubjectPosterior } from '../infer/posterior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 import { clusterStarts, startsCsv, START_RANGE, type StartRun } from '../uq/starts.js';
 import type { MaximumLikelihoodEstimate } from '../uq/ml-estimate.js';
 import type { UncertaintyResult } from '../uq/uncertainty.js';

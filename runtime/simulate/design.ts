@@ -13,7 +13,7 @@
  *                                                  a model with an occasion column (`OCC occasions(K)`)
  * }
  */
-import type { Random } from './random.js';
+import type { Random } from '../nn/random.js';
 
 export type CovariateSpec = { value: number } | { normal: [number, number] } | { uniform: [number, number] } | { choice: number[] };
 

@@ -11,7 +11,7 @@ import { packSubjects, type EngineSubject } from '../engine/engine-data.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { TrajectoryStatus, statusMessage } from '../engine/trajectory-status.js';
 import { drawEffects, effectsPrior, partialCorrelations, type EffectsPrior } from '../../stdlib/effects-prior.js';
-import type { Random } from './random.js';
+import type { Random } from '../nn/random.js';
 
 /** A subject to simulate: where it is observed, how it is dosed, its covariates. Values are ignored. */
 export interface SimulationSubject {

@@ -4,7 +4,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { CovariatePoint } from '../engine/engine-data.js';
 import { pointsOf } from '../engine/from-dataset.js';
 import { drawCovariate, subjectTimes, type Design } from './design.js';
-import type { Random } from './random.js';
+import type { Random } from '../nn/random.js';
 import type { SimulationSubject } from './simulate.js';
 
 /** Every output is observed at every design time; covariates and jitter are drawn per subject. */

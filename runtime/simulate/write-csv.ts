@@ -3,12 +3,9 @@
  * printed with 10 significant digits by one function, so the same seed gives the same bytes everywhere.
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
+import { formatNumber } from '../data/format-number.js';
 import type { SimulatedSubject, SimulationSubject } from './simulate.js';
 
-export function formatNumber(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  return String(Number(v.toPrecision(10)));
-}
 
 /** Observation rows come before dose rows at the same time: the simulation gave them the pre-dose state. */
 export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]): string {

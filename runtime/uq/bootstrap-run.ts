@@ -17,7 +17,7 @@ import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import type { BackendChoice } from '../engine/select-engine.js';
 import { writeFileAtomic } from '../data/write-atomic.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { bootstrapCsv, bootstrapMarkdown, bootstrapTable, drawSubjects, samplesCsv, subjectBlocks, subjectsCsv } from './bootstrap.js';
 import { runFits, type ExecutorName } from './executor/executors.js';
 import { earlierFit, failureReason, readEstimates, type FitResult } from './executor/fit-results.js';

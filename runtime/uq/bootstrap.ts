@@ -16,8 +16,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { detectDelimiter } from '../data/csv-records.js';
 import { normalCdf, normalQuantile, quantileSorted } from '../../stdlib/normal-quantiles.js';
-import type { Random } from '../simulate/random.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import type { Random } from '../nn/random.js';
+import { formatNumber } from '../data/format-number.js';
 import type { ReplicateRow } from './study.js';
 
 /** The data file cut into subjects: each subject's records (cells as written), in file order. */

@@ -6,7 +6,7 @@
  * share α of the prior that bounds every weight (proposal.ts explains the deterministic mixture).
  */
 import { priorAt, unpack } from '../infer/population.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import type { LaplacePoints } from './laplace.js';
 import { sampleSet, type SampleSet, type UqProblem } from './marginal.js';
 import { drawStudentMixture } from './proposal.js';

@@ -14,7 +14,7 @@
  * random numbers), with r fixed at the fitted values.
  */
 import { drawEffects, logPriorDensity, PriorWorkspace, type EffectsPrior } from '../../stdlib/effects-prior.js';
-import type { Random } from '../simulate/random.js';
+import type { Random } from '../nn/random.js';
 
 /** 'agq': adaptive Gauss–Hermite quadrature (agq.ts), deterministic; 'laplace': importance sampling from the Laplace proposal (laplace-proposal.ts). */
 export type EstimatorKind = 'prior' | 'importance' | 'agq' | 'laplace';

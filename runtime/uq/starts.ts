@@ -18,8 +18,8 @@ import type { StopReason } from '../infer/train.js';
 import type { PopulationEntry, PopulationLayout } from '../infer/population.js';
 import { toNaturalScale } from '../../compiler/lower/lower.js';
 import { Z975 } from '../../stdlib/normal-quantiles.js';
-import type { Random } from '../simulate/random.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import type { Random } from '../nn/random.js';
+import { formatNumber } from '../data/format-number.js';
 
 export const START_RANGE = '±50 % on the natural scale for φ, ×/÷ 2 for ω and residual-error parameters';
 

@@ -11,10 +11,9 @@
  */
 import type { CheckedModel } from '../../compiler/check/checked-model.js';
 import { correlationEntryName } from '../../compiler/check/correlations.js';
-import { formatNumber } from '../simulate/write-csv.js';
+import { formatNumber } from '../data/format-number.js';
 import { Z975 } from '../../stdlib/normal-quantiles.js';
-import type { EstimateRow } from '../report/estimates.js';
-import type { Random } from '../simulate/random.js';
+import type { Random } from '../nn/random.js';
 
 /**
  * Where each replicate's fit starts (`nlmc study --start`): at the truth (the model's values, which simulated the
@@ -71,8 +70,26 @@ export function perturbedStart(checked: CheckedModel, random: Random): StartValu
   return out;
 }
 
-/** One replicate's estimates as written to estimates.json (the fields the table needs). */
-export type ReplicateRow = Pick<EstimateRow, 'name' | 'kind' | 'estimate' | 'transformed' | 'scale' | 'fixed' | 'se' | 'ciLower' | 'ciUpper' | 'seTransformed'>;
+/**
+ * One replicate's estimates as read back from its estimates.json (the fields the table needs; the report writes
+ * them, runtime/report/estimates.ts `EstimateRow`, and the study reads only the file, not the report).
+ */
+export interface ReplicateRow {
+  readonly name: string;
+  readonly kind: 'parameter' | 'omega' | 'correlation' | 'error';
+  /** Natural scale. */
+  readonly estimate: number;
+  /** The estimate on its estimation scale, and which scale that is. */
+  readonly transformed: number;
+  readonly scale: string;
+  readonly fixed: boolean;
+  /** Natural-scale SE and 95 % interval; null without uncertainty. */
+  readonly se: number | null;
+  readonly ciLower: number | null;
+  readonly ciUpper: number | null;
+  /** SE on the estimation scale. */
+  readonly seTransformed: number | null;
+}
 
 export interface StudyRow {
   readonly parameter: string;

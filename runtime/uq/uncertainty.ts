@@ -8,7 +8,7 @@ import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import type { SolverSettings } from '../engine/engine.js';
 import type { FitContext } from '../infer/fit-context.js';
 import { priorAt, unpack } from '../infer/population.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { covarianceFromInformation, type CovarianceResult } from './covariance.js';
 import { FinishInterrupted } from './ml-finish.js';
 import { defaultInformationOptions, observedInformation, type InformationOptions, type InformationResult } from './information.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runStudy, withStartValues } from '../../cli/commands/study.js';
 import { compile } from '../../compiler/pipeline.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { PERTURBED_START, perturbedStart, type StartValue } from '../../runtime/uq/study.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -12,7 +12,7 @@ import { packSubjects } from '../../runtime/engine/engine-data.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 
 async function setup(file: string, subjects: Parameters<typeof packSubjects>[0], edit: (source: string) => string = (x) => x) {
   const compiled = compile(edit(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8')));

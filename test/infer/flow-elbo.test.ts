@@ -13,7 +13,7 @@ import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
 import { flowInitialBias, flowWidth } from '../../runtime/infer/flow.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 
 async function theophylline() {
   const times = [0.25, 1, 2, 5, 9, 24];

@@ -22,7 +22,7 @@ import { packSubjects } from '../../runtime/engine/engine-data.js';
 import { prepareModel, type PreparedModel } from '../../runtime/engine/prepared-model.js';
 import { evaluateElbo, type ElboBatch } from '../../runtime/infer/elbo.js';
 import { populationLayout, type PopulationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { closedForm, type Subject } from '../uq/gaussian-closed-form.js';
 
 const N = 5;

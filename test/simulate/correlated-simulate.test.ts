@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { applyOverrides, modelValues, simulateSubjects, truePrior } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 

@@ -11,7 +11,7 @@ import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { engineDataFromDataset } from '../../runtime/engine/from-dataset.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
 import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';

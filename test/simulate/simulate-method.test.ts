@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDataset } from '../../runtime/simulate/subjects.js';
 

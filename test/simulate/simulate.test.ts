@@ -8,7 +8,7 @@ import { compile } from '../../compiler/pipeline.js';
 import { readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { parseDesign } from '../../runtime/simulate/design.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { applyOverrides, modelValues, simulateSubjects } from '../../runtime/simulate/simulate.js';
 import { subjectsFromDataset, subjectsFromDesign } from '../../runtime/simulate/subjects.js';
 import { simulatedCsv, truthCsv } from '../../runtime/simulate/write-csv.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { bcaInterval, bootstrapTable, drawSubjects, jackknifeAcceleration, percentileInterval, subjectBlocks, subjectsCsv, type SubjectBlocks } from '../../runtime/uq/bootstrap.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import type { ReplicateRow } from '../../runtime/uq/study.js';
 
 /** Φ⁻¹ by bisection on Φ(x) = ½ erfc(−x/√2), erfc by its continued fraction — independent of runtime/evaluate. */

@@ -6,7 +6,7 @@ import { createCpuEngine } from '../../runtime/engine/cpu/cpu-engine.js';
 import { packSubjects } from '../../runtime/engine/engine-data.js';
 import { prepareModel } from '../../runtime/engine/prepared-model.js';
 import { populationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import type { UqProblem } from '../../runtime/uq/marginal.js';
 import { uqSolverSettings } from '../../runtime/uq/uncertainty.js';
 import type { Subject } from './gaussian-closed-form.js';

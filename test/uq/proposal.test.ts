@@ -1,7 +1,7 @@
 /** The sampling distributions: exact Γ at half-integers, normalized densities, and weights that average to one. */
 import { effectsPrior } from '../../stdlib/effects-prior.js';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { defaultImportance, drawImportance, drawPrior, logGammaHalfInteger, logStudentT } from '../../runtime/uq/proposal.js';
 
 /** log N(η; 0, diag(ω²)) written out: the oracle for the diagonal priors below. */

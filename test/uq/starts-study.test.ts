@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
 import { initialVector, populationLayout } from '../../runtime/infer/population.js';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { clusterStarts, naturalValues, randomStart, startsCsv, type StartRun } from '../../runtime/uq/starts.js';
 import { studyMarkdown, studyTable, type ReplicateRow } from '../../runtime/uq/study.js';
 

@@ -1,6 +1,6 @@
 /** The Jacobi eigen-decomposition: A U = U Λ, U orthonormal, eigenvalues ascending, on known and random matrices. */
 import { describe, expect, it } from 'vitest';
-import { Random } from '../../runtime/simulate/random.js';
+import { Random } from '../../runtime/nn/random.js';
 import { symmetricEigen } from '../../runtime/uq/symmetric-eigen.js';
 
 function check(a: Float64Array, n: number, tol = 1e-12): void {

@@ -13,7 +13,7 @@ import type { FitContext } from '../../infer/fit-context.js';
 import type { PosteriorMoments } from '../../infer/posterior.js';
 import { unpack } from '../../infer/population.js';
 import { quantileSorted } from '../../evaluate/stats.js';
-import { Random } from '../../simulate/random.js';
+import { Random } from '../../nn/random.js';
 
 export interface SubjectCurve {
   readonly subject: number;

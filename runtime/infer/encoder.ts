@@ -12,10 +12,12 @@
  * then [pooled, static features] → Linear → GELU → Linear(2·neta [+ neta(neta−1)/2]). The last layer starts with
  * weights of sd 1e-3 (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2), U = 0: the fit starts
  * near the prior mean with moderate spread rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample
- * absurd individual parameters.
+ * absurd individual parameters. The flow family (flow.ts) adds each planar layer's (u, w, b) after U's entries, their
+ * biases starting at the identity flow.
  */
 import { Conv1d, Gru, Linear, AttentionPooling, TransformerBlock, Module, Rng, Tensor, concat, gelu, type ParameterState } from '../nn/index.js';
 import { lowerCount, type PosteriorFamily } from './elbo.js';
+import { flowInitialBias, flowWidth } from './flow.js';
 import type { EncoderInputs } from './encoder-inputs.js';
 
 export type EncoderKind = 'conv' | 'gru' | 'attention' | 'transformer';
@@ -31,9 +33,14 @@ export interface EncoderConfig {
   readonly posterior?: PosteriorFamily;
 }
 
-/** Width of the encoder's output per subject: μ, log σ and, for the full-rank family, U's strict lower entries. */
+/** Width of the encoder's output per subject: μ, log σ, for the full-rank and flow families U's strict lower entries, and the flow's layers. */
 export function encoderOutputs(randomEffects: number, posterior: PosteriorFamily | undefined): number {
-  return 2 * randomEffects + (posterior === 'fullrank' ? lowerCount(randomEffects) : 0);
+  return 2 * randomEffects + headLayout(randomEffects, posterior).lower + headLayout(randomEffects, posterior).flow;
+}
+
+/** How many of the head's outputs are U's strict lower entries and the flow's layer parameters. */
+export function headLayout(randomEffects: number, posterior: PosteriorFamily | undefined): { lower: number; flow: number } {
+  return { lower: posterior === 'fullrank' || posterior === 'flow' ? lowerCount(randomEffects) : 0, flow: posterior === 'flow' ? flowWidth(randomEffects) : 0 };
 }
 
 export class Encoder extends Module {
@@ -75,6 +82,7 @@ export class Encoder extends Module {
       bias[R + k] = Math.log(Math.max(1e-3, initialOmega[k]! / 2));
     }
     for (let k = 2 * R; k < bias.length; k++) bias[k] = 0;
+    if (config.posterior === 'flow') bias.set(flowInitialBias(R), 2 * R + lowerCount(R));
   }
 
   /** [B, encoderOutputs(neta)]: μ, log σ, then U's strict lower entries (full rank), for the subjects listed (indices into `inputs`). */

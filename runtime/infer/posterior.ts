@@ -2,12 +2,15 @@
  * After (or without) training: each subject's q(b_i | Y_i) from the encoder (μ, the marginal sds and, for the
  * full-rank family, the Cholesky factor), the empirical Bayes estimate
  * EBE = μ_ψ(Y_i), the individual parameters at the EBE, and predictions — PRED at η = 0, IPRED at η = EBE — with
- * IWRES = (y − IPRED) / sd(IPRED), computed on the f64 CPU back end.
+ * IWRES = (y − IPRED) / sd(IPRED), computed on the f64 CPU back end. For the flow family q is not Gaussian: the
+ * EBE is q's mean and `sd` its marginal sds, both by FLOW_MOMENT_DRAWS fixed draws (common to all subjects), and
+ * `chol` the base Gaussian's factor.
  */
+import { flowForward } from './flow.js';
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
-import { noGrad } from '../nn/index.js';
-import { choleskyFactor, lowerCount } from './elbo.js';
-import type { Encoder } from './encoder.js';
+import { noGrad, Rng } from '../nn/index.js';
+import { choleskyFactor } from './elbo.js';
+import { headLayout, type Encoder } from './encoder.js';
 import { traceFailures } from './failure-report.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
@@ -45,15 +48,39 @@ export async function posteriors(ctx: FitContext, encoder: Encoder, population: 
   const S = ctx.data.nSubjects;
   const all = Array.from({ length: S }, (_, i) => i);
   const out = noGrad(() => encoder.forward(ctx.inputs, all));
-  const fullRank = encoder.config.posterior === 'fullrank';
-  const width = 2 * neta + (fullRank ? lowerCount(neta) : 0);
+  const family = encoder.config.posterior;
+  const { lower: nl, flow: nf } = headLayout(neta, family);
+  const width = 2 * neta + nl + nf;
   const q: PosteriorMoments[] = [];
   for (let i = 0; i < S; i++) {
     const mu = out.data.slice(i * width, i * width + neta);
-    const chol = choleskyFactor(out.data, fullRank ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
-    q.push(fullRank ? { mu, sd: marginalSds(chol, neta), chol } : { mu, sd: marginalSds(chol, neta) });
+    const chol = choleskyFactor(out.data, nl > 0 ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
+    if (nf > 0) q.push({ ...flowMoments(mu, chol, out.data, i * width + 2 * neta + nl, neta), chol });
+    else q.push(nl > 0 ? { mu, sd: marginalSds(chol, neta), chol } : { mu, sd: marginalSds(chol, neta) });
   }
   return predictionsAt(ctx, population, q);
+}
+
+const FLOW_MOMENT_DRAWS = 4000;
+
+/** Mean and marginal sds of η = μ + L f(ε) by fixed draws (seeded, so the outputs are reproducible). */
+export function flowMoments(mu: Float64Array, chol: Float64Array, params: ArrayLike<number>, offset: number, neta: number): { mu: Float64Array; sd: Float64Array } {
+  const random = new Rng(20260);
+  const sum = new Float64Array(neta);
+  const sum2 = new Float64Array(neta);
+  const eps = new Float64Array(neta);
+  for (let d = 0; d < FLOW_MOMENT_DRAWS; d++) {
+    for (let k = 0; k < neta; k++) eps[k] = random.normal();
+    const z = flowForward(eps, params, offset, neta).out;
+    for (let k = 0; k < neta; k++) {
+      let v = mu[k]!;
+      for (let j = 0; j <= k; j++) v += chol[k * neta + j]! * z[j]!;
+      sum[k] = sum[k]! + v;
+      sum2[k] = sum2[k]! + v * v;
+    }
+  }
+  const mean = Float64Array.from(sum, (v) => v / FLOW_MOMENT_DRAWS);
+  return { mu: mean, sd: Float64Array.from(sum2, (v, k) => Math.sqrt(Math.max(0, v / FLOW_MOMENT_DRAWS - mean[k]! ** 2))) };
 }
 
 /** The marginal sds sqrt(diag LLᵀ) of a lower-triangular factor. */

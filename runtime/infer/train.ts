@@ -10,9 +10,9 @@ import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { Adam, ReduceOnPlateau, backward, clipGradNorm, globalGradNorm, loadParameters, parameter, saveParameters, type ParameterState } from '../nn/index.js';
 import { Random } from '../simulate/random.js';
-import { evaluateElbo, lowerCount, type PosteriorFamily } from './elbo.js';
+import { evaluateElbo, type PosteriorFamily } from './elbo.js';
 import type { EncoderInputs } from './encoder-inputs.js';
-import { Encoder, type EncoderConfig } from './encoder.js';
+import { Encoder, headLayout, type EncoderConfig } from './encoder.js';
 import type { PopulationLayout } from './population.js';
 
 export interface TrainOptions {
@@ -95,7 +95,7 @@ export async function train(
   encoderConfig: EncoderConfig, initialPopulation: Float64Array, options: TrainOptions, hooks: TrainHooks = {}, resume?: TrainState,
 ): Promise<TrainResult> {
   const neta = model.dims.neta;
-  const nl = options.posterior === 'fullrank' ? lowerCount(neta) : 0;
+  const { lower: nl, flow: nf } = headLayout(neta, options.posterior);
   const K = options.iwSamples;
   if (!(Number.isInteger(K) && K >= 1)) throw new Error(`iwSamples must be a whole number ≥ 1 (got ${K})`);
   if (resume && (resume.encoderConfig.posterior ?? 'diagonal') !== options.posterior) {
@@ -127,7 +127,8 @@ export async function train(
 
   const elboOf = async (subjects: readonly number[], eps: Float64Array, mode: 'train' | 'eval') => {
     const out = encoder.forward(inputs, subjects);
-    const width = 2 * neta + nl;
+    const width = 2 * neta + nl + nf;
+    const flow = new Float64Array(subjects.length * nf);
     const mu = new Float64Array(subjects.length * neta);
     const logSigma = new Float64Array(subjects.length * neta);
     const lower = new Float64Array(subjects.length * nl);
@@ -137,10 +138,11 @@ export async function train(
         logSigma[b * neta + k] = out.data[b * width + neta + k]!;
       }
       for (let k = 0; k < nl; k++) lower[b * nl + k] = out.data[b * width + 2 * neta + k]!;
+      for (let k = 0; k < nf; k++) flow[b * nf + k] = out.data[b * width + 2 * neta + nl + k]!;
     }
     const result = await evaluateElbo(model, engine, layout, population.data, {
       subjects, covariates: subjects.map((s) => covariates[s]!), mu, logSigma, eps, samples: options.samples, iwSamples: K,
-      ...(nl > 0 ? { lower } : {}),
+      ...(nl > 0 ? { lower } : {}), ...(nf > 0 ? { flow } : {}),
     });
     return { out, result, mode };
   };
@@ -167,13 +169,14 @@ export async function train(
       // Minimize −ELBO / N: seed the encoder's output with −∂ELBO/∂(μ, log σ, u) / N.
       for (const p of params) p.zeroGrad();
       const seed = new Float64Array(out.size);
-      const width = 2 * neta + nl;
+      const width = 2 * neta + nl + nf;
       for (let b = 0; b < batch.length; b++) {
         for (let k = 0; k < neta; k++) {
           seed[b * width + k] = -result.dMu[b * neta + k]! / N;
           seed[b * width + neta + k] = -result.dLogSigma[b * neta + k]! / N;
         }
         for (let k = 0; k < nl; k++) seed[b * width + 2 * neta + k] = -result.dLower[b * nl + k]! / N;
+        for (let k = 0; k < nf; k++) seed[b * width + 2 * neta + nl + k] = -result.dFlow[b * nf + k]! / N;
       }
       backward(out, seed);
       const pg = population.ensureGrad();

@@ -1,0 +1,56 @@
+/**
+ * bench:flow (issue #11 items 1 and 4). Two measurements:
+ *
+ * 1. The skewed case (test/fixtures/flow): per subject, q fitted by nlmc's ELBO (Gaussian vs planar flow); the gap
+ *    log p(y) − ELBO against the exact marginal by quadrature, and the importance-sampling efficiency ESS/draws of
+ *    q as proposal. Prints the per-subject table and the factors gap_gauss/gap_flow and ESS_flow/ESS_gauss.
+ * 2. Training time on examples/pk: `nlmc fit --posterior fullrank|flow --estimate elbo`, alternated `REPEATS`
+ *    times, the sum of trace.csv's per-epoch seconds (training only); prints the ratio flow / Gaussian.
+ *
+ * Usage: npm run bench:flow [-- subjects steps epochs repeats]   (defaults 8 600 100 2)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fitQ, measure, setup, simulate, type Family } from '../test/fixtures/flow/skewed.js';
+
+const [subjects = 8, steps = 600, epochs = 100, repeats = 2] = process.argv.slice(2).map(Number);
+
+async function skewed(): Promise<void> {
+  const ys = simulate(subjects, 3);
+  const s = await setup(ys);
+  const fitted = { gaussian: await fitQ(s, 'gaussian', steps, 8, 5), flow: await fitQ(s, 'flow', steps, 8, 5) };
+  const totals: Record<Family, { gap: number; ess: number }> = { gaussian: { gap: 0, ess: 0 }, flow: { gap: 0, ess: 0 } };
+  console.log('subject  y        log p(y)   gap gauss  gap flow   ESS/n gauss  ESS/n flow');
+  ys.forEach((y, i) => {
+    const g = measure(y, fitted.gaussian[i]!, 50_000, 100 + i);
+    const f = measure(y, fitted.flow[i]!, 50_000, 100 + i);
+    for (const [family, m] of [['gaussian', g], ['flow', f]] as const) {
+      totals[family].gap += m.logMarginal - m.elbo;
+      totals[family].ess += m.essFraction / ys.length;
+    }
+    console.log(`${String(i + 1).padEnd(8)} ${y.toFixed(3).padEnd(8)} ${g.logMarginal.toFixed(4).padEnd(10)} ${(g.logMarginal - g.elbo).toFixed(4).padEnd(10)} ${(f.logMarginal - f.elbo).toFixed(4).padEnd(10)} ${g.essFraction.toFixed(3).padEnd(12)} ${f.essFraction.toFixed(3)}`);
+  });
+  console.log(`total gap: Gaussian ${totals.gaussian.gap.toFixed(4)}, flow ${totals.flow.gap.toFixed(4)} → factor ${(totals.gaussian.gap / totals.flow.gap).toFixed(2)}`);
+  console.log(`mean ESS/n: Gaussian ${totals.gaussian.ess.toFixed(3)}, flow ${totals.flow.ess.toFixed(3)} → factor ${(totals.flow.ess / totals.gaussian.ess).toFixed(2)}`);
+}
+
+function trainingSeconds(posterior: string): number {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-flow-')), posterior);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', 'examples/pk/pk.nlm', '--data', 'examples/pk/data.csv', '--posterior', posterior, '--epochs', String(epochs), '--patience', String(epochs), '--estimate', 'elbo', '--out', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nlmc fit --posterior ${posterior} failed:\n${r.stderr}`);
+  const [header, ...rows] = readFileSync(join(out, 'trace.csv'), 'utf8').trim().split('\n');
+  const column = header!.split(',').indexOf('seconds');
+  console.log(`  ${posterior}: ${rows.length} epochs`);
+  return rows.reduce((a, row) => a + Number(row.split(',')[column]), 0);
+}
+
+function timing(): void {
+  const seconds = { fullrank: 0, flow: 0 };
+  for (let k = 0; k < repeats; k++) for (const p of k % 2 === 0 ? (['fullrank', 'flow'] as const) : (['flow', 'fullrank'] as const)) seconds[p] += trainingSeconds(p);
+  console.log(`pk, ${epochs} epochs × ${repeats}: training ${seconds.fullrank.toFixed(1)} s full-rank Gaussian, ${seconds.flow.toFixed(1)} s flow → ratio ${(seconds.flow / seconds.fullrank).toFixed(2)} (acceptance ≤ 1.5)`);
+}
+
+await skewed();
+timing();

@@ -55,7 +55,7 @@ export async function posteriors(ctx: FitContext, encoder: Encoder, population: 
   for (let i = 0; i < S; i++) {
     const mu = out.data.slice(i * width, i * width + neta);
     const chol = choleskyFactor(out.data, nl > 0 ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
-    if (nf > 0) q.push({ ...flowMoments(mu, chol, out.data, i * width + 2 * neta + nl, neta), chol });
+    if (nf > 0) q.push(flowMoments(mu, chol, out.data, i * width + 2 * neta + nl, neta));
     else q.push(nl > 0 ? { mu, sd: marginalSds(chol, neta), chol } : { mu, sd: marginalSds(chol, neta) });
   }
   return predictionsAt(ctx, population, q);
@@ -63,24 +63,45 @@ export async function posteriors(ctx: FitContext, encoder: Encoder, population: 
 
 const FLOW_MOMENT_DRAWS = 4000;
 
-/** Mean and marginal sds of η = μ + L f(ε) by fixed draws (seeded, so the outputs are reproducible). */
-export function flowMoments(mu: Float64Array, chol: Float64Array, params: ArrayLike<number>, offset: number, neta: number): { mu: Float64Array; sd: Float64Array } {
+/**
+ * Mean, marginal sds and the Cholesky factor of the covariance of η = μ + L f(ε), by fixed draws (seeded, so the
+ * outputs are reproducible). The factor is what the uncertainty step's widened Student-t proposal scales
+ * (uq/proposal.ts): moment-matched to the flow, a valid proposal without the flow's own sampler there.
+ */
+export function flowMoments(mu: Float64Array, chol: Float64Array, params: ArrayLike<number>, offset: number, neta: number): PosteriorMoments {
   const random = new Rng(20260);
   const sum = new Float64Array(neta);
-  const sum2 = new Float64Array(neta);
+  const cross = new Float64Array(neta * neta);
   const eps = new Float64Array(neta);
+  const eta = new Float64Array(neta);
   for (let d = 0; d < FLOW_MOMENT_DRAWS; d++) {
     for (let k = 0; k < neta; k++) eps[k] = random.normal();
     const z = flowForward(eps, params, offset, neta).out;
     for (let k = 0; k < neta; k++) {
       let v = mu[k]!;
       for (let j = 0; j <= k; j++) v += chol[k * neta + j]! * z[j]!;
+      eta[k] = v;
       sum[k] = sum[k]! + v;
-      sum2[k] = sum2[k]! + v * v;
     }
+    for (let k = 0; k < neta; k++) for (let j = 0; j <= k; j++) cross[k * neta + j] = cross[k * neta + j]! + eta[k]! * eta[j]!;
   }
   const mean = Float64Array.from(sum, (v) => v / FLOW_MOMENT_DRAWS);
-  return { mu: mean, sd: Float64Array.from(sum2, (v, k) => Math.sqrt(Math.max(0, v / FLOW_MOMENT_DRAWS - mean[k]! ** 2))) };
+  const cov = Float64Array.from(cross, (v, n) => v / FLOW_MOMENT_DRAWS - mean[Math.floor(n / neta)]! * mean[n % neta]!);
+  const factor = lowerCholesky(cov, neta);
+  return { mu: mean, sd: marginalSds(factor, neta), chol: factor };
+}
+
+/** The lower Cholesky factor of a symmetric positive-definite matrix (only its lower triangle is read). */
+function lowerCholesky(a: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    for (let j = 0; j <= k; j++) {
+      let v = a[k * n + j]!;
+      for (let m = 0; m < j; m++) v -= L[k * n + m]! * L[j * n + m]!;
+      L[k * n + j] = k === j ? Math.sqrt(Math.max(v, 1e-300)) : v / L[j * n + j]!;
+    }
+  }
+  return L;
 }
 
 /** The marginal sds sqrt(diag LLᵀ) of a lower-triangular factor. */

@@ -9,7 +9,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { Adam, ReduceOnPlateau, backward, clipGradNorm, globalGradNorm, loadParameters, parameter, saveParameters, type ParameterState } from '../nn/index.js';
-import { Random } from '../simulate/random.js';
+import { Random } from '../nn/random.js';
 import { evaluateElbo, type PosteriorFamily } from './elbo.js';
 import type { EncoderInputs } from './encoder-inputs.js';
 import { Encoder, headLayout, type EncoderConfig } from './encoder.js';

@@ -35,6 +35,26 @@
 export const DoseKind = { dose: 0, steadyState: 1, steadyStateAdded: 2, reset: 3 } as const;
 export type DoseKind = (typeof DoseKind)[keyof typeof DoseKind];
 
+/**
+ * What happens at one stop, in this order; both back ends run a stop by walking this list (the CPU loop in
+ * runtime/engine/cpu/solve-trajectory.ts, and compiler/emit-wgsl/kernel.ts prints one piece of code per entry).
+ */
+export const EVENT_ORDER = [
+  /** The observations whose rows come before every dose and reset row at this time: the state before. */
+  'observationsBefore',
+  /** The breakpoints here: S jumps by eventTime (stdlib/jump-rules.ts), x is continuous. */
+  'breakpointJumps',
+  /** The zero-order inputs that end here (inputEdge, end). */
+  'infusionsEnding',
+  /** Resets, then SS = 1 doses (`replacesState`). */
+  'replacingState',
+  /** Every other dose: the data's, then the model's own; boluses, and infusions that start. */
+  'otherDoses',
+  /** The observations whose rows follow a dose or reset row here: the state after. */
+  'observationsAfter',
+] as const;
+export type EventPhase = (typeof EVENT_ORDER)[number];
+
 /** Events that replace the state: they come first at their time (see the order above). */
 export function replacesState(kind: number): boolean {
   return kind === DoseKind.reset || kind === DoseKind.steadyState;

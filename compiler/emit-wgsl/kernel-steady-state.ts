@@ -8,6 +8,7 @@
  */
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { lit } from './kernel-stepper.js';
+import { doseAmount, inputEdge, InputEdge } from '../../stdlib/jump-rules.js';
 import { PI_CONTROL } from '../solvers/step-control.js';
 
 export function steadyStateWgsl(dims: ModelDimensions, arr: (name: string, args: string) => string): string {
@@ -43,13 +44,13 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
       for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = ddose[k]; }
       ok = advance(&ys, &t, &h, steps, &errPrev, start + D, p, c);
       // The end of the input, phase-relative: S_tgt += R ∂D/∂p (the dose time moves the whole history: below).
-      for (var k = 0u; k < NS; k++) { ys[NX + tgt * NS + k] = ys[NX + tgt * NS + k] + R * dD[k]; }
+      for (var k = 0u; k < NS; k++) { ${inputEdge.wgsl('ys', 'tgt', InputEdge.end, 'R', 'dD[k]', 'k')} }
       inf_rate[tgt] = 0.0;
       for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = 0.0; }
       h = 0.0;
     } else {
       ys[tgt] = ys[tgt] + amt;
-      for (var k = 0u; k < NS; k++) { ys[NX + tgt * NS + k] = ys[NX + tgt * NS + k] + ddose[k]; }
+      for (var k = 0u; k < NS; k++) { ${doseAmount.wgsl('ys', 'tgt', 'ddose[k]', 'k')} }
     }
     if (ok == 0u && t < tau) { ok = advance(&ys, &t, &h, steps, &errPrev, tau, p, c); }
     if (ok != 0u) { st = ok; break; }

@@ -28,9 +28,10 @@
  * stdlib/dose-events.ts — the infusions that end, the events that replace the state (resets, SS = 1), the other
  * data doses, the model-declared doses — then the observations after them (after = 1: their data rows follow a
  * dose or reset row there, NONMEM's record order; the host sorts them last at their time). A steady state is
- * iterated period by period apart from the timeline (`steady_state`). At a breakpoint τ(p), S jumps by (f(τ⁻) − f(τ⁺)) ∂τ/∂p. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ * iterated period by period apart from the timeline (`steady_state`). The jumps of x and S at each event are stdlib/jump-rules.ts's. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
  */
-import { doseEventsWgsl } from '../../stdlib/dose-events.js';
+import { doseEventsWgsl, EVENT_ORDER, type EventPhase } from '../../stdlib/dose-events.js';
+import { doseAmount, eventTime, inputEdge, InputEdge } from '../../stdlib/jump-rules.js';
 import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { explicitStepper } from './kernel-explicit.js';
@@ -91,6 +92,154 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
   /** Calls a model function and always yields an array (length-1 functions return a scalar). */
   const arr = (name: string, args: string): string => ((functionLengths.get(name) ?? 2) === 1 ? `array<f32, 1>(nlm_${name}(${args}))` : `nlm_${name}(${args})`);
   const stepper = isRosenbrockTableau(method) ? rosenbrockStepper(method, dims, arr) : explicitStepper(method);
+  /**
+   * The data events due at t of each stream (the resets' first), in two passes over the streams: pass 0 is
+   * EVENT_ORDER's replacingState (resets, SS = 1), pass 1 the data part of otherDoses. One loop rather than one
+   * copy per phase keeps the kernel as small as before; the order check below says the two phases are adjacent.
+   */
+  const dataEventPasses = `    for (var phase = 0u; phase < 2u; phase++) {
+      for (var stream = 0u; stream <= NINPUTS; stream++) {
+        // The reset stream first.
+        let i = select(stream - 1u, NINPUTS, stream == 0u);
+        let li = min(i, ${a(dims.ninputs) - 1}u);
+        loop {
+          let q = dptr[i];
+          if (q >= ndoses) { break; }
+          let rec = dbase + q * ${L.doseStride}u;
+          if (u32(doses[rec + ${D.input}u]) != i) { dptr[i] = q + 1u; continue; }
+          if (doses[rec + ${D.time}u] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
+          let kind = u32(doses[rec + ${D.kind}u]);
+          if (phase == 0u && !replaces_state(kind)) { break; }
+          dptr[i] = q + 1u;
+          dosed = true;
+          if (kind == KIND_RESET) {
+            reset_state(&y, p, c);
+            continue;
+          }
+          let amt = doses[rec + ${D.amount}u];
+          let drate = doses[rec + ${D.rate}u];
+          let tgt = INPUT_TARGET[li];
+          var damt: array<f32, ${a(dims.ns)}>;
+          var dlg: array<f32, ${a(dims.ns)}>;
+          for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
+          let F = amt * bio[li];
+          let steady = kind == KIND_SS || kind == KIND_SS_ADDED;
+          // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
+          let useDur = drate == -2.0 || (drate == 0.0 && idur[li] > 0.0);
+          let useRate = drate == -1.0 || (drate == 0.0 && irate[li] > 0.0);
+          if (drate > 0.0 || useDur || useRate) {
+            var R = drate;
+            var dR: array<f32, ${a(dims.ns)}>;
+            var dD: array<f32, ${a(dims.ns)}>;
+            var D = 0.0;
+            if (useDur) {
+              D = idur[li];
+              R = F / D;
+              for (var k = 0u; k < NS; k++) { dD[k] = didur[li * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
+            } else {
+              // dR written in both branches: a var declared in a loop is not reliably zeroed on every pass (lavapipe
+              // kept the previous dose's ∂R/∂p).
+              for (var k = 0u; k < NS; k++) { dR[k] = select(0.0, dirate[li * NS + k], useRate); }
+              if (useRate) { R = irate[li]; }
+              D = F / R;
+              for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
+            }
+            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
+            if (steady) {
+              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
+              if (st != ST_OK) { break; }
+            }
+            var dend: array<f32, ${a(dims.ns)}>;
+            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
+            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+          } else {
+            if (steady) {
+              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
+              if (st != ST_OK) { break; }
+            }
+            apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
+          }
+        }
+        if (st != ST_OK) { break; }
+      }
+      if (st != ST_OK) { break; }
+    }
+    if (st != ST_OK) { break; }
+`;
+  if (EVENT_ORDER.indexOf('otherDoses') !== EVENT_ORDER.indexOf('replacingState') + 1) throw new Error('emitKernel: the data-event passes need replacingState just before otherDoses (stdlib/dose-events.ts)');
+  /** One piece of the stop's code per entry of EVENT_ORDER (stdlib/dose-events.ts), printed in its order. */
+  const phases: Record<EventPhase, string> = {
+    observationsBefore: `    // Observations at this time whose rows come before every dose and reset row here: the state before the events.
+    loop {
+      if (j >= nobs) { break; }
+      let ob = obase + j * ${L.obsStride}u;
+      if (obs[ob + ${O.time}u] > t || obs[ob + ${O.after}u] != 0.0) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
+      j = j + 1u;
+    }
+    if (st != ST_OK) { break; }
+
+`,
+    breakpointJumps: `    // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, eventTime's rule (stdlib/jump-rules.ts);
+    // two at one time jump once, with the first one's ∂τ/∂p.
+    for (var k = 0u; k < NBP; k++) {
+      if (bpDone[k] || bp[k] > t) { continue; }
+      bpDone[k] = true;
+      var first = true;
+      for (var q = 0u; q < k; q++) { if (bp[q] == bp[k]) { first = false; } }
+      if (NS == 0u || !first) { continue; }
+      var xb: array<f32, ${a(dims.nx)}>;
+      for (var i = 0u; i < NX; i++) { xb[i] = y[i]; }
+      let tb = select(-1.0e-30, bitcast<f32>(bitcast<u32>(t) - 1u), t > 0.0);
+      let fb = ${arr('rhs', 'tb, xb, p, ct')};
+      let fa = ${arr('rhs', 't, xb, p, ct')};
+      for (var i = 0u; i < NX; i++) {
+        for (var q = 0u; q < NS; q++) { ${eventTime.wgsl('y', 'fb', 'fa', 'i', 'q', 'dbp[k * NS + q]')} }
+      }
+    }
+
+`,
+    infusionsEnding: `    // Infusions that end now (stdlib/dose-events.ts, EVENT_ORDER).
+    if (end_infusions(&y, t)) { dosed = true; }
+`,
+    replacingState: `    // What replaces the state (resets, SS = 1: pass 0), then the other data doses of each input (pass 1).
+${dataEventPasses}`,
+    otherDoses: `    // The model-declared doses, after the data's.
+    for (var k = 0u; k < NDOSES; k++) {
+      if (mdDone[k] || mdTime[k] > t) { continue; }
+      let tgt = DOSE_TARGET[k];
+      let amt = nlm_doseAmount(k, p, c);
+      let D = nlm_doseDuration(k, p, c);
+      let da = ${arr('doseAmountDp', 'k, p, c')};
+      let dt = ${arr('doseTimeDp', 'k, p, c')};
+      var damt: array<f32, ${a(dims.ns)}>;
+      var dtm: array<f32, ${a(dims.ns)}>;
+      for (var q = 0u; q < NS; q++) { damt[q] = da[q]; dtm[q] = dt[q]; }
+      if (D > 0.0) {
+        let dd = ${arr('doseDurationDp', 'k, p, c')};
+        var dR: array<f32, ${a(dims.ns)}>;
+        var dend: array<f32, ${a(dims.ns)}>;
+        for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
+        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+      } else {
+        apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
+      }
+      mdDone[k] = true;
+      dosed = true;
+    }
+    if (st != ST_OK) { break; }
+`,
+    observationsAfter: `    // Observations whose rows follow a dose or reset row at t: the state after the events.
+    loop {
+      if (j >= nobs) { break; }
+      let ob = obase + j * ${L.obsStride}u;
+      if (obs[ob + ${O.time}u] > t) { break; }
+      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
+      j = j + 1u;
+    }
+    if (st != ST_OK) { break; }
+`,
+  };
   return `
 ${Object.entries(statusConstants).map(([name, code]) => `const ${name}: u32 = ${code}u;`).join('\n')}
 const N: u32 = ${N}u;
@@ -188,7 +337,7 @@ fn refresh_rates() {
   }
 }
 
-// A bolus of amt into tgt at t: S⁺ = S⁻ + e_tgt ∂amt/∂p + (f(t, x⁻) − f(t, x⁺)) ∂t/∂p.
+// A bolus of amt into tgt at t: doseAmount, then eventTime with f before and after it (stdlib/jump-rules.ts).
 fn apply_bolus(y: ptr<function, array<f32, N>>, t: f32, tgt: u32, amt: f32, damt: array<f32, ${a(dims.ns)}>, dtime: array<f32, ${a(dims.ns)}>, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) {
   var fb: array<f32, N>;
   if (NS > 0u) { fb = aug_rhs(t, *y, p, c); }
@@ -196,13 +345,13 @@ fn apply_bolus(y: ptr<function, array<f32, N>>, t: f32, tgt: u32, amt: f32, damt
   if (NS > 0u) {
     let fa = aug_rhs(t, *y, p, c);
     for (var k = 0u; k < NS; k++) {
-      (*y)[NX + tgt * NS + k] = (*y)[NX + tgt * NS + k] + damt[k];
-      for (var r = 0u; r < NX; r++) { (*y)[NX + r * NS + k] = (*y)[NX + r * NS + k] + (fb[r] - fa[r]) * dtime[k]; }
+      ${doseAmount.wgsl('(*y)', 'tgt', 'damt[k]', 'k')}
+      for (var r = 0u; r < NX; r++) { ${eventTime.wgsl('(*y)', 'fb', 'fa', 'r', 'k', 'dtime[k]')} }
     }
   }
 }
 
-// Starts a zero-order input of rate R into tgt until tend; f jumps by +R e_tgt, so S_tgt jumps by −R ∂start/∂p.
+// Starts a zero-order input of rate R into tgt until tend; S jumps by inputEdge's start rule (stdlib/jump-rules.ts).
 fn start_infusion(y: ptr<function, array<f32, N>>, tgt: u32, R: f32, dR: array<f32, ${a(dims.ns)}>, dstart: array<f32, ${a(dims.ns)}>, tend: f32, dend: array<f32, ${a(dims.ns)}>) -> bool {
   var slot = MAXINF;
   for (var s = 0u; s < MAXINF; s++) { if (inf_end[s] >= INF) { slot = s; break; } }
@@ -213,19 +362,19 @@ fn start_infusion(y: ptr<function, array<f32, N>>, tgt: u32, R: f32, dR: array<f
   for (var k = 0u; k < NS; k++) {
     inf_dR[slot * NS + k] = dR[k];
     inf_dend[slot * NS + k] = dend[k];
-    (*y)[NX + tgt * NS + k] = (*y)[NX + tgt * NS + k] - R * dstart[k];
+    ${inputEdge.wgsl('(*y)', 'tgt', InputEdge.start, 'R', 'dstart[k]', 'k')}
   }
   refresh_rates();
   return true;
 }
 
-// Ends the infusions due by t; f jumps by −R e_tgt, so S_tgt jumps by +R ∂end/∂p.
+// Ends the infusions due by t; S jumps by inputEdge's end rule (stdlib/jump-rules.ts).
 fn end_infusions(y: ptr<function, array<f32, N>>, t: f32) -> bool {
   var ended = false;
   for (var s = 0u; s < MAXINF; s++) {
     if (inf_end[s] >= INF || inf_end[s] > t) { continue; }
     let g = inf_tgt[s];
-    for (var k = 0u; k < NS; k++) { (*y)[NX + g * NS + k] = (*y)[NX + g * NS + k] + inf_R[s] * inf_dend[s * NS + k]; }
+    for (var k = 0u; k < NS; k++) { ${inputEdge.wgsl('(*y)', 'g', InputEdge.end, 'inf_R[s]', 'inf_dend[s * NS + k]', 'k')} }
     inf_end[s] = INF;
     ended = true;
   }
@@ -484,138 +633,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     cv = cov_base;
     let ct = cov_at(t, cv);
 
-    // Observations at this time whose rows come before every dose and reset row here: the state before the events.
-    loop {
-      if (j >= nobs) { break; }
-      let ob = obase + j * ${L.obsStride}u;
-      if (obs[ob + ${O.time}u] > t || obs[ob + ${O.after}u] != 0.0) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
-      j = j + 1u;
-    }
-    if (st != ST_OK) { break; }
-
-    // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, so S⁺ = S⁻ + (f(τ⁻) − f(τ⁺)) ∂τ/∂p
-    // (the rule of a moving dose time); two at one time jump once, with the first one's ∂τ/∂p.
-    for (var k = 0u; k < NBP; k++) {
-      if (bpDone[k] || bp[k] > t) { continue; }
-      bpDone[k] = true;
-      var first = true;
-      for (var q = 0u; q < k; q++) { if (bp[q] == bp[k]) { first = false; } }
-      if (NS == 0u || !first) { continue; }
-      var xb: array<f32, ${a(dims.nx)}>;
-      for (var i = 0u; i < NX; i++) { xb[i] = y[i]; }
-      let tb = select(-1.0e-30, bitcast<f32>(bitcast<u32>(t) - 1u), t > 0.0);
-      let fb = ${arr('rhs', 'tb, xb, p, ct')};
-      let fa = ${arr('rhs', 't, xb, p, ct')};
-      for (var i = 0u; i < NX; i++) {
-        let jump = fb[i] - fa[i];
-        for (var q = 0u; q < NS; q++) { y[NX + i * NS + q] = y[NX + i * NS + q] + jump * dbp[k * NS + q]; }
-      }
-    }
-
-    // Infusions that end now; then what replaces the state (resets, SS = 1); then the other data doses of each
-    // input; then the model-declared ones (stdlib/dose-events.ts).
-    var dosed = end_infusions(&y, t);
-    for (var phase = 0u; phase < 2u; phase++) {
-      for (var stream = 0u; stream <= NINPUTS; stream++) {
-        // The reset stream first.
-        let i = select(stream - 1u, NINPUTS, stream == 0u);
-        let li = min(i, ${a(dims.ninputs) - 1}u);
-        loop {
-          let q = dptr[i];
-          if (q >= ndoses) { break; }
-          let rec = dbase + q * ${L.doseStride}u;
-          if (u32(doses[rec + ${D.input}u]) != i) { dptr[i] = q + 1u; continue; }
-          if (doses[rec + ${D.time}u] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
-          let kind = u32(doses[rec + ${D.kind}u]);
-          if (phase == 0u && !replaces_state(kind)) { break; }
-          dptr[i] = q + 1u;
-          dosed = true;
-          if (kind == KIND_RESET) {
-            reset_state(&y, p, c);
-            continue;
-          }
-          let amt = doses[rec + ${D.amount}u];
-          let drate = doses[rec + ${D.rate}u];
-          let tgt = INPUT_TARGET[li];
-          var damt: array<f32, ${a(dims.ns)}>;
-          var dlg: array<f32, ${a(dims.ns)}>;
-          for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
-          let F = amt * bio[li];
-          let steady = kind == KIND_SS || kind == KIND_SS_ADDED;
-          // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
-          let useDur = drate == -2.0 || (drate == 0.0 && idur[li] > 0.0);
-          let useRate = drate == -1.0 || (drate == 0.0 && irate[li] > 0.0);
-          if (drate > 0.0 || useDur || useRate) {
-            var R = drate;
-            var dR: array<f32, ${a(dims.ns)}>;
-            var dD: array<f32, ${a(dims.ns)}>;
-            var D = 0.0;
-            if (useDur) {
-              D = idur[li];
-              R = F / D;
-              for (var k = 0u; k < NS; k++) { dD[k] = didur[li * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
-            } else {
-              // dR written in both branches: a var declared in a loop is not reliably zeroed on every pass (lavapipe
-              // kept the previous dose's ∂R/∂p).
-              for (var k = 0u; k < NS; k++) { dR[k] = select(0.0, dirate[li * NS + k], useRate); }
-              if (useRate) { R = irate[li]; }
-              D = F / R;
-              for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
-            }
-            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
-            var dend: array<f32, ${a(dims.ns)}>;
-            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
-          } else {
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
-            apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
-          }
-        }
-        if (st != ST_OK) { break; }
-      }
-      if (st != ST_OK) { break; }
-    }
-    if (st != ST_OK) { break; }
-    for (var k = 0u; k < NDOSES; k++) {
-      if (mdDone[k] || mdTime[k] > t) { continue; }
-      let tgt = DOSE_TARGET[k];
-      let amt = nlm_doseAmount(k, p, c);
-      let D = nlm_doseDuration(k, p, c);
-      let da = ${arr('doseAmountDp', 'k, p, c')};
-      let dt = ${arr('doseTimeDp', 'k, p, c')};
-      var damt: array<f32, ${a(dims.ns)}>;
-      var dtm: array<f32, ${a(dims.ns)}>;
-      for (var q = 0u; q < NS; q++) { damt[q] = da[q]; dtm[q] = dt[q]; }
-      if (D > 0.0) {
-        let dd = ${arr('doseDurationDp', 'k, p, c')};
-        var dR: array<f32, ${a(dims.ns)}>;
-        var dend: array<f32, ${a(dims.ns)}>;
-        for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
-        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
-      } else {
-        apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
-      }
-      mdDone[k] = true;
-      dosed = true;
-    }
-    if (st != ST_OK) { break; }
-    // Observations whose rows follow a dose or reset row at t: the state after the events.
-    loop {
-      if (j >= nobs) { break; }
-      let ob = obase + j * ${L.obsStride}u;
-      if (obs[ob + ${O.time}u] > t) { break; }
-      if (!record_obs(row, j, ob, t, y, p, ct, e, &ll, &gp, &ge)) { st = ST_NON_FINITE; }
-      j = j + 1u;
-    }
-    if (st != ST_OK) { break; }
+    var dosed = false;
+${EVENT_ORDER.map((phase) => phases[phase].trimEnd()).join('\n\n')}
     if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
   }
 

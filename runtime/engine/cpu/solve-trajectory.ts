@@ -4,21 +4,19 @@
  *
  * An observation at the time of an event sees the state before it, unless the data put its row after a dose or
  * reset row at that time (`after`, NONMEM's record order): then it sees the state after every event at that time.
- * A bolus of amount A(p) at time τ(p) into state k changes the sensitivities by
- *   S⁺ = S⁻ + e_k ∂A/∂p + (f(τ, x⁻) − f(τ, x⁺)) ∂τ/∂p.
- * A zero-order input of rate R(p) into state k from τ₀(p) to τ₁(p) adds R to f_k and ∂R/∂p to dS_k/dt while it
- * runs; f jumps by ±R e_k at its ends, so S_k jumps by −R ∂τ₀/∂p at the start and +R ∂τ₁/∂p at the end.
- * A breakpoint τ(p) of the RHS moves with p, and S jumps by the same rule as at a dose time, with x continuous:
- *   S⁺ = S⁻ + (f(τ⁻, x) − f(τ⁺, x)) ∂τ/∂p    (`timeJump`, shared with the bolus).
- * At one time the order is: the observations before the events, breakpoint jumps, infusions ending, then the
- * events that replace the state (resets, SS = 1 doses), then the other doses and infusions starting
- * (stdlib/dose-events.ts, which also says how a steady state is found: `steadyState` below), then the
- * observations after the events.
+ * The jumps of x and S at a bolus, at the ends of a zero-order input (which adds R to f_k and ∂R/∂p to dS_k/dt while
+ * it runs) and at a breakpoint τ(p) of the RHS are the rules of stdlib/jump-rules.ts (doseAmount, eventTime,
+ * inputEdge), which the WGSL kernel prints from the same entries.
+ * At one time the order is stdlib/dose-events.ts's EVENT_ORDER, which the stop loop walks (`runPhase`): the
+ * observations before the events, breakpoint jumps, infusions ending, the events that replace the state (resets,
+ * SS = 1 doses), the other doses and infusions starting, the observations after the events. The same file says how
+ * a steady state is found (`steadyState` below).
  * Stages that reach a stop are evaluated just before it (the left limit): at a breakpoint the RHS jumps, and the
  * step that ends there must not see the new branch, or its error estimate never passes.
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
-import { DoseKind, STEADY_STATE_MAX_PERIODS, steadyStateConverged } from '../../../stdlib/dose-events.js';
+import { DoseKind, EVENT_ORDER, STEADY_STATE_MAX_PERIODS, steadyStateConverged, type EventPhase } from '../../../stdlib/dose-events.js';
+import { doseAmount, eventTime, inputEdge, InputEdge } from '../../../stdlib/jump-rules.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
 import { covariatesAt, trackPoint, type CovariateTrack } from '../engine-data.js';
 import type { SolverMethod } from '../engine.js';
@@ -121,6 +119,18 @@ export interface TrajectoryStats {
   readonly rejectedSteps: number;
 }
 
+/** What the phases of one stop read and write (runPhase). */
+interface StopContext {
+  readonly input: TrajectoryInput;
+  readonly infusions: readonly Infusion[];
+  readonly resets: ArrayLike<number>;
+  readonly predictions: Float64Array;
+  readonly gradients: Float64Array;
+  t: number;
+  /** Whether an event acted at t (the step restarts then). */
+  dosed: boolean;
+}
+
 export function solveTrajectory(model: CpuModel, input: TrajectoryInput, options: SolverOptions = defaultSolverOptions): TrajectoryResult {
   const nobs = input.times.length;
   const predictions = new Float64Array(nobs);
@@ -160,6 +170,10 @@ export class TrajectorySolver {
   private ended = new Uint8Array(8);
   private given = new Uint8Array(8);
   private readonly doses: Bolus[] = [];
+  /** The next observation, dose (in `doses`) and reset of the current trajectory. */
+  private obs = 0;
+  private dose = 0;
+  private reset = 0;
   /** The point of the integration: time, step size, and the step counts of the current trajectory. */
   private t = 0;
   private h = 0;
@@ -272,9 +286,10 @@ export class TrajectorySolver {
     given.fill(0);
     this.t = 0;
     this.h = 0;
-    let obs = 0;
-    let dose = 0;
-    let reset = 0;
+    this.obs = 0;
+    this.dose = 0;
+    this.reset = 0;
+    const at: StopContext = { input, infusions, resets, predictions, gradients, t: 0, dosed: false };
 
     for (let s = 0; s < stops.length; s++) {
       const stop = stops[s]!;
@@ -285,68 +300,106 @@ export class TrajectorySolver {
       const t = this.t;
       // A covariate's new value holds from its row on: the observations at t see it.
       if (this.track) this.followCovariates(t);
-      while (obs < nobs && input.times[obs]! <= t && !input.after?.[obs]) {
-        this.recordObservation(input, obs, t, this.y, predictions, gradients);
-        obs++;
-      }
-      if (sens && input.breakpointsDp) this.breakpointJumps(input, t, this.y);
-      let dosed = false;
-      // Infusions ending now; then what replaces the state (resets, SS = 1); then the other doses and infusions.
-      for (let k = 0; k < infusions.length; k++) {
-        const inf = infusions[k]!;
-        if (!started[k] || ended[k] || !(inf.end <= t)) continue;
-        ended[k] = 1;
-        dosed = true;
-        this.infusionJump(inf, inf.rate, inf.dEnd);
-        refreshRates(system, infusions, started, ended, ns);
-      }
-      while (reset < resets.length && resets[reset]! <= t) {
-        this.resetState(input, infusions);
-        reset++;
-        dosed = true;
-      }
-      for (let phase = 0; phase < 2; phase++) {
-        const replacing = phase === 0;
-        for (let k = 0; k < infusions.length; k++) {
-          const inf = infusions[k]!;
-          if (started[k] || !(inf.start <= t) || (inf.kind === DoseKind.steadyState) !== replacing) continue;
-          if (inf.kind === DoseKind.steadyState || inf.kind === DoseKind.steadyStateAdded) {
-            const status = this.steadyState(input, infusions, inf.kind, inf.interval ?? 0, inf.target, 0, inf.rate, inf.dRate, inf.end - inf.start, inf.dEnd, inf.dStart);
-            if (status !== TrajectoryStatus.Ok) return done(status);
-          }
-          started[k] = 1;
-          dosed = true;
-          this.infusionJump(inf, -inf.rate, inf.dStart);
-          refreshRates(system, infusions, started, ended, ns);
-        }
-        for (let q = dose; q < doses.length && doses[q]!.time <= t; q++) {
-          const d = doses[q]!;
-          if (given[q] || (d.kind === DoseKind.steadyState) !== replacing) continue;
-          if (d.kind === DoseKind.steadyState || d.kind === DoseKind.steadyStateAdded) {
-            const status = this.steadyState(input, infusions, d.kind, d.interval ?? 0, d.target, d.amount, 0, d.dAmount, 0, undefined, d.dTime);
-            if (status !== TrajectoryStatus.Ok) return done(status);
-          }
-          this.applyBolus(input, d, t, this.y);
-          given[q] = 1;
-          dosed = true;
-        }
-      }
-      while (dose < doses.length && given[dose]) dose++;
-      // The observations whose rows follow the events' rows at t see the state after them.
-      while (obs < nobs && input.times[obs]! <= t) {
-        this.recordObservation(input, obs, t, this.y, predictions, gradients);
-        obs++;
+      at.t = t;
+      at.dosed = false;
+      for (const phase of EVENT_ORDER) {
+        const status = this.runPhase(phase, at);
+        if (status !== TrajectoryStatus.Ok) return done(status);
       }
       // A dose or a breakpoint changes the RHS: the cached first stage is stale.
       stepper.invalidate();
-      if (dosed && this.h > 0) this.h = Math.min(this.h, this.startingStep(t, this.y, Infinity));
+      if (at.dosed && this.h > 0) this.h = Math.min(this.h, this.startingStep(t, this.y, Infinity));
     }
+    let obs = this.obs;
     while (obs < nobs && input.times[obs]! <= this.t) {
       this.recordObservation(input, obs, this.t, this.y, predictions, gradients);
       obs++;
     }
     for (let i = 0; i < nobs; i++) if (!Number.isFinite(predictions[i]!)) return done(TrajectoryStatus.NonFinite);
     return done(TrajectoryStatus.Ok);
+  }
+
+  /** One entry of stdlib/dose-events.ts's EVENT_ORDER at the stop `at.t`. */
+  private runPhase(phase: EventPhase, at: StopContext): TrajectoryStatus {
+    const { input, infusions, t } = at;
+    const { started, ended, system } = this;
+    const ns = this.model.dims.ns;
+    switch (phase) {
+      case 'observationsBefore':
+        this.observeUntil(at, true);
+        return TrajectoryStatus.Ok;
+      case 'breakpointJumps':
+        if (this.options.sensitivities && input.breakpointsDp) this.breakpointJumps(input, t, this.y);
+        return TrajectoryStatus.Ok;
+      case 'infusionsEnding':
+        for (let k = 0; k < infusions.length; k++) {
+          const inf = infusions[k]!;
+          if (!started[k] || ended[k] || !(inf.end <= t)) continue;
+          ended[k] = 1;
+          at.dosed = true;
+          this.infusionJump(inf, InputEdge.end, inf.dEnd);
+          refreshRates(system, infusions, started, ended, ns);
+        }
+        return TrajectoryStatus.Ok;
+      case 'replacingState':
+        while (this.reset < at.resets.length && at.resets[this.reset]! <= t) {
+          this.resetState(input, infusions);
+          this.reset++;
+          at.dosed = true;
+        }
+        return this.giveDoses(at, true);
+      case 'otherDoses': {
+        const status = this.giveDoses(at, false);
+        while (this.dose < this.doses.length && this.given[this.dose]) this.dose++;
+        return status;
+      }
+      case 'observationsAfter':
+        this.observeUntil(at, false);
+        return TrajectoryStatus.Ok;
+    }
+  }
+
+  /** The observations at or before at.t: only those before the events (after = 0) when `before`. */
+  private observeUntil(at: StopContext, before: boolean): void {
+    const { input, t } = at;
+    const nobs = input.times.length;
+    let obs = this.obs;
+    while (obs < nobs && input.times[obs]! <= t && !(before && input.after?.[obs])) {
+      this.recordObservation(input, obs, t, this.y, at.predictions, at.gradients);
+      obs++;
+    }
+    this.obs = obs;
+  }
+
+  /** The infusions that start and the boluses due at at.t: the SS = 1 ones (`replacing`) or the others. */
+  private giveDoses(at: StopContext, replacing: boolean): TrajectoryStatus {
+    const { input, infusions, t } = at;
+    const { started, ended, given, doses, system } = this;
+    const ns = this.model.dims.ns;
+    for (let k = 0; k < infusions.length; k++) {
+      const inf = infusions[k]!;
+      if (started[k] || !(inf.start <= t) || (inf.kind === DoseKind.steadyState) !== replacing) continue;
+      if (inf.kind === DoseKind.steadyState || inf.kind === DoseKind.steadyStateAdded) {
+        const status = this.steadyState(input, infusions, inf.kind, inf.interval ?? 0, inf.target, 0, inf.rate, inf.dRate, inf.end - inf.start, inf.dEnd, inf.dStart);
+        if (status !== TrajectoryStatus.Ok) return status;
+      }
+      started[k] = 1;
+      at.dosed = true;
+      this.infusionJump(inf, InputEdge.start, inf.dStart);
+      refreshRates(system, infusions, started, ended, ns);
+    }
+    for (let q = this.dose; q < doses.length && doses[q]!.time <= t; q++) {
+      const d = doses[q]!;
+      if (given[q] || (d.kind === DoseKind.steadyState) !== replacing) continue;
+      if (d.kind === DoseKind.steadyState || d.kind === DoseKind.steadyStateAdded) {
+        const status = this.steadyState(input, infusions, d.kind, d.interval ?? 0, d.target, d.amount, 0, d.dAmount, 0, undefined, d.dTime);
+        if (status !== TrajectoryStatus.Ok) return status;
+      }
+      this.applyBolus(input, d, t, this.y);
+      given[q] = 1;
+      at.dosed = true;
+    }
+    return TrajectoryStatus.Ok;
   }
 
   /** Integrates this.y from this.t to exactly `stop` (> this.t) with the adaptive step; this.y is the result. */
@@ -403,12 +456,11 @@ export class TrajectorySolver {
     return status;
   }
 
-  /** S_target += rate · dTime: the jump of a zero-order input's start (rate −R, ∂start/∂p) or end (+R, ∂end/∂p). */
-  private infusionJump(inf: Infusion, rate: number, dTime: ArrayLike<number> | undefined): void {
+  /** The jump of S at a zero-order input's start (∂start/∂p) or end (∂end/∂p): stdlib/jump-rules.ts, inputEdge. */
+  private infusionJump(inf: Infusion, edge: InputEdge, dTime: ArrayLike<number> | undefined): void {
     if (!this.options.sensitivities || !dTime) return;
     const { nx, ns } = this.model.dims;
-    const y = this.y;
-    for (let q = 0; q < ns; q++) y[nx + inf.target * ns + q] = y[nx + inf.target * ns + q]! + rate * dTime[q]!;
+    inputEdge.apply(this.y, nx, ns, inf.target, edge, inf.rate, dTime);
   }
 
   /** Every state to its initial value (S to ∂x0/∂p), and the running infusions end: their input is discarded too. */
@@ -476,7 +528,7 @@ export class TrajectorySolver {
         this.h = 0;
       } else {
         y[target] = y[target]! + amount;
-        if (sens && dDose) for (let q = 0; q < ns; q++) y[nx + target * ns + q] = y[nx + target * ns + q]! + dDose[q]!;
+        if (sens && dDose) doseAmount.apply(y, nx, ns, target, dDose);
       }
       if (step === TrajectoryStatus.Ok && this.t < tau) step = this.advance(tau);
       if (step !== TrajectoryStatus.Ok) {
@@ -508,9 +560,10 @@ export class TrajectorySolver {
       for (let i = 0; i < n; i++) y[i] = y[i]! + X[i]! - ssInit[i]!;
     }
     if (sens && dTime) {
-      // The periodic history moves with the dose time: S −= f(τ, X) ∂τ/∂p.
+      // The periodic history moves with the dose time: S −= f(τ, X) ∂τ/∂p, the time jump from f⁻ = 0.
       model.rhs(tau, X, input.p, this.c, this.fx);
-      for (let i = 0; i < nx; i++) for (let q = 0; q < ns; q++) y[nx + i * ns + q] = y[nx + i * ns + q]! - this.fx[i]! * dTime[q]!;
+      this.fBefore.fill(0);
+      eventTime.apply(y, nx, ns, this.fBefore, this.fx, dTime, 0);
     }
     return TrajectoryStatus.Ok;
   }
@@ -584,31 +637,17 @@ export class TrajectorySolver {
     if (moves) model.rhs(t, y, input.p, this.c, fBefore);
     y[d.target] = y[d.target]! + d.amount;
     if (!sens) return;
-    if (d.dAmount) for (let k = 0; k < ns; k++) y[nx + d.target * ns + k] = y[nx + d.target * ns + k]! + d.dAmount[k]!;
+    if (d.dAmount) doseAmount.apply(y, nx, ns, d.target, d.dAmount);
     if (moves && d.dTime) {
       model.rhs(t, y, input.p, this.c, fx);
-      this.timeJump(y, d.dTime, 0);
-    }
-  }
-
-  /**
-   * An event at τ(p) where f jumps from `fBefore` to `fx`: S += (f⁻ − f⁺) ∂τ/∂p, with ∂τ/∂p at
-   * dTime[offset…offset + ns). The rule of a moving dose time and of a moving breakpoint.
-   */
-  private timeJump(y: Float64Array, dTime: ArrayLike<number>, offset: number): void {
-    const { fx, fBefore } = this;
-    const { nx, ns } = this.model.dims;
-    for (let i = 0; i < nx; i++) {
-      const jump = fBefore[i]! - fx[i]!;
-      if (jump === 0) continue;
-      for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! + jump * dTime[offset + k]!;
+      eventTime.apply(y, nx, ns, fBefore, fx, d.dTime, 0);
     }
   }
 
   /** The jumps of S at the breakpoints at t: f(τ⁻) is the RHS at the float below t (x is continuous there). */
   private breakpointJumps(input: TrajectoryInput, t: number, y: Float64Array): void {
     const bps = input.breakpoints;
-    const ns = this.model.dims.ns;
+    const { nx, ns } = this.model.dims;
     for (let k = 0; k < bps.length; k++) {
       if (bps[k] !== t) continue;
       let first = true;
@@ -617,7 +656,7 @@ export class TrajectorySolver {
       const before = t > 0 ? t * (1 - Number.EPSILON) : t - Number.EPSILON;
       this.model.rhs(before, y, input.p, this.c, this.fBefore);
       this.model.rhs(t, y, input.p, this.c, this.fx);
-      this.timeJump(y, input.breakpointsDp!, k * ns);
+      eventTime.apply(y, nx, ns, this.fBefore, this.fx, input.breakpointsDp!, k * ns);
     }
   }
 

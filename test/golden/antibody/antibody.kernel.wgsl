@@ -442,7 +442,7 @@ fn refresh_rates() {
   }
 }
 
-// A bolus of amt into tgt at t: S⁺ = S⁻ + e_tgt ∂amt/∂p + (f(t, x⁻) − f(t, x⁺)) ∂t/∂p.
+// A bolus of amt into tgt at t: doseAmount, then eventTime with f before and after it (stdlib/jump-rules.ts).
 fn apply_bolus(y: ptr<function, array<f32, N>>, t: f32, tgt: u32, amt: f32, damt: array<f32, 3>, dtime: array<f32, 3>, p: array<f32, 6>, c: array<f32, 1>) {
   var fb: array<f32, N>;
   if (NS > 0u) { fb = aug_rhs(t, *y, p, c); }
@@ -456,7 +456,7 @@ fn apply_bolus(y: ptr<function, array<f32, N>>, t: f32, tgt: u32, amt: f32, damt
   }
 }
 
-// Starts a zero-order input of rate R into tgt until tend; f jumps by +R e_tgt, so S_tgt jumps by −R ∂start/∂p.
+// Starts a zero-order input of rate R into tgt until tend; S jumps by inputEdge's start rule (stdlib/jump-rules.ts).
 fn start_infusion(y: ptr<function, array<f32, N>>, tgt: u32, R: f32, dR: array<f32, 3>, dstart: array<f32, 3>, tend: f32, dend: array<f32, 3>) -> bool {
   var slot = MAXINF;
   for (var s = 0u; s < MAXINF; s++) { if (inf_end[s] >= INF) { slot = s; break; } }
@@ -473,7 +473,7 @@ fn start_infusion(y: ptr<function, array<f32, N>>, tgt: u32, R: f32, dR: array<f
   return true;
 }
 
-// Ends the infusions due by t; f jumps by −R e_tgt, so S_tgt jumps by +R ∂end/∂p.
+// Ends the infusions due by t; S jumps by inputEdge's end rule (stdlib/jump-rules.ts).
 fn end_infusions(y: ptr<function, array<f32, N>>, t: f32) -> bool {
   var ended = false;
   for (var s = 0u; s < MAXINF; s++) {
@@ -892,6 +892,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     cv = cov_base;
     let ct = cov_at(t, cv);
 
+    var dosed = false;
     // Observations at this time whose rows come before every dose and reset row here: the state before the events.
     loop {
       if (j >= nobs) { break; }
@@ -902,8 +903,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     if (st != ST_OK) { break; }
 
-    // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, so S⁺ = S⁻ + (f(τ⁻) − f(τ⁺)) ∂τ/∂p
-    // (the rule of a moving dose time); two at one time jump once, with the first one's ∂τ/∂p.
+    // Breakpoints reached: the RHS jumps from f(τ⁻) to f(τ⁺) with x continuous, eventTime's rule (stdlib/jump-rules.ts);
+    // two at one time jump once, with the first one's ∂τ/∂p.
     for (var k = 0u; k < NBP; k++) {
       if (bpDone[k] || bp[k] > t) { continue; }
       bpDone[k] = true;
@@ -916,14 +917,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let fb = nlm_rhs(tb, xb, p, ct);
       let fa = nlm_rhs(t, xb, p, ct);
       for (var i = 0u; i < NX; i++) {
-        let jump = fb[i] - fa[i];
-        for (var q = 0u; q < NS; q++) { y[NX + i * NS + q] = y[NX + i * NS + q] + jump * dbp[k * NS + q]; }
+        for (var q = 0u; q < NS; q++) { y[NX + i * NS + q] = y[NX + i * NS + q] + (fb[i] - fa[i]) * dbp[k * NS + q]; }
       }
     }
 
-    // Infusions that end now; then what replaces the state (resets, SS = 1); then the other data doses of each
-    // input; then the model-declared ones (stdlib/dose-events.ts).
-    var dosed = end_infusions(&y, t);
+    // Infusions that end now (stdlib/dose-events.ts, EVENT_ORDER).
+    if (end_infusions(&y, t)) { dosed = true; }
+
+    // What replaces the state (resets, SS = 1: pass 0), then the other data doses of each input (pass 1).
     for (var phase = 0u; phase < 2u; phase++) {
       for (var stream = 0u; stream <= NINPUTS; stream++) {
         // The reset stream first.
@@ -992,6 +993,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (st != ST_OK) { break; }
     }
     if (st != ST_OK) { break; }
+
+    // The model-declared doses, after the data's.
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];
@@ -1015,6 +1018,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       dosed = true;
     }
     if (st != ST_OK) { break; }
+
     // Observations whose rows follow a dose or reset row at t: the state after the events.
     loop {
       if (j >= nobs) { break; }

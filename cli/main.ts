@@ -1,18 +1,12 @@
 #!/usr/bin/env node
-/** The `nlmc` command: argument parsing and dispatch only. */
+/**
+ * The `nlmc` command: argument parsing and dispatch only. Each command's modules load when it runs, so a command
+ * (or `--help`) pays only for what it uses.
+ */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { EmitTarget } from '../compiler/pipeline.js';
-import { runBuild } from './commands/build.js';
-import { runSimulate } from './commands/simulate.js';
-import { runFit } from './commands/fit.js';
-import { runPredict } from './commands/predict.js';
-import { runEvaluate } from './commands/evaluate.js';
-import { runReport } from './commands/report.js';
-import { runStudy } from './commands/study.js';
-import { runBootstrapCommand } from './commands/bootstrap.js';
 import { EXECUTOR_NAMES, EXECUTORS, type ExecutorName } from '../runtime/uq/executor/executors.js';
-import { runFmt } from './commands/fmt.js';
 
 /** `--map name=COLUMN` pairs, or undefined after reporting a malformed one. */
 function parseMap(pairs: readonly (string | number)[]): Record<string, string> | undefined {
@@ -61,8 +55,8 @@ await yargs(hideBin(process.argv))
         .option('emit', { type: 'string', array: true, choices: ['ir', 'wgsl', 'kernel', 'ts'], describe: 'artifacts to write (default: all); kernel: the shader the WebGPU engine runs' })
         .option('method', { choices: ['explicit', 'rosenbrock'] as const, default: 'explicit' as const, describe: 'integration method of the kernel: explicit Dormand–Prince 5(4) or Rosenbrock-W ROS34PW2' })
         .option('out', { type: 'string', describe: 'output folder (default: build/ next to the model)' }),
-    (argv) => {
-      process.exitCode = runBuild(
+    async (argv) => {
+      process.exitCode = (await import('./commands/build.js')).runBuild(
         { model: argv.model, emit: argv.emit as EmitTarget[] | undefined, out: argv.out, method: argv.method, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
@@ -84,7 +78,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runSimulate(
+      process.exitCode = await (await import('./commands/simulate.js')).runSimulate(
         { model: argv.model, design: argv.design, data: argv.data, seed: argv.seed, params: argv.params, out: argv.out, map, method: argv.method, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
       );
@@ -137,7 +131,7 @@ await yargs(hideBin(process.argv))
         process.stderr.write('\nnlmc fit: stopping after this step (Ctrl-C again to quit at once)\n');
       };
       process.on('SIGINT', onSigint);
-      process.exitCode = await runFit(
+      process.exitCode = await (await import('./commands/fit.js')).runFit(
         {
           model: argv.model, data: argv.data, out: argv.out, backend: argv.backend, encoder: argv.encoder, seed: argv.seed, epochs: argv.epochs, samples: argv.samples,
           learningRate: argv.lr, validation: argv.validation, patience: argv.patience, resume: argv.resume, progress: argv.json ? 'json' : argv.quiet ? 'quiet' : 'bar', map,
@@ -163,7 +157,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runPredict({ fit: argv.fit, data: argv.data, out: argv.out, map }, io);
+      process.exitCode = await (await import('./commands/predict.js')).runPredict({ fit: argv.fit, data: argv.data, out: argv.out, map }, io);
     },
   )
   .command(
@@ -182,7 +176,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, data: argv.data, map }, io);
+      process.exitCode = await (await import('./commands/evaluate.js')).runEvaluate({ fit: argv.fit, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, data: argv.data, map }, io);
     },
   )
   .command(
@@ -203,7 +197,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runReport({ fits: argv.fits, out: argv.out, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, subjects: argv.subjects, data: argv.data, map }, io);
+      process.exitCode = await (await import('./commands/report.js')).runReport({ fits: argv.fits, out: argv.out, samples: argv.samples, seed: argv.seed, bins: argv.bins, binning: argv.vpcX, stratify: argv.stratify, subjects: argv.subjects, data: argv.data, map }, io);
     },
   )
   .command(
@@ -214,8 +208,8 @@ await yargs(hideBin(process.argv))
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'the .nlm files' })
         .option('check', { type: 'boolean', default: false, describe: 'list the files that are not formatted; exit 1 if any' })
         .option('write', { type: 'boolean', default: false, describe: 'rewrite the files in place' }),
-    (argv) => {
-      process.exitCode = runFmt({ files: argv.files, check: argv.check, write: argv.write, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] }, io);
+    async (argv) => {
+      process.exitCode = (await import('./commands/fmt.js')).runFmt({ files: argv.files, check: argv.check, write: argv.write, color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] }, io);
     },
   )
   .command(
@@ -252,7 +246,7 @@ await yargs(hideBin(process.argv))
         }),
     async (argv) => {
       const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : []), '--method', argv.method];
-      process.exitCode = await runStudy(
+      process.exitCode = await (await import('./commands/study.js')).runStudy(
         { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start, method: argv.method,
           executor: argv.executor, dryRun: argv.dryRun, schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
         io,
@@ -280,7 +274,7 @@ await yargs(hideBin(process.argv))
     async (argv) => {
       const map = parseMap(argv.map);
       if (!map) return;
-      process.exitCode = await runBootstrapCommand(
+      process.exitCode = await (await import('./commands/bootstrap.js')).runBootstrapCommand(
         {
           model: argv.model, data: argv.data, samples: argv.samples, seed: argv.seed, stratify: argv.stratify, level: argv.level, bca: argv.bca, jobs: argv.jobs, out: argv.out,
           backend: argv.backend, map, fitArgs: argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : [], executor: argv.executor, dryRun: argv.dryRun,

@@ -90,10 +90,15 @@ export function normcdfRatio(x: number): number {
   return phi / (x >= 0 ? 1 - upperTail(x) : 0.5 * (1 - erf(z)));
 }
 
-/** Helper sources for the emitted TS module, by name. */
-export const tsHelperSources: Readonly<Record<string, string>> = {
-  nlm_softplus: 'function nlm_softplus(x: number): number { return x > 30 ? x : Math.log1p(Math.exp(x)); }',
-  nlm_normcdf: `function nlm_erf(x: number): number {
+/**
+ * Helper sources for the emitted f64 module, by name: typed for the TypeScript artifact, bare for the JavaScript
+ * the runtime imports (the signature is the only difference).
+ */
+function helperSources(typed: boolean): Readonly<Record<string, string>> {
+  const sig = typed ? '(x: number): number' : '(x)';
+  return {
+    nlm_softplus: `function nlm_softplus${sig} { return x > 30 ? x : Math.log1p(Math.exp(x)); }`,
+    nlm_normcdf: `function nlm_erf${sig} {
   const ax = Math.abs(x);
   if (ax === Infinity) return Math.sign(x);
   if (ax < 2) {
@@ -112,8 +117,11 @@ export const tsHelperSources: Readonly<Record<string, string>> = {
   }
   return Math.sign(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
 }
-function nlm_normcdf(x: number): number { return 0.5 * (1 + nlm_erf(x / Math.SQRT2)); }`,
-};
+function nlm_normcdf${sig} { return 0.5 * (1 + nlm_erf(x / Math.SQRT2)); }`,
+  };
+}
+export const tsHelperSources = helperSources(true);
+export const jsHelperSources = helperSources(false);
 
 /** Helper sources for emitted WGSL, by name (f32). */
 export const wgslHelperSources: Readonly<Record<string, string>> = {

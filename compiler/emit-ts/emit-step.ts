@@ -15,7 +15,7 @@ import type { ModelIR } from '../ir/model-ir.js';
 import type { ModelDerivatives } from '../diff/model-derivatives.js';
 import { augmentedRhs, augmentedRoots, type AugmentedRhs } from '../emit/augmented-rhs.js';
 import { straightLine } from '../emit/straight-line.js';
-import { printTs } from './print-ts.js';
+import { functionHeader, printTs, type Param } from './print-ts.js';
 
 /** Beyond these sizes the module has no fused step and the runtime uses the generic one. */
 export const FUSED_LIMITS = { size: 64, temporaries: 400 } as const;
@@ -58,8 +58,15 @@ function derivativeText(ir: ModelIR, a: AugmentedRhs, withSensitivities: boolean
   return { statements, elements: [...elements, ...sens] };
 }
 
+const vector = 'ArrayLike<number>';
+const buffer = 'Float64Array | number[]';
+const STEP_PARAMS: readonly Param[] = [
+  ['t', 'number'], ['y', vector], ['h', 'number'], ['p', vector], ['c', vector], ['rate', vector], ['rateDp', vector], ['tLeft', 'number'], ['firstValid', 'boolean'],
+  ['k0', buffer], ['kLast', buffer], ['yNew', buffer], ['err', buffer],
+];
+
 /** The text of one fused step, or undefined when the system is beyond FUSED_LIMITS. */
-export function fusedStepText(ir: ModelIR, d: ModelDerivatives, tableau: ButcherTableau, withSensitivities: boolean): string | undefined {
+export function fusedStepText(ir: ModelIR, d: ModelDerivatives, tableau: ButcherTableau, withSensitivities: boolean, typed = true): string | undefined {
   const a = augmentedRhs(ir, d);
   const n = withSensitivities ? a.nx + a.nx * a.ns : a.nx;
   if (n > FUSED_LIMITS.size) return undefined;
@@ -72,7 +79,7 @@ export function fusedStepText(ir: ModelIR, d: ModelDerivatives, tableau: Butcher
   const I = '  ';
   const lines = [
     `/** One ${tableau.name} step of dy/dt for y = ${withSensitivities ? '[x; S]' : 'x'} (n = ${n}), fused: k0 holds f(t, y) when firstValid (it is written otherwise), kLast receives the last stage (FSAL). */`,
-    `export function ${name}(t: number, y: ArrayLike<number>, h: number, p: ArrayLike<number>, c: ArrayLike<number>, rate: ArrayLike<number>, rateDp: ArrayLike<number>, tLeft: number, firstValid: boolean, k0: Float64Array | number[], kLast: Float64Array | number[], yNew: Float64Array | number[], err: Float64Array | number[]): void {`,
+    functionHeader(name, STEP_PARAMS, typed),
     `${I}${range(n).map((m) => `const y${m} = y[${m}];`).join(' ')}`,
     `${I}${range(a.nx).map((i) => `const r${i} = rate[${i}];`).join(' ')}`,
   ];

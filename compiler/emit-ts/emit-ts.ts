@@ -8,7 +8,7 @@
  * `formatText`) takes minutes and gigabytes over, and which must never be spread into a call's arguments.
  */
 import { builtins } from '../../stdlib/builtins.js';
-import { tsHelperSources } from '../../stdlib/special-functions.js';
+import { jsHelperSources, tsHelperSources } from '../../stdlib/special-functions.js';
 import { topoOrder, type NodeId } from '../ir/expr.js';
 import type { ModelIR } from '../ir/model-ir.js';
 import type { ModelDerivatives } from '../diff/model-derivatives.js';
@@ -17,7 +17,7 @@ import { dimensions, doseEvents, modelFunctions, type ArgKind, type ModelFunctio
 import { straightLine } from '../emit/straight-line.js';
 import { dormandPrince5 } from '../solvers/butcher-tableau.js';
 import { fusedStepText } from './emit-step.js';
-import { printTs } from './print-ts.js';
+import { functionHeader, printTs, type Param } from './print-ts.js';
 
 const argType: Record<ArgKind, string> = { t: 'number', f: 'number', x: 'ArrayLike<number>', p: 'ArrayLike<number>', c: 'ArrayLike<number>', phi: 'ArrayLike<number>', eta: 'ArrayLike<number>', e: 'ArrayLike<number>' };
 
@@ -28,13 +28,11 @@ function body(ir: ModelIR, caseRoots: readonly NodeId[], indent: string, lines: 
   code.results.forEach((r, i) => lines.push(`${indent}out[${i}] = ${r};`));
 }
 
-function functionText(ir: ModelIR, fn: ModelFunction): string {
-  const params = [
-    ...(fn.indexed ? ['index: number'] : []),
-    ...fn.args.map((a) => `${a}: ${argType[a]}`),
-    'out: Float64Array | number[]',
-  ];
-  const lines = [`/** ${fn.doc} */`, `export function ${fn.name}(${params.join(', ')}): void {`];
+const OUT: Param = ['out', 'Float64Array | number[]'];
+
+function functionText(ir: ModelIR, fn: ModelFunction, typed: boolean): string {
+  const params: Param[] = [...(fn.indexed ? [['index', 'number'] as const] : []), ...fn.args.map((a): Param => [a, argType[a]]), OUT];
+  const lines = [`/** ${fn.doc} */`, functionHeader(fn.name, params, typed)];
   if (!fn.indexed) {
     body(ir, fn.cases[0]!, '  ', lines);
   } else {
@@ -55,13 +53,13 @@ function functionText(ir: ModelIR, fn: ModelFunction): string {
  * the nonzero entries of ∂f/∂x and ∂f/∂p, the row products as loops over the ns columns. x is read from y's first
  * nx entries (the IR indexes x only below nx).
  */
-function augmentedText(ir: ModelIR, d: ModelDerivatives): string {
+function augmentedText(ir: ModelIR, d: ModelDerivatives, typed: boolean): string {
   const a = augmentedRhs(ir, d);
   const code = straightLine(ir.builder.pool, augmentedRoots(a), printTs);
   const { nx, ns } = a;
   const lines = [
     '/** dy/dt of y = [x; S], nx + nx·ns: f + rate, and (∂f/∂x) S + ∂f/∂p + rateDp over the nonzero entries. */',
-    'export function sensitivityRhs(t: number, x: ArrayLike<number>, p: ArrayLike<number>, c: ArrayLike<number>, rate: ArrayLike<number>, rateDp: ArrayLike<number>, out: Float64Array | number[]): void {',
+    functionHeader('sensitivityRhs', [['t', 'number'], ['x', argType.x], ['p', argType.p], ['c', argType.c], ['rate', 'ArrayLike<number>'], ['rateDp', 'ArrayLike<number>'], OUT], typed),
   ];
   for (const [n, e] of code.temporaries) lines.push(`  const ${n} = ${e};`);
   let next = 0;
@@ -83,14 +81,15 @@ function augmentedText(ir: ModelIR, d: ModelDerivatives): string {
 }
 
 /** Helper functions the module's built-ins need. */
-function helpersUsed(ir: ModelIR, fns: readonly ModelFunction[]): string[] {
+function helpersUsed(ir: ModelIR, fns: readonly ModelFunction[], typed: boolean): string[] {
   const names = new Set<string>();
   const roots = fns.flatMap((f) => f.cases.flat());
   for (const id of topoOrder(ir.builder.pool, roots)) {
     const n = ir.builder.node(id);
     if (n.op === 'call') for (const h of builtins.get(n.fn)?.tsHelpers ?? []) names.add(h);
   }
-  return [...names].sort().map((h) => tsHelperSources[h]!);
+  const sources = typed ? tsHelperSources : jsHelperSources;
+  return [...names].sort().map((h) => sources[h]!);
 }
 
 /** A JSON value as the formatter lays out an object literal: `{ "a": 1, "b": ["x", "y"] }`, `[]`, `{}`. */
@@ -103,8 +102,11 @@ function literal(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Emits the model module's source text. */
-export function emitTs(ir: ModelIR, d: ModelDerivatives): string {
+/**
+ * Emits the model module's source text: TypeScript (the `ts` artifact), or with `typed: false` the same module as
+ * JavaScript, which the runtime imports without a TypeScript compiler.
+ */
+export function emitTs(ir: ModelIR, d: ModelDerivatives, { typed = true }: { readonly typed?: boolean } = {}): string {
   const fns = modelFunctions(ir, d);
   const events = doseEvents(ir, d);
   const names = {
@@ -122,13 +124,13 @@ export function emitTs(ir: ModelIR, d: ModelDerivatives): string {
     '/** Target state of each model-declared dose event. */',
     `export const doseTargets = ${literal(events.map((e) => e.target))};`,
   ].join('\n');
-  const helpers = helpersUsed(ir, fns);
+  const helpers = helpersUsed(ir, fns, typed);
   const blocks = [head + (helpers.length > 0 ? `\n${helpers.join('\n\n')}` : '')];
-  for (const f of fns) blocks.push(functionText(ir, f));
-  blocks.push(augmentedText(ir, d));
+  for (const f of fns) blocks.push(functionText(ir, f, typed));
+  blocks.push(augmentedText(ir, d, typed));
   // The explicit method's step, fused with the model (emit-step.ts), where the system is small enough.
   for (const withSensitivities of [true, false]) {
-    const step = fusedStepText(ir, d, dormandPrince5, withSensitivities);
+    const step = fusedStepText(ir, d, dormandPrince5, withSensitivities, typed);
     if (step) blocks.push(step);
   }
   return `${blocks.join('\n\n')}\n`;

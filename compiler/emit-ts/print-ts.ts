@@ -9,6 +9,17 @@ export function tsNumber(v: number): string {
   return v < 0 || Object.is(v, -0) ? `(${s})` : s;
 }
 
+/** A parameter of a generated function: its name and its TypeScript type. */
+export type Param = readonly [name: string, type: string];
+
+/**
+ * `export function name(a: A, …): void {`, or without the types for the JavaScript the runtime imports directly
+ * (the emitted module's only type syntax is in these headers, so the runtime needs no TypeScript compiler).
+ */
+export function functionHeader(name: string, params: readonly Param[], typed: boolean): string {
+  return `export function ${name}(${params.map(([n, t]) => (typed ? `${n}: ${t}` : n)).join(', ')})${typed ? ': void' : ''} {`;
+}
+
 const varNames = { t: 't', x: 'x', p: 'p', c: 'c', phi: 'phi', eta: 'eta', e: 'e', f: 'f' } as const;
 
 /** Prints one node, with `ref` giving the text of each operand (a temporary's name or the inlined expression). */

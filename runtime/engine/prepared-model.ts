@@ -10,7 +10,8 @@ import { emitRunnableShader } from '../../compiler/emit-wgsl/runnable-shader.js'
 import { dimensions, doseEvents, type ModelDimensions } from '../../compiler/emit/model-functions.js';
 import type { CompileResult } from '../../compiler/pipeline.js';
 import { importModelModule } from '../model/import-model.js';
-import { transpileTsModel, type TsModelModule } from '../model/load-ts-module.js';
+import type { TsModelModule } from '../model/load-ts-module.js';
+import { emitTs } from '../../compiler/emit-ts/emit-ts.js';
 import type { SolverMethod } from './engine.js';
 
 export interface PreparedModel {
@@ -48,7 +49,8 @@ export async function prepareModel(result: CompileResult, options: PrepareOption
   const inputTargets = ir.inputs.map((i) => i.target);
   const doseTargets = events.map((e) => e.target);
   const method = options.method ?? 'explicit';
-  const moduleJs = transpileTsModel(result.artifacts.ts);
+  // The same module as the ts artifact, printed without types: nothing at run time loads a TypeScript compiler.
+  const moduleJs = emitTs(ir, derivatives, { typed: false });
   return {
     name: ir.name, dims, ts: await importModelModule(moduleJs), moduleJs, shader: emitRunnableShader(ir, derivatives, result.artifacts.wgsl, method), method, layout: kernelLayout(dims),
     inputTargets, doseTargets, initialParameters: Float64Array.from(ir.parameters.map((p) => p.initial)),

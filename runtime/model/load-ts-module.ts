@@ -8,7 +8,7 @@
  * syntax removed, nothing type-checked: the emitter is trusted to write well-typed code, and `tsc` covers that
  * separately) and imported from a `data:` URL.
  */
-import { ts } from 'ts-morph';
+import { createRequire } from 'node:module';
 import type { ModelDimensions } from '../../compiler/emit/model-functions.js';
 import { importModelModule } from './import-model.js';
 
@@ -136,6 +136,9 @@ export type TsModelFunctionName = Exclude<keyof TsModelModule, 'dims' | 'names' 
 
 /** Strips the types from an emitted module: ES2022 JavaScript with its `export`s kept (ES modules). */
 export function transpileTsModel(source: string): string {
+  // Loaded on first use (tools and tests): importing TypeScript costs about a second, and the runtime itself
+  // imports the JavaScript emitTs prints instead (runtime/engine/prepared-model.ts).
+  const { ts } = createRequire(import.meta.url)('ts-morph') as typeof import('ts-morph');
   const result = ts.transpileModule(source, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, sourceMap: false, removeComments: false },
     reportDiagnostics: false,

@@ -1,7 +1,7 @@
 /**
- * Imports the JavaScript of an emitted model module (what `transpileTsModel` in load-ts-module.ts makes of the
- * emitted TypeScript) from a `data:` URL. Kept apart from the transpiler so that a worker thread of the CPU engine
- * can load the model without loading the TypeScript compiler: the main thread transpiles once and sends the text.
+ * Imports the JavaScript of an emitted model module (`emitTs(..., { typed: false })`, or what `transpileTsModel`
+ * makes of the TS artifact) from a `data:` URL. Kept apart from the transpiler so that nothing at run time loads
+ * the TypeScript compiler: the prepared model holds the text, and each worker thread of the CPU engine imports it.
  */
 import type { TsModelModule } from './load-ts-module.js';
 

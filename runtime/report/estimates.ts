@@ -17,26 +17,13 @@ import { formatNumber } from '../data/format-number.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
 import { correlationMatrix } from '../../stdlib/effects-prior.js';
 import { unpack, type PopulationLayout } from '../infer/population.js';
+import type { ReplicateRow } from '../uq/study.js';
 
-export interface EstimateRow {
-  readonly name: string;
-  readonly kind: 'parameter' | 'omega' | 'correlation' | 'error';
-  /** Natural scale. */
-  readonly estimate: number;
-  /** What the estimate is on the estimation scale, and which scale that is. */
-  readonly transformed: number;
-  readonly scale: string;
-  readonly fixed: boolean;
+/** A row of estimates.csv/json: what a study reads back (ReplicateRow), plus the initial value and the RSE. */
+export interface EstimateRow extends ReplicateRow {
   readonly initial: number;
-  /** Standard error on the natural scale (delta method); null for fixed parameters or without uncertainty. */
-  readonly se: number | null;
   /** Relative standard error, percent of |estimate|. */
   readonly rse: number | null;
-  /** 95 % confidence interval on the natural scale. */
-  readonly ciLower: number | null;
-  readonly ciUpper: number | null;
-  /** Standard error on the estimation scale. */
-  readonly seTransformed: number | null;
 }
 
 /** ψ = h(φ) of parameter k. */

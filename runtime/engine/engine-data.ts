@@ -214,3 +214,33 @@ export function covariatesAt(track: CovariateTrack, t: number, out: Float64Array
   const dt = Math.max(0, t - track.times[k]!);
   for (let i = 0; i < nc; i++) out[i] = track.values[k * nc + i]! + track.slopes[k * nc + i]! * dt;
 }
+
+/** Subject s's covariate track, when its covariates change (more than one point, or a slope). */
+export function subjectCovariateTrack(data: EngineData, s: number): CovariateTrack | undefined {
+  const C = data.nCovariates;
+  const base = s * covariatePointStride(C, data.maxCovariatePoints);
+  const count = data.covariatePoints[base]!;
+  const times = new Float64Array(count);
+  const values = new Float64Array(count * C);
+  const slopes = new Float64Array(count * C);
+  for (let k = 0; k < count; k++) {
+    const at = base + 1 + k * (1 + 2 * C);
+    times[k] = data.covariatePoints[at]!;
+    values.set(data.covariatePoints.subarray(at + 1, at + 1 + C), k * C);
+    slopes.set(data.covariatePoints.subarray(at + 1 + C, at + 1 + 2 * C), k * C);
+  }
+  if (count <= 1 && slopes.every((v) => v === 0)) return undefined;
+  return { count, times, values, slopes };
+}
+
+/** Whether covariates change over these points (more than one point, or a slope): the subject needs a track. */
+export function changesOverTime(points: readonly CovariatePoint[]): boolean {
+  return points.length > 1 || points.some((q) => q.slopes.some((v) => v !== 0));
+}
+
+/** The track of a subject's change points (what packSubjects packs and subjectCovariateTrack reads back). */
+export function trackOf(points: readonly CovariatePoint[]): CovariateTrack {
+  return {
+    count: points.length, times: points.map((q) => q.time), values: points.flatMap((q) => q.values), slopes: points.flatMap((q) => q.slopes),
+  };
+}

@@ -14,7 +14,7 @@ import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
 import { ObservationCode } from '../../stdlib/observation-terms.js';
 import { freeVars, type NodeId } from '../../compiler/ir/expr.js';
-import { packSubjects, type CovariatePoint, type EngineData, type EngineSubject } from './engine-data.js';
+import { changesOverTime, packSubjects, type CovariatePoint, type EngineData, type EngineSubject } from './engine-data.js';
 
 const transforms = {
   log: Math.log,
@@ -106,7 +106,7 @@ export function engineDataFromDataset(ds: Dataset, ir: ModelIR): { data?: Engine
       doses.push({ time: ds.doseTime[at]!, amount: ds.doseAmount[at]!, input: ds.doseInput[at]!, rate: ds.doseRate[at]!, kind: ds.doseKind[at]!, interval: ds.doseInterval[at]! });
     }
     const covariates = covariatePoints[0]!.values;
-    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, obsAfterEvents, doses, covariates, ...(covariatePoints.length > 1 || covariatePoints[0]!.slopes.some((v) => v !== 0) ? { covariatePoints } : {}) });
+    subjects.push({ obsTimes, obsValues, obsOutputs, obsCensoring, obsLimits, obsAfterEvents, doses, covariates, ...(changesOverTime(covariatePoints) ? { covariatePoints } : {}) });
   }
   if (problems.length > 0) return { problems };
   return { data: packSubjects(subjects, C), problems };

@@ -9,8 +9,7 @@
  * covariates and log(1 + total dose) standardized.
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
-import { covariateTrack } from '../engine/cpu/cpu-rows.js';
-import { covariatesAt, doseField, obsField, subjectCounts, subjectCovariates, trackPoint, type EngineData } from '../engine/engine-data.js';
+import { covariatesAt, doseField, obsField, subjectCounts, subjectCovariates, subjectCovariateTrack, type EngineData } from '../engine/engine-data.js';
 
 /** The occasion column (a covariate index) and its number of occasions K. */
 export interface OccasionColumn {
@@ -27,10 +26,10 @@ export function occasionColumn(ir: ModelIR): OccasionColumn | undefined {
 /** The occasion (0-based) of each of subject s's observations. */
 function observationOccasions(data: EngineData, s: number, column: OccasionColumn): Int32Array {
   const n = subjectCounts(data, s).observations;
-  const track = covariateTrack(data, s);
+  const track = subjectCovariateTrack(data, s);
   const c = new Float64Array(data.nCovariates);
   return Int32Array.from({ length: n }, (_, j) => {
-    if (track) covariatesAt(track, obsField(data, s, j, 'time'), c, trackPoint(track, obsField(data, s, j, 'time')));
+    if (track) covariatesAt(track, obsField(data, s, j, 'time'), c);
     else c.set(subjectCovariates(data, s));
     return Math.round(c[column.covariate]!) - 1;
   });

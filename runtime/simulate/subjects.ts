@@ -1,7 +1,7 @@
 /** Building the subjects to simulate, from a design file or from a template dataset. */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import type { Dataset } from '../data/dataset.js';
-import type { CovariatePoint } from '../engine/engine-data.js';
+import { changesOverTime, type CovariatePoint } from '../engine/engine-data.js';
 import { pointsOf } from '../engine/from-dataset.js';
 import { drawCovariate, subjectTimes, type Design } from './design.js';
 import type { Random } from '../nn/random.js';
@@ -50,24 +50,17 @@ export function subjectsFromDataset(ds: Dataset): { subjects?: SimulationSubject
       continue;
     }
     const n = ds.observationCount[s]!;
+    const points = pointsOf(ds, s);
     subjects.push({
       id: ds.ids[s]!,
       obsTimes: Array.from({ length: n }, (_, j) => ds.obsTime[s * O + j]!),
       obsOutputs: Array.from({ length: n }, (_, j) => ds.obsOutput[s * O + j]!),
       doses: Array.from({ length: ds.doseCount[s]! }, (_, k) => ({ time: ds.doseTime[s * D + k]!, amount: ds.doseAmount[s * D + k]!, input: ds.doseInput[s * D + k]!, rate: ds.doseRate[s * D + k]! })),
       covariates: Array.from({ length: C }, (_, c) => ds.covariateValues[s * ds.maxCovariateChanges * C + c]!),
-      ...(changes(ds, s) ? { covariatePoints: pointsOf(ds, s) } : {}),
+      ...(changesOverTime(points) ? { covariatePoints: points } : {}),
     });
   }
   return errors.length > 0 ? { errors } : { subjects, errors };
-}
-
-/** Whether a covariate of subject s changes over time (more than one point, or a slope). */
-function changes(ds: Dataset, s: number): boolean {
-  if (ds.covariateChangeCount[s]! > 1) return true;
-  const C = ds.covariateCount;
-  const at = s * ds.maxCovariateChanges * C;
-  return ds.covariateSlope.subarray(at, at + C).some((v) => v !== 0);
 }
 
 /** The covariate track of a designed subject with occasions: its covariates, the occasion column k + 1 from the k-th start. */

@@ -4,6 +4,7 @@
  */
 import type { ModelIR } from '../../compiler/ir/model-ir.js';
 import { formatNumber } from '../data/format-number.js';
+import { covariatesAt, trackOf } from '../engine/engine-data.js';
 import type { SimulatedSubject, SimulationSubject } from './simulate.js';
 
 
@@ -45,16 +46,15 @@ export function simulatedCsv(ir: ModelIR, simulated: readonly SimulatedSubject[]
 
 /** The covariate cells of a row at time t: the subject's values, or on a changing track the value holding at t. */
 function covariatesAtRows(subject: SimulationSubject): (t: number) => string[] {
-  const points = subject.covariatePoints;
-  if (!points) {
+  if (!subject.covariatePoints) {
     const cells = subject.covariates.map(formatNumber);
     return () => cells;
   }
+  const track = trackOf(subject.covariatePoints);
+  const c = new Float64Array(subject.covariates.length);
   return (t) => {
-    let k = 0;
-    while (k + 1 < points.length && points[k + 1]!.time <= t) k++;
-    const p = points[k]!;
-    return p.values.map((v, c) => formatNumber(v + p.slopes[c]! * Math.max(0, t - p.time)));
+    covariatesAt(track, t, c);
+    return Array.from(c, formatNumber);
   };
 }
 

@@ -14,7 +14,7 @@ import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine
 import { DoseKind } from '../../../stdlib/dose-events.js';
 import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
-import { covariatePointStride, doseField, doseKindField, obsField, subjectCounts, subjectCovariates, type CovariateTrack } from '../engine-data.js';
+import { doseField, doseKindField, obsField, subjectCounts, subjectCovariates, subjectCovariateTrack, type CovariateTrack } from '../engine-data.js';
 import { TrajectorySolver, type TrajectoryInput } from './solve-trajectory.js';
 
 /** What the CPU rows need of a prepared model (runtime/engine/prepared-model.ts has all of it). */
@@ -86,7 +86,7 @@ export class CpuRows {
       const counts = subjectCounts(data, s);
       const column = (field: 'time' | 'value' | 'output' | 'after'): Float64Array => Float64Array.from({ length: counts.observations }, (_, j) => obsField(data, s, j, field));
       const obsSlice = (a: Float64Array): Float64Array => a.slice(s * data.maxObs, s * data.maxObs + counts.observations);
-      const track = covariateTrack(data, s);
+      const track = subjectCovariateTrack(data, s);
       return { times: column('time'), values: column('value'), outputs: column('output'), after: column('after'), censoring: obsSlice(data.obsCensoring), limits: obsSlice(data.obsLimit), c: subjectCovariates(data, s).slice(), ndoses: counts.doses, ...(track ? { track } : {}) };
     });
     this.p = new Float64Array(np);
@@ -281,20 +281,3 @@ export class CpuRows {
   }
 }
 
-/** Subject s's covariate track, when its covariates change (more than one point, or a slope). */
-export function covariateTrack(data: EngineData, s: number): CovariateTrack | undefined {
-  const C = data.nCovariates;
-  const base = s * covariatePointStride(C, data.maxCovariatePoints);
-  const count = data.covariatePoints[base]!;
-  const times = new Float64Array(count);
-  const values = new Float64Array(count * C);
-  const slopes = new Float64Array(count * C);
-  for (let k = 0; k < count; k++) {
-    const at = base + 1 + k * (1 + 2 * C);
-    times[k] = data.covariatePoints[at]!;
-    values.set(data.covariatePoints.subarray(at + 1, at + 1 + C), k * C);
-    slopes.set(data.covariatePoints.subarray(at + 1 + C, at + 1 + 2 * C), k * C);
-  }
-  if (count <= 1 && slopes.every((v) => v === 0)) return undefined;
-  return { count, times, values, slopes };
-}

@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { EmitTarget } from '../compiler/pipeline.js';
+import { POSTERIOR_FAMILIES } from '../runtime/infer/posterior-family.js';
 import { EXECUTOR_NAMES, EXECUTORS, type ExecutorName } from '../runtime/uq/executor/executors.js';
 
 /** `--map name=COLUMN` pairs, or undefined after reporting a malformed one. */
@@ -97,7 +98,7 @@ await yargs(hideBin(process.argv))
         .option('seed', { type: 'number', default: 1 })
         .option('epochs', { type: 'number', default: 2000, describe: 'maximum number of epochs' })
         .option('samples', { type: 'number', default: 8, describe: 'Monte-Carlo samples per subject and step' })
-        .option('posterior', { choices: ['diagonal', 'fullrank', 'flow'] as const, describe: 'q(η | Y): full rank N(μ, LLᵀ), mean field N(μ, diag σ²) or flow (planar layers on the full-rank Gaussian) (default: fullrank, docs/fit.md; --resume keeps the fit’s)' })
+        .option('posterior', { choices: POSTERIOR_FAMILIES, describe: 'q(η | Y): full rank N(μ, LLᵀ), mean field N(μ, diag σ²) or flow (planar layers on the full-rank Gaussian) (default: fullrank, docs/fit.md; --resume keeps the fit’s)' })
         .option('iw-samples', { type: 'number', describe: 'K: 1 for the ELBO, > 1 for the importance-weighted bound with K draws per sample (default 1)' })
         .option('lr', { type: 'number', default: 0.05, describe: 'initial learning rate (Adam)' })
         .option('validation', { type: 'number', default: 0, describe: 'fraction of subjects held out for early stopping (0: none)' })

@@ -39,8 +39,7 @@ import { HALF_LOG_2PI } from '../../stdlib/observation-terms.js';
 import { addEntryGradient, klToPrior, logPriorDensity, logPriorGradients, PriorWorkspace } from '../../stdlib/effects-prior.js';
 import { priorWithDerivativesAt, unpack, type PopulationLayout } from './population.js';
 
-/** q's covariance: diagonal (mean field) or a full Cholesky factor. */
-export type PosteriorFamily = 'diagonal' | 'fullrank' | 'flow';
+export type { PosteriorFamily } from './posterior-family.js';
 
 /** Strict lower entries of an n × n factor, row-major: (1,0), (2,0), (2,1), (3,0), … (index r(r−1)/2 + j). */
 export const lowerCount = (n: number): number => (n * (n - 1)) / 2;

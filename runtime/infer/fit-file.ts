@@ -5,7 +5,7 @@
  * `--resume`, and whether the fit completed.
  */
 import { createHash } from 'node:crypto';
-import type { PosteriorFamily } from './elbo.js';
+import { isPosteriorFamily, POSTERIOR_FAMILIES, type PosteriorFamily } from './posterior-family.js';
 import type { EncoderScaling } from './encoder-inputs.js';
 import type { EncoderConfig } from './encoder.js';
 import type { StopReason, TrainOptions, TrainState } from './train.js';
@@ -83,7 +83,7 @@ export function parseFitFile(text: string, path: string): FitFile {
   if (f.format !== FIT_FORMAT) throw new Error(`${path}: not an nlmc fit file (format ${JSON.stringify(f.format)}, expected ${FIT_FORMAT})`);
   if (!f.model?.source || !f.encoder || !f.encoderConfig || !f.scaling || !f.population) throw new Error(`${path}: the fit file is incomplete (a field is missing)`);
   const family = f.encoderConfig.posterior;
-  if (family !== undefined && family !== 'diagonal' && family !== 'fullrank' && family !== 'flow') throw new Error(`${path}: unknown posterior family ${JSON.stringify(family)} (expected "diagonal", "fullrank" or "flow")`);
+  if (family !== undefined && !isPosteriorFamily(family)) throw new Error(`${path}: unknown posterior family ${JSON.stringify(family)} (expected ${POSTERIOR_FAMILIES.map((f) => JSON.stringify(f)).join(', ')})`);
   const K = f.options?.iwSamples;
   if (K !== undefined && !(Number.isInteger(K) && K >= 1)) throw new Error(`${path}: options.iwSamples must be a whole number ≥ 1 (got ${JSON.stringify(K)})`);
   return f as FitFile;

@@ -1,0 +1,10 @@
+/**
+ * The posterior families q(η | Y) a fit can use, by name: the one list the command line, the fit file's reader and
+ * the encoder's head read, so a new family is added here once.
+ */
+export const POSTERIOR_FAMILIES = ['diagonal', 'fullrank', 'flow'] as const;
+
+/** q's covariance: diagonal (mean field), a full Cholesky factor, or planar flow layers on the full-rank Gaussian. */
+export type PosteriorFamily = (typeof POSTERIOR_FAMILIES)[number];
+
+export const isPosteriorFamily = (name: unknown): name is PosteriorFamily => (POSTERIOR_FAMILIES as readonly unknown[]).includes(name);

@@ -14,7 +14,7 @@ import type { MethodChoice } from '../engine/choose-method.js';
 import { selectEngine, type BackendChoice } from '../engine/select-engine.js';
 import type { EncoderKind } from '../infer/encoder.js';
 import { fitContextFor } from '../infer/fit-context.js';
-import type { PosteriorFamily } from '../infer/elbo.js';
+import { POSTERIOR_FAMILY_TITLES, type PosteriorFamily } from '../infer/posterior-family.js';
 import { fitFile, fitObjective, parseFitFile, type FitFile } from '../infer/fit-file.js';
 import { initialVector, type PopulationLayout } from '../infer/population.js';
 import { divergenceReport } from '../infer/failure-report.js';
@@ -150,7 +150,7 @@ export async function fitRun(args: FitRequest, texts: FitTexts, io: FitIo, stopR
     posterior: previousFit ? fitObjective(previousFit).posterior : args.posterior ?? defaultTrainOptions.posterior,
     iwSamples: args.iwSamples ?? (previousFit ? fitObjective(previousFit).iwSamples : defaultTrainOptions.iwSamples),
   };
-  say(`q(η | Y): ${{ fullrank: 'full-rank Gaussian', diagonal: 'diagonal Gaussian', flow: 'planar flow on a full-rank Gaussian' }[options.posterior]}; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
+  say(`q(η | Y): ${POSTERIOR_FAMILY_TITLES[options.posterior]}; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
   if (previousFit) {
     resume = {
       encoderConfig: previousFit.encoderConfig, encoder: previousFit.encoder, population: [...previousFit.population.values], epoch: previousFit.state.epoch,

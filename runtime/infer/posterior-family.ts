@@ -7,4 +7,11 @@ export const POSTERIOR_FAMILIES = ['diagonal', 'fullrank', 'flow'] as const;
 /** q's covariance: diagonal (mean field), a full Cholesky factor, or planar flow layers on the full-rank Gaussian. */
 export type PosteriorFamily = (typeof POSTERIOR_FAMILIES)[number];
 
+/** How each family is named in the fit's progress lines. */
+export const POSTERIOR_FAMILY_TITLES: Readonly<Record<PosteriorFamily, string>> = {
+  diagonal: 'diagonal Gaussian',
+  fullrank: 'full-rank Gaussian',
+  flow: 'planar flow on a full-rank Gaussian',
+};
+
 export const isPosteriorFamily = (name: unknown): name is PosteriorFamily => (POSTERIOR_FAMILIES as readonly unknown[]).includes(name);

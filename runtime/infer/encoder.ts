@@ -13,7 +13,8 @@
  * weights of sd 1e-3 (supplementary 5.1) and biases μ = 0, log σ = log(ω₀/2), U = 0: the fit starts
  * near the prior mean with moderate spread rather than at σ = 1, which for a small ω (tgfb's 0.05) would sample
  * absurd individual parameters. The flow family (flow.ts) adds each planar layer's (u, w, b) after U's entries, their
- * biases starting at the identity flow.
+ * biases starting at the identity flow. The autoencoder (autoencoder-loss.ts) has μ only: no q, its mean is the
+ * random effect.
  */
 import { Conv1d, Gru, Linear, AttentionPooling, TransformerBlock, Module, Rng, Tensor, concat, gelu, type ParameterState } from '../nn/index.js';
 import { lowerCount, type PosteriorFamily } from './elbo.js';
@@ -33,9 +34,17 @@ export interface EncoderConfig {
   readonly posterior?: PosteriorFamily;
 }
 
-/** Width of the encoder's output per subject: μ, log σ, for the full-rank and flow families U's strict lower entries, and the flow's layers. */
+/**
+ * Width of the encoder's output per subject: μ, log σ, for the full-rank and flow families U's strict lower entries,
+ * and the flow's layers. The autoencoder's head has μ only; its forward pads log σ = −∞ (below).
+ */
 export function encoderOutputs(randomEffects: number, posterior: PosteriorFamily | undefined): number {
   return 2 * randomEffects + headLayout(randomEffects, posterior).lower + headLayout(randomEffects, posterior).flow;
+}
+
+/** How many outputs the head's last layer computes: the autoencoder's μ only, every other family's encoderOutputs. */
+export function headOutputs(randomEffects: number, posterior: PosteriorFamily | undefined): number {
+  return posterior === 'autoencoder' ? randomEffects : encoderOutputs(randomEffects, posterior);
 }
 
 /** How many of the head's outputs are U's strict lower entries and the flow's layer parameters. */
@@ -75,11 +84,11 @@ export class Encoder extends Module {
         break;
     }
     this.dense = this.addModule('dense', new Linear({ inFeatures: H + S, outFeatures: H }, rng));
-    this.head = this.addModule('head', new Linear({ inFeatures: H, outFeatures: encoderOutputs(R, config.posterior), init: { normalStd: 1e-3 } }, rng));
+    this.head = this.addModule('head', new Linear({ inFeatures: H, outFeatures: headOutputs(R, config.posterior), init: { normalStd: 1e-3 } }, rng));
     const bias = this.head.bias!.data;
     for (let k = 0; k < R; k++) {
       bias[k] = 0;
-      bias[R + k] = Math.log(Math.max(1e-3, initialOmega[k]! / 2));
+      if (R + k < bias.length) bias[R + k] = Math.log(Math.max(1e-3, initialOmega[k]! / 2));
     }
     for (let k = 2 * R; k < bias.length; k++) bias[k] = 0;
     if (config.posterior === 'flow') bias.set(flowInitialBias(R), 2 * R + lowerCount(R));
@@ -105,7 +114,11 @@ export class Encoder extends Module {
     else if (this.block) pooled = this.pool!.forward(this.block.forward(this.project!.forward(xs), mask), mask);
     else pooled = this.pool!.forward(gelu(this.conv!.forward(xs, mask)), mask);
     const features = concat([pooled, new Tensor(st, [B, inputs.staticFeatures])], 1);
-    return this.head.forward(gelu(this.dense.forward(features)));
+    const head = this.head.forward(gelu(this.dense.forward(features)));
+    if (this.config.posterior !== 'autoencoder') return head;
+    // The autoencoder's q is the point mass at μ: log σ = −∞ (sd 0) keeps every reader of (μ, log σ) valid.
+    const R = this.config.randomEffects;
+    return concat([head, new Tensor(new Float64Array(B * R).fill(-Infinity), [B, R])], 1);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
 import { Adam, ReduceOnPlateau, backward, clipGradNorm, globalGradNorm, loadParameters, parameter, saveParameters, type ParameterState } from '../nn/index.js';
 import { Random } from '../nn/random.js';
+import { evaluateAutoencoderLoss } from './autoencoder-loss.js';
 import { evaluateElbo, type PosteriorFamily } from './elbo.js';
 import type { EncoderInputs } from './encoder-inputs.js';
 import { Encoder, headLayout, type EncoderConfig } from './encoder.js';
@@ -20,7 +21,10 @@ export interface TrainOptions {
   readonly maxEpochs: number;
   /** Monte-Carlo samples L per subject and step (with iwSamples K > 1: L independent bounds of K draws each). */
   readonly samples: number;
-  /** q's family: full rank N(μ, LLᵀ) (the default: docs/fit.md, "Posterior family and objective") or mean field N(μ, diag σ²). */
+  /**
+   * q's family: full rank N(μ, LLᵀ) (the default: docs/fit.md, "Posterior family and objective"), mean field
+   * N(μ, diag σ²), the flow, or none — the deterministic autoencoder (autoencoder-loss.ts: η = μ, ω not estimated).
+   */
   readonly posterior: PosteriorFamily;
   /** K: 1 for the ELBO, > 1 for the importance-weighted bound with K draws (DReG gradient for the encoder). */
   readonly iwSamples: number;
@@ -140,10 +144,14 @@ export async function train(
       for (let k = 0; k < nl; k++) lower[b * nl + k] = out.data[b * width + 2 * neta + k]!;
       for (let k = 0; k < nf; k++) flow[b * nf + k] = out.data[b * width + 2 * neta + nl + k]!;
     }
-    const result = await evaluateElbo(model, engine, layout, population.data, {
-      subjects, covariates: subjects.map((s) => covariates[s]!), mu, logSigma, eps, samples: options.samples, iwSamples: K,
-      ...(nl > 0 ? { lower } : {}), ...(nf > 0 ? { flow } : {}),
-    });
+    const batchCovariates = subjects.map((s) => covariates[s]!);
+    // The autoencoder's objective is the reconstruction at η = μ (no draws); every other family's the ELBO or bound.
+    const result = options.posterior === 'autoencoder'
+      ? await evaluateAutoencoderLoss(model, engine, layout, population.data, { subjects, covariates: batchCovariates, mu })
+      : await evaluateElbo(model, engine, layout, population.data, {
+        subjects, covariates: batchCovariates, mu, logSigma, eps, samples: options.samples, iwSamples: K,
+        ...(nl > 0 ? { lower } : {}), ...(nf > 0 ? { flow } : {}),
+      });
     return { out, result, mode };
   };
 

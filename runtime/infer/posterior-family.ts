@@ -2,9 +2,13 @@
  * The posterior families q(η | Y) a fit can use, by name: the one list the command line, the fit file's reader and
  * the encoder's head read, so a new family is added here once.
  */
-export const POSTERIOR_FAMILIES = ['diagonal', 'fullrank', 'flow'] as const;
+export const POSTERIOR_FAMILIES = ['diagonal', 'fullrank', 'flow', 'autoencoder'] as const;
 
-/** q's covariance: diagonal (mean field), a full Cholesky factor, or planar flow layers on the full-rank Gaussian. */
+/**
+ * q's covariance: diagonal (mean field), a full Cholesky factor, or planar flow layers on the full-rank Gaussian;
+ * or no q at all: `autoencoder`, the deterministic baseline whose encoder mean is the random effect
+ * (autoencoder-loss.ts; ω is not estimated).
+ */
 export type PosteriorFamily = (typeof POSTERIOR_FAMILIES)[number];
 
 /** How each family is named in the fit's progress lines. */
@@ -12,6 +16,7 @@ export const POSTERIOR_FAMILY_TITLES: Readonly<Record<PosteriorFamily, string>> 
   diagonal: 'diagonal Gaussian',
   fullrank: 'full-rank Gaussian',
   flow: 'planar flow on a full-rank Gaussian',
+  autoencoder: 'none (deterministic autoencoder: η = the encoder’s mean, ω not estimated)',
 };
 
 export const isPosteriorFamily = (name: unknown): name is PosteriorFamily => (POSTERIOR_FAMILIES as readonly unknown[]).includes(name);

@@ -5,9 +5,11 @@
  *    log p(y) − ELBO against the exact marginal by quadrature, and the importance-sampling efficiency ESS/draws of
  *    q as proposal. Prints the per-subject table and the factors gap_gauss/gap_flow and ESS_flow/ESS_gauss.
  * 2. Training time on examples/pk: `nlmc fit --posterior fullrank|flow --estimate elbo`, alternated `REPEATS`
- *    times, the sum of trace.csv's per-epoch seconds (training only); prints the ratio flow / Gaussian.
+ *    times, the sum of trace.csv's per-epoch seconds (training only); prints the ratio flow / Gaussian, and the
+ *    ratio of the median epochs (less sensitive to a load spike from other processes on a shared machine).
  *
- * Usage: npm run bench:flow [-- subjects steps epochs repeats]   (defaults 8 600 100 2)
+ * Usage: npm run bench:flow [-- subjects steps epochs repeats] [--timing | --skewed]   (defaults 8 600 100 2; a
+ * flag runs that part only)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitQ, measure, setup, simulate, type Family } from '../test/fixtures/flow/skewed.js';
 
-const [subjects = 8, steps = 600, epochs = 100, repeats = 2] = process.argv.slice(2).map(Number);
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const [subjects = 8, steps = 600, epochs = 100, repeats = 2] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number);
 
 async function skewed(): Promise<void> {
   const ys = simulate(subjects, 3);
@@ -36,21 +39,29 @@ async function skewed(): Promise<void> {
   console.log(`mean ESS/n: Gaussian ${totals.gaussian.ess.toFixed(3)}, flow ${totals.flow.ess.toFixed(3)} → factor ${(totals.flow.ess / totals.gaussian.ess).toFixed(2)}`);
 }
 
-function trainingSeconds(posterior: string): number {
+/** Per-epoch training seconds of one fit (trace.csv). */
+function epochSeconds(posterior: string): number[] {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-flow-')), posterior);
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', 'examples/pk/pk.nlm', '--data', 'examples/pk/data.csv', '--posterior', posterior, '--epochs', String(epochs), '--patience', String(epochs), '--estimate', 'elbo', '--out', out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nlmc fit --posterior ${posterior} failed:\n${r.stderr}`);
   const [header, ...rows] = readFileSync(join(out, 'trace.csv'), 'utf8').trim().split('\n');
   const column = header!.split(',').indexOf('seconds');
   console.log(`  ${posterior}: ${rows.length} epochs`);
-  return rows.reduce((a, row) => a + Number(row.split(',')[column]), 0);
+  return rows.map((row) => Number(row.split(',')[column]));
 }
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 function timing(): void {
-  const seconds = { fullrank: 0, flow: 0 };
-  for (let k = 0; k < repeats; k++) for (const p of k % 2 === 0 ? (['fullrank', 'flow'] as const) : (['flow', 'fullrank'] as const)) seconds[p] += trainingSeconds(p);
-  console.log(`pk, ${epochs} epochs × ${repeats}: training ${seconds.fullrank.toFixed(1)} s full-rank Gaussian, ${seconds.flow.toFixed(1)} s flow → ratio ${(seconds.flow / seconds.fullrank).toFixed(2)} (acceptance ≤ 1.5)`);
+  const epochsOf: Record<'fullrank' | 'flow', number[]> = { fullrank: [], flow: [] };
+  for (let k = 0; k < repeats; k++) for (const p of k % 2 === 0 ? (['fullrank', 'flow'] as const) : (['flow', 'fullrank'] as const)) epochsOf[p].push(...epochSeconds(p));
+  const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  const [g, f] = [sum(epochsOf.fullrank), sum(epochsOf.flow)];
+  console.log(`pk, ${epochs} epochs × ${repeats}: training ${g.toFixed(1)} s full-rank Gaussian, ${f.toFixed(1)} s flow → ratio ${(f / g).toFixed(2)} (acceptance ≤ 1.5); median epoch ${(1000 * median(epochsOf.fullrank)).toFixed(1)} vs ${(1000 * median(epochsOf.flow)).toFixed(1)} ms → ${(median(epochsOf.flow) / median(epochsOf.fullrank)).toFixed(2)}`);
 }
 
-await skewed();
-timing();
+if (!flags.includes('--timing')) await skewed();
+if (!flags.includes('--skewed')) timing();

@@ -30,7 +30,7 @@
  *
  * Returned gradients are of the objective (to maximize).
  */
-import { flowBackward, flowForward, flowWidth, type FlowTape } from './flow.js';
+import { flowTapeWidth, flowWidth, PlanarFlow } from './flow.js';
 import { penalized } from './neural-penalty.js';
 import type { Engine } from '../engine/engine.js';
 import type { PreparedModel } from '../engine/prepared-model.js';
@@ -170,6 +170,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   const dLower = new Float64Array(B * nl);
   const fw = flow ? flowWidth(neta) : 0;
   const dFlow = new Float64Array(B * fw);
+  const gz = new Float64Array(neta);
   /** Adds weight · g_r to the population gradient (data term only). */
   const addPopulation = (r: number, weight: number): void => {
     for (let k = 0; k < np; k++) dPhi[k] = dPhi[k]! + weight * gPhi[r * np + k]!;
@@ -190,9 +191,9 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
       for (let j = 0; j < k; j++) dLower[i * nl + (k * (k - 1)) / 2 + j] = dLower[i * nl + (k * (k - 1)) / 2 + j]! + gk * L[k * neta + k]! * z[r * neta + j]!;
     }
     if (!flow) return;
-    const gz = new Float64Array(neta);
+    gz.fill(0);
     for (let j = 0; j < neta; j++) for (let k = j; k < neta; k++) gz[j] = gz[j]! + L[k * neta + j]! * weight * g[k]!;
-    flowBackward(flow.tapes[r]!, gz, logDetWeight, dFlow, i * fw);
+    flow.layers[i]!.backward(flow.tape, r * flow.tapeWidth, gz, 0, logDetWeight, dFlow, i * fw, gz);
   };
 
   // The closed-form KL of each subject (the ELBO's, and reported for the IWAE), with its gradients.
@@ -206,6 +207,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   let expectedLogLik = 0;
   let failedRows = 0;
   const g = new Float64Array(neta);
+  const logW = new Float64Array(K);
   for (let i = 0; i < B; i++) {
     let okRows = 0;
     for (let s = 0; s < R; s++) okRows += ok[i * R + s]!;
@@ -232,7 +234,7 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
     for (let l = 0; l < batch.samples; l++) {
       // log w = log p(Y | η) + log N(η; 0, Ω) − log N(η; μ, LLᵀ); L⁻¹(η − μ) = ε, and the 2π terms cancel.
       const first = i * R + l * K;
-      const logW = new Float64Array(K).fill(-Infinity);
+      logW.fill(-Infinity);
       let okK = 0;
       let max = -Infinity;
       for (let k = 0; k < K; k++) {
@@ -311,17 +313,13 @@ export async function evaluateElbo(model: PreparedModel, engine: Engine, layout:
   return penalized({ elbo: objective, expectedLogLik, kl, dPopulation, dMu, dLogSigma, dLower, dFlow, failedRows }, layout, population, B);
 }
 
-/** f(ε) of every row (subject i's layers for its R rows), the log-determinants and the tapes for the backward step. */
-function pushThroughFlow(params: Float64Array, eps: Float64Array, B: number, R: number, neta: number): { z: Float64Array; logDet: Float64Array; tapes: FlowTape[] } {
+/** f(ε) of every row (subject i's layers, loaded once, for its R rows), the log-determinants and one flat tape for the backward step. */
+function pushThroughFlow(params: Float64Array, eps: Float64Array, B: number, R: number, neta: number) {
   const z = new Float64Array(eps.length);
   const logDet = new Float64Array(B * R);
-  const tapes: FlowTape[] = [];
-  for (let r = 0; r < B * R; r++) {
-    const i = Math.floor(r / R);
-    const out = flowForward(eps.subarray(r * neta, (r + 1) * neta), params, i * flowWidth(neta), neta);
-    z.set(out.out, r * neta);
-    logDet[r] = out.logDet;
-    tapes.push(out.tape);
-  }
-  return { z, logDet, tapes };
+  const tapeWidth = flowTapeWidth(neta);
+  const tape = new Float64Array(B * R * tapeWidth);
+  const layers = Array.from({ length: B }, (_, i) => new PlanarFlow(neta).load(params, i * flowWidth(neta)));
+  for (let r = 0; r < B * R; r++) logDet[r] = layers[Math.floor(r / R)]!.forward(eps, r * neta, z, r * neta, tape, r * tapeWidth);
+  return { z, logDet, tape, tapeWidth, layers };
 }

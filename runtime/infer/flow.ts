@@ -12,6 +12,13 @@
  * (an ω of 0.05 would need w ≈ 20 to bend a draw on the η scale).
  *
  * Invertibility needs ûᵀw ≥ −1: û = u + (m(wᵀu) − wᵀu) w / |w|², m(x) = −1 + softplus(x) (ibid., appendix A).
+ * The inverse (`inverse`, for scoring a point not drawn from q: the importance step's defensive draws) is one
+ * monotone scalar equation per layer: with a = wᵀz + b, wᵀf(z) + b = a + s tanh(a), s = ûᵀw ≥ −1.
+ *
+ * Speed: û, w, b and s depend on the subject, not on the draw, so `PlanarFlow.load` computes them once per subject
+ * and the per-draw work is a dot product, a tanh and an axpy per layer, written into caller-owned flat buffers (the
+ * tape is each layer's input z and h = tanh(a)). The first version allocated arrays and objects per draw and layer
+ * and was half of the flow family's extra training time on pk, through the garbage collector.
  */
 
 /** Encoder outputs per planar layer in n dimensions: u, w (n each) and b. */
@@ -23,112 +30,196 @@ export const FLOW_LAYERS = 2;
 /** Encoder outputs of the whole flow. */
 export const flowWidth = (n: number, layers = FLOW_LAYERS): number => layers * planarWidth(n);
 
+/** Numbers a draw's tape holds: each layer's input z (n) and h = tanh(a). */
+export const flowTapeWidth = (n: number, layers = FLOW_LAYERS): number => layers * (n + 1);
+
 /** Guards |w|² when w = 0 (then û = u and the layer is z + u tanh(b), still invertible for any u ⟂ nothing). */
 const W_FLOOR = 1e-12;
 
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-interface LayerTape {
-  readonly z: Float64Array;
+/** One subject's layers, with the draw-independent quantities computed once (`load`). */
+export class PlanarFlow {
+  /** Raw u, û and w: layers × n each. */
+  readonly u: Float64Array;
   readonly uHat: Float64Array;
   readonly w: Float64Array;
-  readonly h: number;
-  readonly dh: number;
-  readonly s: number;
-  readonly det: number;
-  /** (m'(α) − 1), β and |w|² of the constraint, for the backward step. */
-  readonly dm: number;
-  readonly beta: number;
-  readonly n2: number;
+  /** Per layer: b, s = ûᵀw, (m'(α) − 1), β = m(α) − α and |w|² of the constraint. */
+  readonly b: Float64Array;
+  readonly s: Float64Array;
+  readonly dm: Float64Array;
+  readonly beta: Float64Array;
+  readonly n2: Float64Array;
+  private readonly g: Float64Array;
+
+  constructor(readonly n: number, readonly layers = FLOW_LAYERS) {
+    this.u = new Float64Array(layers * n);
+    this.uHat = new Float64Array(layers * n);
+    this.w = new Float64Array(layers * n);
+    this.b = new Float64Array(layers);
+    this.s = new Float64Array(layers);
+    this.dm = new Float64Array(layers);
+    this.beta = new Float64Array(layers);
+    this.n2 = new Float64Array(layers);
+    this.g = new Float64Array(n);
+  }
+
+  /** Reads the layers' raw parameters params[offset … offset + flowWidth(n, layers)). */
+  load(params: ArrayLike<number>, offset: number): this {
+    const n = this.n;
+    for (let l = 0; l < this.layers; l++) {
+      const o = offset + l * planarWidth(n);
+      let alpha = 0;
+      let n2 = W_FLOOR;
+      for (let k = 0; k < n; k++) {
+        const u = params[o + k]!;
+        const w = params[o + n + k]!;
+        this.u[l * n + k] = u;
+        this.w[l * n + k] = w;
+        alpha += w * u;
+        n2 += w * w;
+      }
+      const beta = -1 + softplus(alpha) - alpha;
+      let s = 0;
+      for (let k = 0; k < n; k++) {
+        const uHat = this.u[l * n + k]! + (beta * this.w[l * n + k]!) / n2;
+        this.uHat[l * n + k] = uHat;
+        s += uHat * this.w[l * n + k]!;
+      }
+      this.b[l] = params[o + 2 * n]!;
+      this.s[l] = s;
+      this.dm[l] = sigmoid(alpha) - 1;
+      this.beta[l] = beta;
+      this.n2[l] = n2;
+    }
+    return this;
+  }
+
+  /**
+   * f(ε) of eps[epsOffset … + n) into out[outOffset …] (out may be eps itself); returns Σ log |det ∂f_k/∂z|. With
+   * `tape`, each layer's input and h go to tape[tapeOffset … + flowTapeWidth) for `backward`.
+   */
+  forward(eps: ArrayLike<number>, epsOffset: number, out: Float64Array, outOffset: number, tape?: Float64Array, tapeOffset = 0): number {
+    const n = this.n;
+    if (out !== eps || outOffset !== epsOffset) for (let k = 0; k < n; k++) out[outOffset + k] = eps[epsOffset + k]!;
+    let logDet = 0;
+    for (let l = 0; l < this.layers; l++) {
+      let a = this.b[l]!;
+      for (let k = 0; k < n; k++) a += this.w[l * n + k]! * out[outOffset + k]!;
+      const h = Math.tanh(a);
+      if (tape) {
+        const t = tapeOffset + l * (n + 1);
+        for (let k = 0; k < n; k++) tape[t + k] = out[outOffset + k]!;
+        tape[t + n] = h;
+      }
+      for (let k = 0; k < n; k++) out[outOffset + k] = out[outOffset + k]! + this.uHat[l * n + k]! * h;
+      logDet += Math.log(Math.abs(1 + (1 - h * h) * this.s[l]!));
+    }
+    return logDet;
+  }
+
+  /**
+   * Backward through the flow for an objective F with ∂F/∂f(ε) = gOut[gOutOffset …] and ∂F/∂logDet = cLogDet: adds
+   * ∂F/∂(layer parameters) into gParams[gOffset …] and writes ∂F/∂ε into gEps (may be gOut).
+   */
+  backward(tape: Float64Array, tapeOffset: number, gOut: ArrayLike<number>, gOutOffset: number, cLogDet: number, gParams: Float64Array, gOffset: number, gEps: Float64Array = this.g, gEpsOffset = 0): Float64Array {
+    const n = this.n;
+    const g = this.g;
+    for (let k = 0; k < n; k++) g[k] = gOut[gOutOffset + k]!;
+    for (let l = this.layers - 1; l >= 0; l--) {
+      const t = tapeOffset + l * (n + 1);
+      const h = tape[t + n]!;
+      const dh = 1 - h * h;
+      const s = this.s[l]!;
+      const det = 1 + dh * s;
+      const dm = this.dm[l]!;
+      const beta = this.beta[l]!;
+      const n2 = this.n2[l]!;
+      const o = gOffset + l * planarWidth(n);
+      let uTg = 0;
+      for (let k = 0; k < n; k++) uTg += this.uHat[l * n + k]! * g[k]!;
+      // a = wᵀz + b: its cotangent from f = z + û h(a) and from log det = log(1 + h'(a) s).
+      const gA = dh * uTg + (cLogDet * -2 * h * dh * s) / det;
+      const gS = (cLogDet * dh) / det;
+      // Through û = u + β w / |w|², β = m(wᵀu) − wᵀu; ∂F/∂û_k = h g_k + gS w_k.
+      let gUhatW = 0;
+      for (let k = 0; k < n; k++) gUhatW += (h * g[k]! + gS * this.w[l * n + k]!) * this.w[l * n + k]!;
+      const gAlpha = (dm * gUhatW) / n2;
+      for (let k = 0; k < n; k++) {
+        const w = this.w[l * n + k]!;
+        const gUhat = h * g[k]! + gS * w;
+        const gW = gA * tape[t + k]! + gS * this.uHat[l * n + k]!;
+        gParams[o + k] = gParams[o + k]! + gUhat + gAlpha * w;
+        gParams[o + n + k] = gParams[o + n + k]! + gW + gAlpha * this.u[l * n + k]! + (beta * gUhat) / n2 - (2 * beta * gUhatW * w) / (n2 * n2);
+      }
+      gParams[o + 2 * n] = gParams[o + 2 * n]! + gA;
+      for (let k = 0; k < n; k++) g[k] = g[k]! + gA * this.w[l * n + k]!;
+    }
+    if (gEps !== g) for (let k = 0; k < n; k++) gEps[gEpsOffset + k] = g[k]!;
+    return gEps;
+  }
+
+  /**
+   * ε = f⁻¹(z) of z[offset … + n) into eps[epsOffset …]; returns log |det f′(ε)|. Layer by layer from the last: a
+   * = wᵀz_in + b solves a + s tanh(a) = wᵀz_out + b (increasing in a as s ≥ −1), by safeguarded Newton on a
+   * bracket, then z_in = z_out − û tanh(a).
+   */
+  inverse(z: ArrayLike<number>, offset: number, eps: Float64Array, epsOffset: number): number {
+    const n = this.n;
+    for (let k = 0; k < n; k++) eps[epsOffset + k] = z[offset + k]!;
+    let logDet = 0;
+    for (let l = this.layers - 1; l >= 0; l--) {
+      let c = this.b[l]!;
+      for (let k = 0; k < n; k++) c += this.w[l * n + k]! * eps[epsOffset + k]!;
+      const h = Math.tanh(solveMonotone(c, this.s[l]!));
+      for (let k = 0; k < n; k++) eps[epsOffset + k] = eps[epsOffset + k]! - this.uHat[l * n + k]! * h;
+      logDet += Math.log(Math.abs(1 + (1 - h * h) * this.s[l]!));
+    }
+    return logDet;
+  }
 }
 
-export interface FlowTape {
-  readonly layers: readonly LayerTape[];
-  readonly params: ArrayLike<number>;
-  readonly offset: number;
+/** The a with a + s tanh(a) = c for s ≥ −1: a lies in [c − |s|, c + |s|]; Newton steps kept inside the bracket. */
+function solveMonotone(c: number, s: number): number {
+  let lo = c - Math.abs(s);
+  let hi = c + Math.abs(s);
+  let a = c - s * Math.tanh(c);
+  for (let it = 0; it < 100; it++) {
+    const t = Math.tanh(a);
+    const r = a + s * t - c;
+    if (r > 0) hi = a;
+    else lo = a;
+    const step = r / (1 + s * (1 - t * t));
+    let next = a - step;
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    if (Math.abs(next - a) <= 1e-15 * Math.max(1, Math.abs(a))) return next;
+    a = next;
+  }
+  return a;
 }
 
+/** A draw's forward pass as a record, for callers without buffers of their own (tests, the fixtures). */
 export interface FlowForward {
   /** f(ε). */
   readonly out: Float64Array;
   /** Σ log |det ∂f_k/∂z|. */
   readonly logDet: number;
-  readonly tape: FlowTape;
+  readonly tape: { readonly flow: PlanarFlow; readonly data: Float64Array };
 }
 
 /** f(ε) for the layers whose parameters are params[offset … offset + layers·(2n+1)). */
 export function flowForward(eps: ArrayLike<number>, params: ArrayLike<number>, offset: number, n: number, layers = FLOW_LAYERS): FlowForward {
-  // Plain loops, no per-call closures: this runs once per draw and layer (pk: 1600 times an epoch), and the
-  // allocation-heavy first version doubled pk's time per epoch through the garbage collector.
-  let z = new Float64Array(n);
-  for (let k = 0; k < n; k++) z[k] = eps[k]!;
-  let logDet = 0;
-  const tapes: LayerTape[] = [];
-  for (let l = 0; l < layers; l++) {
-    const o = offset + l * planarWidth(n);
-    const w = new Float64Array(n);
-    let alpha = 0;
-    let n2 = W_FLOOR;
-    for (let k = 0; k < n; k++) {
-      w[k] = params[o + n + k]!;
-      alpha += w[k]! * params[o + k]!;
-      n2 += w[k]! ** 2;
-    }
-    const b = params[o + 2 * n]!;
-    const beta = -1 + softplus(alpha) - alpha;
-    const uHat = new Float64Array(n);
-    for (let k = 0; k < n; k++) uHat[k] = params[o + k]! + (beta * w[k]!) / n2;
-    let a = b;
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      a += w[k]! * z[k]!;
-      s += uHat[k]! * w[k]!;
-    }
-    const h = Math.tanh(a);
-    const dh = 1 - h * h;
-    const det = 1 + dh * s;
-    tapes.push({ z, uHat, w, h, dh, s, det, dm: sigmoid(alpha) - 1, beta, n2 });
-    const next = new Float64Array(n);
-    for (let k = 0; k < n; k++) next[k] = z[k]! + uHat[k]! * h;
-    z = next;
-    logDet += Math.log(Math.abs(det));
-  }
-  return { out: z, logDet, tape: { layers: tapes, params, offset } };
+  const flow = new PlanarFlow(n, layers).load(params, offset);
+  const out = new Float64Array(n);
+  const data = new Float64Array(flowTapeWidth(n, layers));
+  const logDet = flow.forward(eps, 0, out, 0, data, 0);
+  return { out, logDet, tape: { flow, data } };
 }
 
-/**
- * Backward through the flow for an objective F with ∂F/∂f(ε) = gOut and ∂F/∂logDet = cLogDet: adds ∂F/∂(layer
- * parameters) into gParams[gOffset …] and returns ∂F/∂ε.
- */
-export function flowBackward(tape: FlowTape, gOut: ArrayLike<number>, cLogDet: number, gParams: Float64Array, gOffset: number): Float64Array {
-  const n = gOut.length;
-  const g = Float64Array.from(gOut);
-  for (let l = tape.layers.length - 1; l >= 0; l--) {
-    const { z, uHat, w, h, dh, s, det, dm, beta, n2 } = tape.layers[l]!;
-    const o = gOffset + l * planarWidth(n);
-    const d2h = -2 * h * dh;
-    let uTg = 0;
-    for (let k = 0; k < n; k++) uTg += uHat[k]! * g[k]!;
-    // a = wᵀz + b: its cotangent from f = z + û h(a) and from log det = log(1 + h'(a) s).
-    const gA = dh * uTg + (cLogDet * d2h * s) / det;
-    const gS = (cLogDet * dh) / det;
-    // Through û = u + β w / |w|², β = m(wᵀu) − wᵀu, u_raw = params[...]; ∂F/∂û_k = h g_k + gS w_k.
-    let gUhatW = 0;
-    for (let k = 0; k < n; k++) gUhatW += (h * g[k]! + gS * w[k]!) * w[k]!;
-    const gAlpha = (dm * gUhatW) / n2;
-    const po = tape.offset + l * planarWidth(n);
-    for (let k = 0; k < n; k++) {
-      const u = tape.params[po + k]!;
-      const gUhat = h * g[k]! + gS * w[k]!;
-      const gW = gA * z[k]! + gS * uHat[k]!;
-      gParams[o + k] = gParams[o + k]! + gUhat + gAlpha * w[k]!;
-      gParams[o + n + k] = gParams[o + n + k]! + gW + gAlpha * u + (beta * gUhat) / n2 - (2 * beta * gUhatW * w[k]!) / (n2 * n2);
-    }
-    gParams[o + 2 * n] = gParams[o + 2 * n]! + gA;
-    for (let k = 0; k < n; k++) g[k] = g[k]! + gA * w[k]!;
-  }
-  return g;
+/** `PlanarFlow.backward` for a `flowForward` record: adds ∂F/∂(layers) into gParams[gOffset …], returns ∂F/∂ε. */
+export function flowBackward(tape: FlowForward['tape'], gOut: ArrayLike<number>, cLogDet: number, gParams: Float64Array, gOffset: number): Float64Array {
+  return Float64Array.from(tape.flow.backward(tape.data, 0, gOut, 0, cLogDet, gParams, gOffset));
 }
 
 /**

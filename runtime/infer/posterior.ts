@@ -6,7 +6,7 @@
  * EBE is q's mean and `sd` its marginal sds, both by FLOW_MOMENT_DRAWS fixed draws (common to all subjects), and
  * `chol` the base Gaussian's factor.
  */
-import { flowForward } from './flow.js';
+import { PlanarFlow } from './flow.js';
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { noGrad, Rng } from '../nn/index.js';
 import { choleskyFactor } from './elbo.js';
@@ -74,9 +74,11 @@ export function flowMoments(mu: Float64Array, chol: Float64Array, params: ArrayL
   const cross = new Float64Array(neta * neta);
   const eps = new Float64Array(neta);
   const eta = new Float64Array(neta);
+  const z = new Float64Array(neta);
+  const flow = new PlanarFlow(neta).load(params, offset);
   for (let d = 0; d < FLOW_MOMENT_DRAWS; d++) {
     for (let k = 0; k < neta; k++) eps[k] = random.normal();
-    const z = flowForward(eps, params, offset, neta).out;
+    flow.forward(eps, 0, z, 0);
     for (let k = 0; k < neta; k++) {
       let v = mu[k]!;
       for (let j = 0; j <= k; j++) v += chol[k * neta + j]! * z[j]!;

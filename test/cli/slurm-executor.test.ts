@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, test } from 'vitest';
-import { runStudy, type StudyArgs } from '../../cli/commands/study.js';
+import { runStudy, type StudyArgs } from '../../runtime/uq/study-run.js';
 import { nlmcCommand } from '../../runtime/uq/executor/nlmc-command.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

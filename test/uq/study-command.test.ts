@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runSimulate } from '../../cli/commands/simulate.js';
-import { runStudy } from '../../cli/commands/study.js';
+import { runStudy } from '../../runtime/uq/study-run.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nlmc-study-'));

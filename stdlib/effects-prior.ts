@@ -14,13 +14,13 @@
  * Derivatives with respect to the prior's entries of the population vector (log ω_r and z) are carried as ∂L/∂v,
  * so each estimator writes its own ∂/∂L (lower triangle) and chains it here: `entryGradient`.
  */
+import { HALF_LOG_2PI } from './observation-terms.js';
+
 /** A correlated pair of random effects (indices, first < second): the IR's correlations satisfy it. */
 export interface IrCorrelation {
   readonly first: number;
   readonly second: number;
 }
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export interface EffectsPrior {
   readonly neta: number;

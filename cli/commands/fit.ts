@@ -1,6 +1,6 @@
 /** `nlmc fit model.nlm --data data.csv [...]`: reads the files, runs the fit (runtime/fit/run-fit.ts), then the report if asked. */
 import { defaultRunFolder, fitRun, type FitIo, type FitRequest } from '../../runtime/fit/run-fit.js';
-import { readInput } from '../read-input.js';
+import { readInput } from '../../runtime/data/read-input.js';
 import { runReport } from './report.js';
 
 export interface FitArgs extends FitRequest {

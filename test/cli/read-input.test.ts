@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { detectEncoding, readInput } from '../../cli/read-input.js';
+import { detectEncoding, readInput } from '../../runtime/data/read-input.js';
 
 const utf16 = fileURLToPath(new URL('../fixtures/repro/data/33_utf16.csv', import.meta.url));
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runSimulate } from '../../cli/commands/simulate.js';
+import { runSimulate } from '../../runtime/simulate/simulate-run.js';
 import { runBootstrap } from '../../runtime/uq/bootstrap-run.js';
 import type { Subject } from './gaussian-closed-form.js';
 import { exactMle } from './exact-mle.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFit, type FitArgs } from '../../cli/commands/fit.js';
-import { runSimulate } from '../../cli/commands/simulate.js';
+import { runSimulate } from '../../runtime/simulate/simulate-run.js';
 import { closedForm, type Subject } from './gaussian-closed-form.js';
 import { exactMle } from './exact-mle.js';
 

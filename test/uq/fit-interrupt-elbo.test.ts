@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runFit } from '../../cli/commands/fit.js';
-import { runSimulate } from '../../cli/commands/simulate.js';
+import { runSimulate } from '../../runtime/simulate/simulate-run.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

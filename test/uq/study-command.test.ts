@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runSimulate } from '../../cli/commands/simulate.js';
+import { runSimulate } from '../../runtime/simulate/simulate-run.js';
 import { runStudy } from '../../runtime/uq/study-run.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));

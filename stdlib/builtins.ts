@@ -168,9 +168,30 @@ export const macros: ReadonlyMap<string, Macro> = new Map(
   ].map((m) => [m.name, m]),
 );
 
+/** A named argument of a special form: its meaning, and the words it takes where it takes words. */
+export interface FormArgument {
+  readonly name: string;
+  readonly doc: string;
+  readonly words?: readonly string[];
+}
+
+/** The activations an mlp's hidden layers can use (each a built-in function of one argument). */
+export const MLP_ACTIVATIONS = ['tanh', 'softplus', 'expit'] as const;
+
+/** What an mlp(...) without the argument gets: the checker's messages, lowering and the signature read these. */
+export const MLP_DEFAULTS = { hidden: [8], activation: 'tanh', l2: 0 } as const;
+
 /** Forms with their own syntax or named arguments, handled by the checker and lowering themselves. */
-export const specialForms: ReadonlyMap<string, { signature: string; doc: string }> = new Map([
-  ['mlp', { signature: 'mlp(x1, ..., hidden = [16, 16], activation = tanh)', doc: 'A small neural network (multilayer perceptron) with one output. Its weights are population parameters, trained with the rest.' }],
+export const specialForms: ReadonlyMap<string, { signature: string; doc: string; arguments: readonly FormArgument[] }> = new Map([
+  ['mlp', {
+    signature: `mlp(x1, ..., hidden = [${MLP_DEFAULTS.hidden.join(', ')}], activation = ${MLP_DEFAULTS.activation}, l2 = ${MLP_DEFAULTS.l2})`,
+    doc: 'A small neural network (multilayer perceptron) with one output. Its weights are population parameters, trained with the rest.',
+    arguments: [
+      { name: 'hidden', doc: `the hidden layers' widths, e.g. hidden = [8] or hidden = [16, 16]: whole numbers from 1 to 256 (default [${MLP_DEFAULTS.hidden.join(', ')}])` },
+      { name: 'activation', doc: `the hidden layers' activation: ${MLP_ACTIVATIONS.join(', ')} (default ${MLP_DEFAULTS.activation})`, words: MLP_ACTIVATIONS },
+      { name: 'l2', doc: `λ of the weight penalty λ/2 · Σ w² per subject, on the weights, not the biases: a number ≥ 0 (default ${MLP_DEFAULTS.l2})` },
+    ],
+  }],
 ]);
 
 /** Every name that can be called, for "did you mean" and completion. */

@@ -5,7 +5,7 @@
 import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { closest } from '../../diagnostics/suggest.js';
 import type { Argument, Expr } from '../../grammar/ast.js';
-import { builtins, callableNames, macros, namedConstants, specialForms } from '../../stdlib/builtins.js';
+import { builtins, callableNames, macros, MLP_ACTIVATIONS, namedConstants, specialForms } from '../../stdlib/builtins.js';
 import type { Reference, SymbolInfo } from './checked-model.js';
 
 export type ValueType = 'number' | 'bool' | 'list' | 'unknown';
@@ -23,7 +23,7 @@ export interface ExprScope {
 }
 
 /** Activation functions an `mlp` may use. */
-export const mlpActivations: readonly string[] = ['tanh', 'softplus', 'expit'];
+export const mlpActivations: readonly string[] = MLP_ACTIVATIONS;
 
 const arithmetic = new Set(['+', '-', '*', '/', '^']);
 const comparisons = new Set(['<', '<=', '>', '>=', '==', '!=']);
@@ -187,7 +187,7 @@ export class ExprChecker {
         const value = v.kind === 'number' ? v.value : Number.NaN;
         if (!(Number.isFinite(value) && value >= 0)) this.report('E230', v.range, 'l2 = λ is the weight penalty (λ/2 · Σ w² per subject): a number ≥ 0, e.g. l2 = 0.01');
       } else {
-        const guess = closest(a.name, ['hidden', 'activation', 'l2']);
+        const guess = closest(a.name, specialForms.get('mlp')!.arguments.map((x) => x.name));
         this.report('E205', a.nameRange ?? a.range, `mlp(...) has no argument '${a.name}'${guess ? `; did you mean '${guess}'?` : ''}`);
       }
     }

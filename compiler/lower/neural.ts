@@ -7,6 +7,7 @@ import type { Expr } from '../../grammar/ast.js';
 import type { NodeId } from '../ir/expr.js';
 import type { IrParameter } from '../ir/model-ir.js';
 import type { ExprBuilder } from '../rewrite/builder.js';
+import { MLP_DEFAULTS } from '../../stdlib/builtins.js';
 
 /** mulberry32: a small deterministic generator, so a model always starts from the same weights. */
 function rng(seed: number): () => number {
@@ -39,9 +40,9 @@ export function lowerMlp(
   addParameter: (p: IrParameter) => NodeId,
 ): NodeId {
   const hiddenArg = e.args.find((a) => a.name === 'hidden')?.value;
-  const hidden = hiddenArg?.kind === 'list' ? hiddenArg.items.map((i) => (i.kind === 'number' ? i.value : 1)) : [8];
+  const hidden = hiddenArg?.kind === 'list' ? hiddenArg.items.map((i) => (i.kind === 'number' ? i.value : 1)) : [...MLP_DEFAULTS.hidden];
   const activationArg = e.args.find((a) => a.name === 'activation')?.value;
-  const activation = activationArg?.kind === 'name' ? activationArg.name : 'tanh';
+  const activation = activationArg?.kind === 'name' ? activationArg.name : MLP_DEFAULTS.activation;
   const l2Arg = e.args.find((a) => a.name === 'l2')?.value;
   const l2 = l2Arg?.kind === 'number' && l2Arg.value > 0 ? l2Arg.value : undefined;
   const random = rng(hashString(prefix));

@@ -63,6 +63,10 @@ interface Context {
   readonly afterSd: boolean;
   readonly hasModel: boolean;
   readonly inert: boolean;
+  /** The special form whose parentheses the cursor is in (mlp), for its named arguments. */
+  readonly inForm: string | undefined;
+  /** Inside a special form, after `name =`: that argument's name. */
+  readonly afterArgument: string | undefined;
 }
 
 /** Where the cursor is, from the tokens before it. */
@@ -72,11 +76,13 @@ function context(tokens: readonly IToken[], offset: number, wordStart: number): 
   let previous: IToken | undefined;
   let beforePrevious: IToken | undefined;
   let hasModel = false;
+  // The callee of each open parenthesis ('' for a parenthesis that is no call).
+  const calls: string[] = [];
   for (const t of tokens) {
     const end = (t.endOffset ?? t.startOffset) + 1;
     const type = t.tokenType.name;
     if (t.startOffset < offset && offset < end + (type === 'Comment' ? 1 : 0) && (type === 'Comment' || type === 'StringLiteral')) {
-      return { block, afterDdt: false, afterTilde: false, afterSd: false, hasModel, inert: true };
+      return { block, afterDdt: false, afterTilde: false, afterSd: false, hasModel, inert: true, inForm: undefined, afterArgument: undefined };
     }
     if (end > wordStart) break;
     if (type === 'Comment') continue;
@@ -87,6 +93,11 @@ function context(tokens: readonly IToken[], offset: number, wordStart: number): 
     } else if (type === 'RBrace') {
       depth = Math.max(0, depth - 1);
       if (depth === 0) block = undefined;
+      calls.length = 0;
+    } else if (type === 'LParen') {
+      calls.push(previous?.tokenType.name === 'Identifier' ? previous.image : '');
+    } else if (type === 'RParen') {
+      calls.pop();
     }
     beforePrevious = previous;
     previous = t;
@@ -94,6 +105,8 @@ function context(tokens: readonly IToken[], offset: number, wordStart: number): 
   return {
     block: depth > 0 ? block : undefined, afterDdt: previous?.tokenType.name === 'DDt', afterTilde: previous?.tokenType.name === 'Tilde',
     afterSd: previous?.tokenType.name === 'Equals' && beforePrevious?.image === 'sd', hasModel, inert: false,
+    inForm: specialForms.has(calls.at(-1) ?? '') ? calls.at(-1) : undefined,
+    afterArgument: previous?.tokenType.name === 'Equals' ? beforePrevious?.image : undefined,
   };
 }
 
@@ -104,7 +117,7 @@ export function completion(analysis: Analysis, offset: number, trigger?: string)
   const ctx = context(analysis.result.tokens, offset, offset - prefix.length);
   if (ctx.inert) return [];
   if (trigger !== undefined && ctx.block === undefined) return [];
-  if (trigger === ' ' && !ctx.afterDdt && !(ctx.block === 'observe' && (ctx.afterTilde || ctx.afterSd))) return [];
+  if (trigger === ' ' && !ctx.afterDdt && !(ctx.block === 'observe' && (ctx.afterTilde || ctx.afterSd)) && !(ctx.inForm && ctx.afterArgument)) return [];
   if (trigger === '/' && ctx.block === 'ode' && /(^|[\s{;])d\/$/.test(text.slice(Math.max(0, offset - 3), offset))) {
     return [{ label: 'dt', kind: CompletionItemKind.Keyword, detail: "d/dt X = ...: a state's derivative", sortText: '0dt' }];
   }
@@ -128,6 +141,14 @@ export function completion(analysis: Analysis, offset: number, trigger?: string)
     }));
     const parameters = symbols.filter((s) => s.kind === 'errorParameter').map((s) => ({ label: s.name, kind: itemKind[s.kind], detail: kindLabel[s.kind], sortText: `0${s.name}`, ...(s.doc ? { documentation: s.doc } : {}) }));
     return [...parameters, ...models];
+  }
+  if (ctx.inForm !== undefined) {
+    const form = specialForms.get(ctx.inForm)!;
+    const argument = form.arguments.find((a) => a.name === ctx.afterArgument);
+    if (argument?.words) return argument.words.map((w) => ({ label: w, kind: CompletionItemKind.EnumMember, detail: `${ctx.inForm}(..., ${argument.name} = ${w})`, documentation: argument.doc, sortText: `0${w}` }));
+    if (ctx.afterArgument === undefined) {
+      for (const a of form.arguments) items.push({ label: a.name, kind: CompletionItemKind.Property, detail: `${ctx.inForm}(..., ${a.name} = …)`, documentation: a.doc, insertText: `${a.name} = `, sortText: `0${a.name}` });
+    }
   }
   if (ctx.block === undefined) {
     if (!ctx.hasModel) items.push(keyword('model', '0'));

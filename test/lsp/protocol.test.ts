@@ -188,6 +188,29 @@ describe('completion', () => {
     expect(labels(params)).toEqual(expect.arrayContaining(['lognormal', 'logitnormal', 'fixed', 'effect']));
   });
 
+  it('offers the named arguments of mlp inside its parentheses, and the activations after activation =; each offered one compiles', async () => {
+    const u = fileUri(join(root, 'test/lsp/no-such-dir/mlp-args.nlm'));
+    const text = pk.text.replace('d/dt X2 = -theta2 * X2', 'd/dt X2 = -theta2 * mlp(X2, hidden = [4], activation = tanh)');
+    await client.open(u, text);
+    const inside = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: u }, position: at(text, 'mlp(X2, <|>hidden') });
+    const list = Array.isArray(inside) ? inside : inside!.items;
+    const named = list.filter((i) => i.insertText?.endsWith(' = ')).map((i) => i.label).sort();
+    expect(named).toEqual(['activation', 'hidden', 'l2']);
+    expect(labels(inside)).toEqual(expect.arrayContaining(['X1', 'X2', 'theta1', 'exp'])); // the inputs are expressions
+    const activation = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: u }, position: at(text, 'activation = <|>tanh'), context: { triggerKind: 2, triggerCharacter: ' ' } });
+    const words = labels(activation);
+    expect(words.length).toBeGreaterThan(1);
+    for (const w of words) expect(compile(text.replace('activation = tanh', `activation = ${w}`), { emit: [] }).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(compile(text.replace('activation = tanh', 'activation = relu6'), { emit: [] }).diagnostics.map((d) => d.code)).toContain('E230');
+    for (const a of named.filter((a) => a !== 'hidden' && a !== 'activation')) {
+      expect(compile(text.replace('hidden = [4]', `hidden = [4], ${a} = 0.01`), { emit: [] }).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    }
+    // Outside the parentheses the argument names are not offered.
+    const outside = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: u }, position: at(text, 'd/dt X2 = -the<|>ta2') });
+    expect(labels(outside)).not.toContain('l2');
+    await client.close(u);
+  });
+
   it('offers nothing inside a comment', async () => {
     const r = await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: pk.uri }, position: at(pk.text, '# additive resid<|>ual') });
     expect(labels(r)).toEqual([]);

@@ -3,7 +3,8 @@
  *
  * 1. The skewed case (test/fixtures/flow): per subject, q fitted by nlmc's ELBO (Gaussian vs planar flow); the gap
  *    log p(y) − ELBO against the exact marginal by quadrature, and the importance-sampling efficiency ESS/draws of
- *    q as proposal. Prints the per-subject table and the factors gap_gauss/gap_flow and ESS_flow/ESS_gauss.
+ *    q as proposal. Prints the per-subject table and the factors gap_gauss/gap_flow and ESS_flow/ESS_gauss; then
+ *    the uncertainty step's importance sampler on the fitted flows, the flow as proposal vs a moment-matched t.
  * 2. Training time on examples/pk: `nlmc fit --posterior fullrank|flow --estimate elbo`, alternated `REPEATS`
  *    times, the sum of trace.csv's per-epoch seconds (training only); prints the ratio flow / Gaussian, and the
  *    ratio of the median epochs (less sensitive to a load spike from other processes on a shared machine).
@@ -15,7 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitQ, measure, setup, simulate, type Family } from '../test/fixtures/flow/skewed.js';
+import { exactLogMarginal, fitQ, measure, setup, simulate, type Family, type FittedQ } from '../test/fixtures/flow/skewed.js';
+import { flowPosterior } from '../runtime/infer/posterior.js';
+import { runEstimator } from '../runtime/uq/uncertainty.js';
 
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const [subjects = 8, steps = 600, epochs = 100, repeats = 2] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map(Number);
@@ -37,6 +40,27 @@ async function skewed(): Promise<void> {
   });
   console.log(`total gap: Gaussian ${totals.gaussian.gap.toFixed(4)}, flow ${totals.flow.gap.toFixed(4)} → factor ${(totals.gaussian.gap / totals.flow.gap).toFixed(2)}`);
   console.log(`mean ESS/n: Gaussian ${totals.gaussian.ess.toFixed(3)}, flow ${totals.flow.ess.toFixed(3)} → factor ${(totals.flow.ess / totals.gaussian.ess).toFixed(2)}`);
+  await importanceStep(s, ys, fitted.flow);
+}
+
+/**
+ * The uncertainty step's importance sampler (runtime/uq) on the same flows: the flow itself as proposal
+ * (flow-proposal.ts) vs the Student t moment-matched to it (what a flow fit had before), log p̂ ± MC SE against
+ * quadrature and ESS/draws.
+ */
+async function importanceStep(s: Awaited<ReturnType<typeof setup>>, ys: readonly number[], flows: readonly FittedQ[]): Promise<void> {
+  const samples = 1000;
+  const problem = { model: s.model, data: s.data, layout: s.layout, covariates: s.covariates, engine: s.engine, effectParameter: s.effectParameter };
+  const withFlow = flows.map((q) => flowPosterior({ mu: Float64Array.of(q.mu), chol: Float64Array.of(Math.exp(q.logSigma)), layers: q.flow! }));
+  const momentMatched = withFlow.map(({ mu, sd, chol }) => ({ mu, sd, ...(chol ? { chol } : {}) }));
+  const runs = { flow: await runEstimator(problem, 'importance', s.population, withFlow, samples, 7), t: await runEstimator(problem, 'importance', s.population, momentMatched, samples, 7) };
+  console.log(`importance step, ${samples} draws: subject  exact      flow proposal (log p̂ ± SE, ESS/n)   moment-matched t`);
+  ys.forEach((y, i) => {
+    const cell = (r: typeof runs.flow): string => `${r.evaluation.logLik[i]!.toFixed(4)} ± ${r.evaluation.se[i]!.toFixed(4)}, ${(r.evaluation.ess[i]! / samples).toFixed(3)}`;
+    console.log(`  ${String(i + 1).padEnd(8)} ${exactLogMarginal(y).toFixed(4).padEnd(10)} ${cell(runs.flow).padEnd(36)} ${cell(runs.t)}`);
+  });
+  const exact = ys.reduce((a, y) => a + exactLogMarginal(y), 0);
+  for (const [name, r] of Object.entries(runs)) console.log(`  ${name}: Σ log p̂ − exact ${(r.summary.logLik - exact).toFixed(4)} (MC SE ${r.summary.logLikSe.toFixed(4)}), min ESS/n ${(r.summary.minEss / samples).toFixed(3)}`);
 }
 
 /** Per-epoch training seconds of one fit (trace.csv). */

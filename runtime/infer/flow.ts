@@ -180,20 +180,25 @@ export class PlanarFlow {
   }
 }
 
-/** The a with a + s tanh(a) = c for s ≥ −1: a lies in [c − |s|, c + |s|]; Newton steps kept inside the bracket. */
+/**
+ * The a with a + s tanh(a) = c for s ≥ −1: a lies in [c − |s|, c + |s|]. Newton steps are kept only while they stay
+ * in the bracket and at least halve the previous step (else bisection: plain Newton oscillates across a tanh's knee).
+ */
 function solveMonotone(c: number, s: number): number {
   let lo = c - Math.abs(s);
   let hi = c + Math.abs(s);
   let a = c - s * Math.tanh(c);
-  for (let it = 0; it < 100; it++) {
+  let previousStep = hi - lo;
+  for (let it = 0; it < 200; it++) {
     const t = Math.tanh(a);
     const r = a + s * t - c;
+    if (r === 0) return a;
     if (r > 0) hi = a;
     else lo = a;
-    const step = r / (1 + s * (1 - t * t));
-    let next = a - step;
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-    if (Math.abs(next - a) <= 1e-15 * Math.max(1, Math.abs(a))) return next;
+    const newton = a - r / (1 + s * (1 - t * t));
+    const next = newton > lo && newton < hi && Math.abs(newton - a) <= previousStep / 2 ? newton : (lo + hi) / 2;
+    previousStep = Math.abs(next - a);
+    if (previousStep <= 1e-15 * Math.max(1, Math.abs(a))) return next;
     a = next;
   }
   return a;

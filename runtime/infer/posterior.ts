@@ -3,10 +3,12 @@
  * full-rank family, the Cholesky factor), the empirical Bayes estimate
  * EBE = μ_ψ(Y_i), the individual parameters at the EBE, and predictions — PRED at η = 0, IPRED at η = EBE — with
  * IWRES = (y − IPRED) / sd(IPRED), computed on the f64 CPU back end. For the flow family q is not Gaussian: the
- * EBE is q's mean and `sd` its marginal sds, both by FLOW_MOMENT_DRAWS fixed draws (common to all subjects), and
- * `chol` the base Gaussian's factor.
+ * EBE is q's mean and `sd` its marginal sds, both by FLOW_MOMENT_DRAWS fixed draws (common to all subjects),
+ * `chol` the factor of q's covariance by the same draws, `mode` q's mode (flow-mode.ts) and `flow` the fitted flow
+ * itself (the importance step's proposal, uq/flow-proposal.ts). For the Gaussian families mode = mean (no `mode`).
  */
-import { PlanarFlow } from './flow.js';
+import { flowWidth, PlanarFlow } from './flow.js';
+import { flowMode } from './flow-mode.js';
 import { createCpuEngine } from '../engine/cpu/cpu-engine.js';
 import { noGrad, Rng } from '../nn/index.js';
 import { choleskyFactor } from './elbo.js';
@@ -15,6 +17,7 @@ import { traceFailures } from './failure-report.js';
 import type { FitContext } from './fit-context.js';
 import { unpack } from './population.js';
 import { obsField, subjectCounts } from '../engine/engine-data.js';
+import { solveLower } from '../../stdlib/effects-prior.js';
 
 export interface SubjectPosterior {
   readonly mu: Float64Array;
@@ -24,6 +27,16 @@ export interface SubjectPosterior {
   readonly chol?: Float64Array;
   /** Individual parameters at η = μ. */
   readonly p: Float64Array;
+  /** The flow family only: q's mode (μ is its mean), and the fitted flow (base μ, L and the layers' parameters). */
+  readonly mode?: Float64Array;
+  readonly flow?: FlowPosterior;
+}
+
+/** A flow posterior q(η | Y_i): η = μ + L f(ε), f the planar layers with raw parameters `layers` (flow.ts). */
+export interface FlowPosterior {
+  readonly mu: Float64Array;
+  readonly chol: Float64Array;
+  readonly layers: Float64Array;
 }
 
 export interface ObservationPrediction {
@@ -55,13 +68,32 @@ export async function posteriors(ctx: FitContext, encoder: Encoder, population: 
   for (let i = 0; i < S; i++) {
     const mu = out.data.slice(i * width, i * width + neta);
     const chol = choleskyFactor(out.data, nl > 0 ? out.data : undefined, neta, i * width + neta, i * width + 2 * neta);
-    if (nf > 0) q.push(flowMoments(mu, chol, out.data, i * width + 2 * neta + nl, neta));
+    if (nf > 0) q.push(flowPosterior({ mu, chol, layers: out.data.slice(i * width + 2 * neta + nl, i * width + 2 * neta + nl + nf) }));
     else q.push(nl > 0 ? { mu, sd: marginalSds(chol, neta), chol } : { mu, sd: marginalSds(chol, neta) });
   }
   return predictionsAt(ctx, population, q);
 }
 
 const FLOW_MOMENT_DRAWS = 4000;
+
+/** A flow posterior's moments (its mean is the EBE), its mode, and the flow itself. */
+export function flowPosterior(flow: FlowPosterior): PosteriorMoments {
+  const neta = flow.mu.length;
+  if (flow.layers.length !== flowWidth(neta)) throw new Error(`flowPosterior: ${flow.layers.length} layer parameters for ${neta} effects`);
+  const moments = flowMoments(flow.mu, flow.chol, flow.layers, 0, neta);
+  const layers = new PlanarFlow(neta).load(flow.layers, 0);
+  // The mean's ε, a start for the mode's search besides ε = 0: z = L⁻¹(mean − μ), ε = f⁻¹(z).
+  const z = solveLower(flow.chol, neta, Float64Array.from(moments.mu, (m, r) => m - flow.mu[r]!), 0, new Float64Array(neta));
+  const meanEps = new Float64Array(neta);
+  layers.inverse(z, 0, meanEps, 0);
+  const { z: zMode } = flowMode(layers, meanEps);
+  const mode = Float64Array.from(flow.mu, (m, r) => {
+    let v = m;
+    for (let c = 0; c <= r; c++) v += flow.chol[r * neta + c]! * zMode[c]!;
+    return v;
+  });
+  return { ...moments, mode, flow };
+}
 
 /**
  * Mean, marginal sds and the Cholesky factor of the covariance of η = μ + L f(ε), by fixed draws (seeded, so the
@@ -120,6 +152,9 @@ export interface PosteriorMoments {
   readonly mu: Float64Array;
   readonly sd: Float64Array;
   readonly chol?: Float64Array;
+  /** The flow family's mode and flow (SubjectPosterior). */
+  readonly mode?: Float64Array;
+  readonly flow?: FlowPosterior;
 }
 
 /** The EBEs `q[i].mu`, the individual parameters there, and PRED/IPRED/IWRES at `population`. */

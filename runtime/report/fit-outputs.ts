@@ -32,12 +32,20 @@ export function nonFinitePredictionSubjects(dataset: Dataset, predictions: reado
 /** Network weights are population values, and a κ is already its ebe_ column: neither is an individual parameter. */
 const individualColumn = (p: IrParameter): boolean => !p.neural && !p.occasion;
 
+/**
+ * ebe_<effect> is q's mean (the Laplace mode after a maximum-likelihood finish) and sd_ its marginal sd; a flow
+ * fit's q is not Gaussian, so its mode differs from its mean and comes as mode_<effect> too (for a Gaussian q the
+ * two are one number, and the column is left out).
+ */
 export function individualCsv(ir: ModelIR, dataset: Dataset, subjects: readonly SubjectPosterior[]): string {
-  const header = ['ID', ...ir.randomEffects.map((r) => `ebe_${r.name}`), ...ir.randomEffects.map((r) => `sd_${r.name}`), ...ir.parameters.filter(individualColumn).map((p) => p.name)];
+  const modes = subjects.some((s) => s.mode !== undefined);
+  const effects = (prefix: string): string[] => ir.randomEffects.map((r) => `${prefix}${r.name}`);
+  const header = ['ID', ...effects('ebe_'), ...effects('sd_'), ...(modes ? effects('mode_') : []), ...ir.parameters.filter(individualColumn).map((p) => p.name)];
   const lines = [header.join(',')];
   subjects.forEach((s, i) => {
     const params = ir.parameters.map((p, k) => (individualColumn(p) ? cell(s.p[k]!) : undefined)).filter((v): v is string => v !== undefined);
-    lines.push([dataset.ids[i]!, ...Array.from(s.mu, cell), ...Array.from(s.sd, cell), ...params].join(','));
+    const mode = modes ? Array.from(s.mode ?? s.mu, cell) : [];
+    lines.push([dataset.ids[i]!, ...Array.from(s.mu, cell), ...Array.from(s.sd, cell), ...mode, ...params].join(','));
   });
   return `${lines.join('\n')}\n`;
 }

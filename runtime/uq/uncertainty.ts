@@ -1,7 +1,7 @@
 /**
  * The uncertainty step after a fit (seed 001, section 2.4): the marginal likelihood by Monte Carlo with two
  * estimators — draws from the prior N(0, Ω̂) (the paper's) and importance sampling from the widened fitted
- * q(η | Y_i) (proposal.ts) — the likelihood block (−2LL, AIC, BIC), and the observed information at the estimates
+ * q(η | Y_i) (proposal.ts; a flow fit's own flow, flow-proposal.ts) — the likelihood block (−2LL, AIC, BIC), and the observed information at the estimates
  * with the covariance, standard errors and correlations it implies. Everything runs on the f64 CPU back end.
  */
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
@@ -13,6 +13,7 @@ import { covarianceFromInformation, type CovarianceResult } from './covariance.j
 import { FinishInterrupted } from './ml-finish.js';
 import { defaultInformationOptions, observedInformation, type InformationOptions, type InformationResult } from './information.js';
 import { evaluate, sampleSet, simulateBlock, totalLogLik, type Evaluation, type SampleSet, type SimBlock, type UqProblem } from './marginal.js';
+import { drawFlowMixture, type FlowProposal } from './flow-proposal.js';
 import { defaultImportance, drawImportance, drawPrior, type EstimatorKind, type ImportanceSettings } from './proposal.js';
 import { subjectCounts } from '../engine/engine-data.js';
 import { holdWeights, type NeuralWeights } from './neural-held.js';
@@ -48,6 +49,8 @@ export interface SubjectProposal {
   readonly sd: ArrayLike<number>;
   /** The full-rank family's Cholesky factor (row-major, lower): the proposal then has q's correlations. */
   readonly chol?: ArrayLike<number>;
+  /** The flow family's fitted flow: the proposal is then the flow itself, with its exact density (flow-proposal.ts). */
+  readonly flow?: FlowProposal;
 }
 
 export interface EstimatorSummary {
@@ -119,7 +122,7 @@ export function drawSampleSet(problem: UqProblem, kind: DrawnKind, population: F
     if (kind === 'prior') return drawPrior(prior, samples, random);
     const q = proposals?.[i];
     if (!q) throw new Error('importance sampling needs the fitted q(η | Y_i) of every subject');
-    return drawImportance(q.mu, q.sd, prior, samples, random, importance, q.chol);
+    return q.flow ? drawFlowMixture(q.flow, prior, samples, random, importance) : drawImportance(q.mu, q.sd, prior, samples, random, importance, q.chol);
   });
   return sampleSet(problem, kind, phi, draws);
 }

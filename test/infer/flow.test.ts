@@ -1,11 +1,12 @@
 /**
  * The planar flow of the 'flow' posterior family (runtime/infer/flow.ts) against finite differences: the output
  * and the log-determinant in the draw and in every layer's raw (u, w, b); the log-determinant against the log
- * |det| of the Jacobian built by central differences; and the invertibility constraint ûᵀw ≥ −1 (det > 0) for raw
- * parameters that violate it.
+ * |det| of the Jacobian built by central differences; the invertibility constraint ûᵀw ≥ −1 (det > 0) for raw
+ * parameters that violate it; and the inverse: f⁻¹(f(ε)) = ε with the same log-determinant, also where a layer is
+ * near the constraint's edge (ûᵀw ≈ −1, where the scalar equation is flattest).
  */
 import { describe, expect, it } from 'vitest';
-import { flowBackward, flowForward, flowInitialBias, flowWidth } from '../../runtime/infer/flow.js';
+import { flowBackward, flowForward, flowInitialBias, flowWidth, PlanarFlow } from '../../runtime/infer/flow.js';
 import { mulberry32, standardNormal } from '../support/seeded-random.js';
 
 const random = mulberry32(11);
@@ -75,6 +76,22 @@ describe('planar flow', () => {
       const det = det3(J);
       expect(det).toBeGreaterThan(0);
       expect(Math.abs(flowForward(eps, params, 0, n, layers).logDet - Math.log(det))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('the inverse recovers ε and the log-determinant (n = 1, 3, 6; raw parameters up to the constraint\'s edge)', () => {
+    for (const [n, layers, scale] of [[1, 2, 1], [1, 4, 3], [3, 3, 2], [6, 2, 1.5]] as const) {
+      for (let trial = 0; trial < 50; trial++) {
+        const params = normals(flowWidth(n, layers), scale);
+        // Every fourth trial: every raw u = −3w, so wᵀu ≪ 0 and ûᵀw = m(wᵀu) → −1.
+        if (trial % 4 === 3) for (let l = 0; l < layers; l++) for (let k = 0; k < n; k++) params[l * (2 * n + 1) + k] = -3 * params[l * (2 * n + 1) + n + k]!;
+        const eps = normals(n, 2);
+        const { out, logDet } = flowForward(eps, params, 0, n, layers);
+        const back = new Float64Array(n);
+        const inverseLogDet = new PlanarFlow(n, layers).load(params, 0).inverse(out, 0, back, 0);
+        for (let k = 0; k < n; k++) expect(Math.abs(back[k]! - eps[k]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(eps[k]!)));
+        expect(Math.abs(inverseLogDet - logDet)).toBeLessThan(1e-9);
+      }
     }
   });
 

@@ -1,0 +1,55 @@
+/**
+ * The steps after training, timed apart (issue #12 item 5: "the uncertainty step of a 60-subject oral two-compartment
+ * fit < 20 s"): the maximum-likelihood finish from the variational optimum, then the uncertainty step at the MLE
+ * (node check, −2LL, the information's covariance). Wall and this process's CPU seconds (all threads) for each, and
+ * the load average, so a run on a busy machine can be read. Usage:
+ *   npm run bench:finish [-- --fit DIR]
+ * Without --fit, test/uq/fixtures/oral2cpt (60 subjects) is fitted first (`nlmc fit --estimate elbo --no-uncertainty`).
+ * Figures only; nothing is asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFittedRun } from '../runtime/uq/fitted-run.js';
+import { uncertaintyAtMaximum } from '../runtime/uq/at-maximum.js';
+import { maximumLikelihoodEstimate } from '../runtime/uq/ml-estimate.js';
+import { defaultMlFinishOptions } from '../runtime/uq/ml-finish.js';
+import { uqProblem } from '../runtime/uq/uncertainty.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] ?? fallback : fallback;
+};
+const model = 'test/uq/fixtures/oral2cpt/oral2cpt.nlm';
+const data = 'test/uq/fixtures/oral2cpt/data.csv';
+
+function fit(): string {
+  const out = mkdtempSync(join(tmpdir(), 'nlmc-bench-finish-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', model, '--data', data, '--out', out, '--quiet', '--no-uncertainty', '--estimate', 'elbo'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fit of ${model} failed:\n${r.stderr}`);
+  return out;
+}
+
+/** Wall and CPU seconds of `body`. */
+async function timed<T>(body: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await body();
+  const c = process.cpuUsage(c0);
+  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+const dir = arg('fit', '') || fit();
+const run = await loadFittedRun(dir, data);
+const problem = uqProblem(run.ctx);
+const variational = Float64Array.from(run.fit.population.values);
+console.log(`${run.ctx.data.nSubjects} subjects, fit ${dir}; machine: ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const finish = await timed(() => maximumLikelihoodEstimate(problem, variational, run.subjects, defaultMlFinishOptions));
+const ml = finish.value.result;
+console.log(`maximum-likelihood finish: ${finish.wall.toFixed(1)} s wall, ${finish.cpu.toFixed(1)} s CPU (${ml.iterations.length} iterations, ${ml.message}); −2LL ${(-2 * ml.logLik).toFixed(3)}`);
+const step = await timed(() => uncertaintyAtMaximum(problem, ml));
+const u = step.value;
+console.log(`uncertainty step at the MLE: ${step.wall.toFixed(1)} s wall, ${step.cpu.toFixed(1)} s CPU; SE ${u.covariance?.ok ? Array.from(u.covariance.se, (x, k) => `${u.names[k]} ${x.toPrecision(3)}`).join(', ') : u.messages.join('; ')}`);
+console.log(`load at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+problem.engine.dispose();

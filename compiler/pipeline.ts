@@ -32,9 +32,13 @@ export interface CompileOptions {
   readonly stopAfter?: 'check' | 'lower';
   /** The integration method of the `kernel` artifact: 'explicit' (Dormand–Prince 5(4), default) or 'rosenbrock' (ROS34PW2). */
   readonly method?: KernelMethodName;
+  /** Network weights lowered as constants, not parameters (lower.ts, LowerOptions). */
+  readonly heldWeights?: ReadonlyMap<string, number>;
 }
 
 export interface CompileResult {
+  /** The model's text, as compiled. */
+  readonly source: string;
   readonly ast: ModelAst;
   /** The parser's tokens, comments included, in source order (semantic highlighting, formatting). */
   readonly tokens: readonly IToken[];
@@ -56,7 +60,7 @@ function timed<T>(timings: Record<string, number>, stage: string, run: () => T):
 }
 
 /** Finishes a result with the diagnostics and timings gathered so far. */
-type Done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts' | 'tokens'> & { artifacts?: CompileResult['artifacts'] }) => CompileResult;
+type Done = (rest: Omit<CompileResult, 'diagnostics' | 'timings' | 'artifacts' | 'tokens' | 'source'> & { artifacts?: CompileResult['artifacts'] }) => CompileResult;
 
 /** Whether `e` is the JavaScript engine running out of stack. */
 function isStackOverflow(e: unknown): boolean {
@@ -84,7 +88,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const diagnostics: Diagnostic[] = [];
   const parsed = timed(timings, 'parse', () => parseModel(source));
   const done: Done = (rest) => ({
-    artifacts: {}, ...rest, tokens: parsed.tokens, diagnostics: sortDiagnostics(diagnostics), timings,
+    artifacts: {}, ...rest, source, tokens: parsed.tokens, diagnostics: sortDiagnostics(diagnostics), timings,
   });
   diagnostics.push(...parsed.diagnostics);
   try {
@@ -105,7 +109,7 @@ function compileChecked(
   diagnostics.push(...checked.diagnostics);
   if (hasErrors(diagnostics) || stopAfter === 'check') return done({ ast, checked: checked.model });
 
-  const lowered = timed(timings, 'lower', () => lowerModel(checked.model));
+  const lowered = timed(timings, 'lower', () => lowerModel(checked.model, options.heldWeights ? { heldWeights: options.heldWeights } : {}));
   diagnostics.push(...lowered.diagnostics);
   const ir = lowered.ir;
   if (stopAfter === 'lower') return done({ ast, checked: checked.model, ir });

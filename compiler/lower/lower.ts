@@ -92,7 +92,16 @@ function errorSd(b: ExprBuilder, m: ErrorModel, e: (name: string) => NodeId): No
   }
 }
 
-export function lowerModel(m: CheckedModel): LowerResult {
+export interface LowerOptions {
+  /**
+   * Network weights (by their generated names, `mlp1_w1_1_1`, …) lowered as these constants instead of parameters:
+   * the maximum-likelihood finish holds the trained weights (runtime/uq/neural-held.ts), and a model without them
+   * as parameters has no sensitivity columns for them.
+   */
+  readonly heldWeights?: ReadonlyMap<string, number>;
+}
+
+export function lowerModel(m: CheckedModel, options: LowerOptions = {}): LowerResult {
   const b = new ExprBuilder();
   const diagnostics: Diagnostic[] = [];
   const parameters: IrParameter[] = [];
@@ -145,6 +154,8 @@ export function lowerModel(m: CheckedModel): LowerResult {
     mlp: (e, inputs) => {
       mlpCount++;
       return lowerMlp(b, e, inputs, `mlp${mlpCount}`, (p) => {
+        const held = options.heldWeights?.get(p.name);
+        if (held !== undefined) return b.num(held);
         parameters.push(p);
         return b.variable('p', parameters.length - 1);
       });

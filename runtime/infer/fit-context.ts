@@ -14,6 +14,8 @@ import { encoderInputs, fitScaling, occasionColumn, type EncoderInputs, type Enc
 import { populationLayout, type PopulationLayout } from './population.js';
 
 export interface FitContext {
+  /** The model's text: the maximum-likelihood finish compiles it again with the network weights held. */
+  readonly source: string;
   readonly ir: ModelIR;
   readonly model: PreparedModel;
   readonly dataset: Dataset;
@@ -37,7 +39,7 @@ export async function fitContext(compiled: CompileResult, dataset: Dataset, scal
   const model = await prepareModel(compiled, { method });
   const s = scaling ?? fitScaling(data, ir.outputs.length);
   const covariates = Array.from({ length: data.nSubjects }, (_, i) => subjectCovariates(data, i).slice());
-  return { ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s, occasionColumn(ir)), covariates, layout: populationLayout(ir) };
+  return { source: compiled.source, ir, model, dataset, data, scaling: s, inputs: encoderInputs(data, ir.outputs.length, s, occasionColumn(ir)), covariates, layout: populationLayout(ir) };
 }
 
 /** The subjects at the population's initial values (η = 0): the rows the stiffness test integrates. */

@@ -80,11 +80,15 @@ async function logLikAt(problem: UqProblem, v: Float64Array, start: readonly Arr
  * the result is on the full population vector again, the weights among its entries.
  */
 export async function maximumLikelihoodEstimate(problem: UqProblem & Partial<NeuralWeights>, variational: Float64Array, q: readonly EffectPosteriors[], options: MlFinishOptions, say: (line: string) => void = () => undefined): Promise<MaximumLikelihoodEstimate> {
-  const held = holdWeights(problem, variational);
+  const held = await holdWeights(problem, variational);
   if (!held) return estimateOver(problem, variational, q, options, say);
   say(`maximum likelihood: the ${variational.length - held.kept.length} network weights stay at their trained values (nuisance parameters; the standard errors are conditional on them)`);
-  const inner = await estimateOver(held.problem, held.reduce(variational), q, options, say);
-  return { ...inner, result: held.expandResult(inner.result), variational };
+  try {
+    const inner = await estimateOver(held.problem, held.reduce(variational), q, options, say);
+    return { ...inner, result: held.expandResult(inner.result), variational };
+  } finally {
+    held.dispose();
+  }
 }
 
 async function estimateOver(problem: UqProblem, variational: Float64Array, q: readonly EffectPosteriors[], options: MlFinishOptions, say: (line: string) => void): Promise<MaximumLikelihoodEstimate> {

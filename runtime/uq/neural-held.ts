@@ -20,6 +20,11 @@ import type { MarginalAt, MlFinishResult } from './ml-finish.js';
 /** What the finish needs to know about the model's networks: the indices (into ir.parameters) of every weight. */
 export interface NeuralWeights {
   readonly neuralParameters: readonly number[];
+  /**
+   * The problem of the model compiled again with these weights as constants (by name): its trajectories carry no
+   * sensitivity columns for them, which is most of the cost of a network's information.
+   */
+  readonly recompileHolding?: (weights: ReadonlyMap<string, number>) => Promise<UqProblem>;
 }
 
 /** Which population-vector entries are network weights. */
@@ -30,6 +35,8 @@ export function weightEntries(layout: PopulationLayout, neuralParameters: readon
 export interface HeldWeights {
   /** The problem over the entries that are not weights, the weights fixed at their values in v. */
   readonly problem: UqProblem;
+  /** Releases the recompiled model's engine (a no-op when the problem shares the full one). */
+  readonly dispose: () => void;
   /** Entry of the full vector of each entry of the reduced one. */
   readonly kept: readonly number[];
   readonly reduce: (v: Float64Array) => Float64Array;
@@ -84,7 +91,7 @@ function expandAt(at: MarginalAt, kept: readonly number[], d: number): MarginalA
 }
 
 /** The held-weights problem at v, or undefined when the model has no network weights to hold. */
-export function holdWeights(problem: UqProblem & Partial<NeuralWeights>, v: Float64Array): HeldWeights | undefined {
+export async function holdWeights(problem: UqProblem & Partial<NeuralWeights>, v: Float64Array): Promise<HeldWeights | undefined> {
   const held = weightEntries(problem.layout, problem.neuralParameters ?? []);
   if (!held.some((x) => x)) return undefined;
   const d = v.length;
@@ -94,12 +101,31 @@ export function holdWeights(problem: UqProblem & Partial<NeuralWeights>, v: Floa
     kept.forEach((k, j) => (out[k] = reduced[j]!));
     return out;
   };
+  const reduced = await recompiled(problem, held, layout, v);
   return {
-    problem: { ...problem, layout },
+    problem: reduced ?? { ...problem, layout },
+    dispose: () => reduced?.engine.dispose(),
     kept,
     reduce: (full) => Float64Array.from(kept, (k) => full[k]!),
     expand,
     expandResult: (result) => ({ ...result, v: expand(result.v), at: expandAt(result.at, kept, d) }),
     expandInformation: (info) => expandInformation(info, kept, d),
   };
+}
+
+/**
+ * The model compiled with the weights at their values in v as constants, when the problem can be (it names its
+ * source) and the recompiled layout is the reduced one entry by entry; undefined otherwise (the full model then
+ * serves, its weight columns computed and unused).
+ */
+async function recompiled(problem: UqProblem & Partial<NeuralWeights>, held: readonly boolean[], reducedLayout: PopulationLayout, v: Float64Array): Promise<UqProblem | undefined> {
+  if (!problem.recompileHolding) return undefined;
+  const { phi } = unpack(problem.layout, v);
+  // A weight's transform is 'normal': its value is its φ.
+  const weights = new Map(problem.layout.entries.flatMap((e, k) => (held[k] ? [[e.name, phi[e.index]!] as const] : [])));
+  const again = await problem.recompileHolding(weights);
+  const same = again.layout.entries.length === reducedLayout.entries.length && again.layout.entries.every((e, k) => e.name === reducedLayout.entries[k]!.name);
+  if (same) return again;
+  again.engine.dispose();
+  return undefined;
 }

@@ -6,7 +6,8 @@
  */
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import type { SolverSettings } from '../engine/engine.js';
-import type { FitContext } from '../infer/fit-context.js';
+import { compile } from '../../compiler/pipeline.js';
+import { fitContext, type FitContext } from '../infer/fit-context.js';
 import { priorAt, unpack } from '../infer/population.js';
 import { Random } from '../nn/random.js';
 import { covarianceFromInformation, type CovarianceResult } from './covariance.js';
@@ -105,11 +106,20 @@ export interface UncertaintyResult {
  * with the network weights named, so that the maximum-likelihood finish can hold them (neural-held.ts).
  */
 export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSettings): UqProblem & NeuralWeights {
+  const neuralParameters = ctx.ir.parameters.flatMap((p, k) => (p.neural ? [k] : []));
   return {
-    neuralParameters: ctx.ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])),
+    neuralParameters,
+    ...(neuralParameters.length > 0 ? { recompileHolding: async (weights: ReadonlyMap<string, number>) => uqProblem(await heldWeightsContext(ctx, weights), solver) } : {}),
     model: ctx.model, data: ctx.data, layout: ctx.layout, covariates: ctx.covariates, engine: createParallelCpuEngine(ctx.model, ctx.data, { ...solver, method: ctx.model.method }),
     effectParameter: ctx.ir.randomEffects.map((r) => r.parameter),
   };
+}
+
+/** The fit's context for its model compiled with the network weights as these constants (neural-held.ts). */
+async function heldWeightsContext(ctx: FitContext, weights: ReadonlyMap<string, number>): Promise<FitContext> {
+  const compiled = compile(ctx.source, { heldWeights: weights });
+  if (!compiled.ir) throw new Error('the model no longer compiles with its network weights held');
+  return fitContext(compiled, ctx.dataset, ctx.scaling, ctx.model.method);
 }
 
 /** Draws of one estimator for every subject, centred at the estimates. */
@@ -190,10 +200,15 @@ export async function assessUncertainty(problem: UqProblem & Partial<NeuralWeigh
   stopHere();
   const infoStarted = performance.now();
   // Network weights are held at their values, as in the maximum-likelihood finish (neural-held.ts).
-  const held = holdWeights(problem, population);
-  const information = held
-    ? held.expandInformation(await observedInformation(held.problem, chosen.set, chosen.block, held.reduce(population), options.informationOptions))
-    : await observedInformation(problem, chosen.set, chosen.block, population, options.informationOptions);
+  const held = await holdWeights(problem, population);
+  let information;
+  try {
+    information = held
+      ? held.expandInformation(await observedInformation(held.problem, chosen.set, chosen.block, held.reduce(population), options.informationOptions))
+      : await observedInformation(problem, chosen.set, chosen.block, population, options.informationOptions);
+  } finally {
+    held?.dispose();
+  }
   onProgress?.(`observed information: ${information.resolved.length > 0 ? `${information.trajectories} trajectories for ${information.resolved.join(', ')}` : 'no new trajectories'} (${((performance.now() - infoStarted) / 1000).toFixed(1)} s)`);
   const covariance = covarianceFromInformation(information.information, names, information.mcError);
   if (!covariance.ok) messages.push(covariance.message);

@@ -5,7 +5,8 @@
  * weights) equal the full problem's value, gradient entries and information sub-block; and the expanded result's
  * information keeps that block, decoupled from the weights' stand-in rows (its inverse over those entries is the
  * block's inverse: the covariance conditional on the weights).
- * The oracle is the full problem itself, computed without any holding.
+ * The oracle is the full problem itself, computed without any holding. The same holds when the held problem is the
+ * model compiled again with the weights as constants (its own engine, no sensitivity columns for the weights).
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/pipeline.js';
@@ -49,7 +50,7 @@ describe('held network weights', () => {
     };
     // Weights away from their start, so the network matters.
     const v = initialVector(layout).map((x, k) => (/mlp/.test(layout.entries[k]!.name) ? 0.4 * Math.cos(3 * k) : x + 0.05));
-    const held = holdWeights(full, v)!;
+    const held = (await holdWeights(full, v))!;
     expect(held.problem.layout.entries.map((e) => e.name)).toEqual(['theta1', 'theta2', 'omega_theta1', 'sigma']);
     expect(held.kept).toHaveLength(4);
     expect(v.length).toBe(4 + 7);
@@ -83,5 +84,44 @@ describe('held network weights', () => {
         else expect(info[i * d + j]).toBe(0);
       }
     }
+  }, 60_000);
+  it('compiled again with the weights as constants: the same value, gradient and information, without the weight columns', async () => {
+    const compiled = compile(source);
+    const ir = compiled.ir!;
+    const model = await prepareModel(compiled);
+    const times = [0.3, 1, 2.5, 5];
+    const data = packSubjects([[2.6, 2.9, 1.9, 0.8], [2.4, 3.1, 2.2, 1.0], [2.9, 2.7, 1.5, 0.5]].map((obsValues) => ({ obsTimes: times, obsValues, obsOutputs: times.map(() => 0), doses: [], covariates: [] })), 0);
+    const covariates = [0, 1, 2].map(() => new Float64Array(0));
+    const solver = { rtol: 1e-10, atol: 1e-12, maxSteps: 100_000 };
+    const problemOf = async (c: ReturnType<typeof compile>): Promise<UqProblem> => {
+      const m = c === compiled ? model : await prepareModel(c);
+      return { model: m, data, layout: populationLayout(c.ir!), covariates, engine: createCpuEngine(m, data, solver), effectParameter: c.ir!.randomEffects.map((r) => r.parameter) };
+    };
+    const full = { ...(await problemOf(compiled)), neuralParameters: ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])), recompileHolding: (w: ReadonlyMap<string, number>) => problemOf(compile(source, { heldWeights: w })) };
+    const layout = full.layout;
+    const v = initialVector(layout).map((x, k) => (/mlp/.test(layout.entries[k]!.name) ? 0.4 * Math.cos(3 * k) : x + 0.05));
+    const held = (await holdWeights(full, v))!;
+    expect(held.problem.engine).not.toBe(full.engine);
+    expect(held.problem.model.dims.np).toBe(2);
+    expect(model.dims.np).toBe(2 + 7);
+    expect(held.problem.layout.entries.map((e) => e.name)).toEqual(['theta1', 'theta2', 'omega_theta1', 'sigma']);
+
+    const set = drawSampleSet(full, 'prior', v, undefined, 16, 5);
+    const { phi } = unpack(layout, v);
+    const fullBlock = await simulateBlock(full, set, phi);
+    const fullEval = evaluate(full, set, fullBlock, v, trajectoryFreeEntries(full, set, phi));
+    const vr = held.reduce(v);
+    const phiHeld = unpack(held.problem.layout, vr).phi;
+    const heldBlock = await simulateBlock(held.problem, set, phiHeld);
+    const heldEval = evaluate(held.problem, set, heldBlock, vr, trajectoryFreeEntries(held.problem, set, phiHeld));
+    expect(totalLogLik(heldEval).logLik).toBeCloseTo(totalLogLik(fullEval).logLik, 7);
+    held.kept.forEach((k, j) => expect(heldEval.gradient[j], layout.entries[k]!.name).toBeCloseTo(fullEval.gradient[k]!, 6));
+    const fullInfo = await observedInformation(full, set, fullBlock, v);
+    const heldInfo = await observedInformation(held.problem, set, heldBlock, vr);
+    const d = v.length;
+    const sub = Float64Array.from(held.kept.flatMap((i) => held.kept.map((j) => fullInfo.information[i * d + j]!)));
+    sub.forEach((x, idx) => expect(heldInfo.information[idx]! / Math.max(1, Math.abs(x))).toBeCloseTo(x / Math.max(1, Math.abs(x)), 5));
+    held.dispose();
+    full.engine.dispose();
   }, 60_000);
 });

@@ -11,7 +11,13 @@
  * parameters. Why before the affine step: in standardized coordinates the layers' scale is O(1) whatever ω is
  * (an ω of 0.05 would need w ≈ 20 to bend a draw on the η scale).
  *
- * Invertibility needs ûᵀw ≥ −1: û = u + (m(wᵀu) − wᵀu) w / |w|², m(x) = −1 + softplus(x) (ibid., appendix A).
+ * Invertibility needs ûᵀw ≥ −1: ū = u + (m(wᵀu) − wᵀu) w / |w|², m(x) = −1 + softplus(x) (ibid., appendix A), so
+ * ūᵀw = m(wᵀu) > −1. That correction is −0.31 w/|w|² at wᵀu = 0 and grows as 1/|w| when the encoder's w crosses
+ * zero: on pk (CPU, seed 1) a layer reached |ū| ≈ 300, translated a draw to η ≈ 29, its trajectories failed and
+ * the fit diverged at epoch 104. So the translation is bounded: û = ū · c tanh(|ū|/c)/|ū| with c = SHIFT_BOUND,
+ * a factor κ ≤ 1 (ûᵀw = κ m > −1 still) that is 0.9 at |ū| = 2.3, the largest a fit of the skewed case uses.
+ * (Removing the singularity instead, m(0) = 0, left w without a gradient at the identity start and fitted the
+ * skewed case's subjects worse: total gap 0.19–0.35 vs 0.15–0.21 over three seeds.)
  * The inverse (`inverse`, for scoring a point not drawn from q: the importance step's defensive draws) is one
  * monotone scalar equation per layer: with a = wᵀz + b, wᵀf(z) + b = a + s tanh(a), s = ûᵀw ≥ −1.
  *
@@ -33,6 +39,9 @@ export const flowWidth = (n: number, layers = FLOW_LAYERS): number => layers * p
 /** Numbers a draw's tape holds: each layer's input z (n) and h = tanh(a). */
 export const flowTapeWidth = (n: number, layers = FLOW_LAYERS): number => layers * (n + 1);
 
+/** c of û = ū · c tanh(|ū|/c)/|ū|: a layer moves a standardized draw by less than c. */
+export const SHIFT_BOUND = 4;
+
 /** Guards |w|² when w = 0 (then û = u and the layer is z + u tanh(b), still invertible for any u ⟂ nothing). */
 const W_FLOOR = 1e-12;
 
@@ -41,10 +50,14 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** One subject's layers, with the draw-independent quantities computed once (`load`). */
 export class PlanarFlow {
-  /** Raw u, û and w: layers × n each. */
+  /** Raw u, the constrained ū, the bounded û and w: layers × n each. */
   readonly u: Float64Array;
+  readonly uBar: Float64Array;
   readonly uHat: Float64Array;
   readonly w: Float64Array;
+  /** Per layer: κ = |û|/|ū| and d|û|/d|ū| of the bound, over |ū|² (0 when ū = 0). */
+  readonly kappa: Float64Array;
+  readonly kappaSlope: Float64Array;
   /** Per layer: b, s = ûᵀw, (m'(α) − 1), β = m(α) − α and |w|² of the constraint. */
   readonly b: Float64Array;
   readonly s: Float64Array;
@@ -52,17 +65,22 @@ export class PlanarFlow {
   readonly beta: Float64Array;
   readonly n2: Float64Array;
   private readonly g: Float64Array;
+  private readonly gBar: Float64Array;
 
   constructor(readonly n: number, readonly layers = FLOW_LAYERS) {
     this.u = new Float64Array(layers * n);
+    this.uBar = new Float64Array(layers * n);
     this.uHat = new Float64Array(layers * n);
     this.w = new Float64Array(layers * n);
+    this.kappa = new Float64Array(layers);
+    this.kappaSlope = new Float64Array(layers);
     this.b = new Float64Array(layers);
     this.s = new Float64Array(layers);
     this.dm = new Float64Array(layers);
     this.beta = new Float64Array(layers);
     this.n2 = new Float64Array(layers);
     this.g = new Float64Array(n);
+    this.gBar = new Float64Array(n);
   }
 
   /** Reads the layers' raw parameters params[offset … offset + flowWidth(n, layers)). */
@@ -81,9 +99,19 @@ export class PlanarFlow {
         n2 += w * w;
       }
       const beta = -1 + softplus(alpha) - alpha;
+      let r2 = 0;
+      for (let k = 0; k < n; k++) {
+        const uBar = this.u[l * n + k]! + (beta * this.w[l * n + k]!) / n2;
+        this.uBar[l * n + k] = uBar;
+        r2 += uBar * uBar;
+      }
+      const r = Math.sqrt(r2);
+      const kappa = r > 1e-8 ? (SHIFT_BOUND * Math.tanh(r / SHIFT_BOUND)) / r : 1;
+      this.kappa[l] = kappa;
+      this.kappaSlope[l] = r > 1e-8 ? (1 / Math.cosh(r / SHIFT_BOUND) ** 2 - kappa) / r2 : 0;
       let s = 0;
       for (let k = 0; k < n; k++) {
-        const uHat = this.u[l * n + k]! + (beta * this.w[l * n + k]!) / n2;
+        const uHat = kappa * this.uBar[l * n + k]!;
         this.uHat[l * n + k] = uHat;
         s += uHat * this.w[l * n + k]!;
       }
@@ -142,16 +170,25 @@ export class PlanarFlow {
       // a = wᵀz + b: its cotangent from f = z + û h(a) and from log det = log(1 + h'(a) s).
       const gA = dh * uTg + (cLogDet * -2 * h * dh * s) / det;
       const gS = (cLogDet * dh) / det;
-      // Through û = u + β w / |w|², β = m(wᵀu) − wᵀu; ∂F/∂û_k = h g_k + gS w_k.
-      let gUhatW = 0;
-      for (let k = 0; k < n; k++) gUhatW += (h * g[k]! + gS * this.w[l * n + k]!) * this.w[l * n + k]!;
-      const gAlpha = (dm * gUhatW) / n2;
+      // ∂F/∂û_k = h g_k + gS w_k; through the bound û = κ(|ū|) ū: ∂F/∂ū = κ ∂F/∂û + (d|û|/d|ū| − κ)/|ū|² (ūᵀ∂F/∂û) ū.
+      const gBar = this.gBar;
+      let uBarTgHat = 0;
+      for (let k = 0; k < n; k++) {
+        gBar[k] = h * g[k]! + gS * this.w[l * n + k]!;
+        uBarTgHat += this.uBar[l * n + k]! * gBar[k]!;
+      }
+      let gBarW = 0;
+      for (let k = 0; k < n; k++) {
+        gBar[k] = this.kappa[l]! * gBar[k]! + this.kappaSlope[l]! * uBarTgHat * this.uBar[l * n + k]!;
+        gBarW += gBar[k]! * this.w[l * n + k]!;
+      }
+      // Through ū = u + β w / |w|², β = m(wᵀu) − wᵀu.
+      const gAlpha = (dm * gBarW) / n2;
       for (let k = 0; k < n; k++) {
         const w = this.w[l * n + k]!;
-        const gUhat = h * g[k]! + gS * w;
         const gW = gA * tape[t + k]! + gS * this.uHat[l * n + k]!;
-        gParams[o + k] = gParams[o + k]! + gUhat + gAlpha * w;
-        gParams[o + n + k] = gParams[o + n + k]! + gW + gAlpha * this.u[l * n + k]! + (beta * gUhat) / n2 - (2 * beta * gUhatW * w) / (n2 * n2);
+        gParams[o + k] = gParams[o + k]! + gBar[k]! + gAlpha * w;
+        gParams[o + n + k] = gParams[o + n + k]! + gW + gAlpha * this.u[l * n + k]! + (beta * gBar[k]!) / n2 - (2 * beta * gBarW * w) / (n2 * n2);
       }
       gParams[o + 2 * n] = gParams[o + 2 * n]! + gA;
       for (let k = 0; k < n; k++) g[k] = g[k]! + gA * this.w[l * n + k]!;

@@ -2,11 +2,11 @@
  * The planar flow of the 'flow' posterior family (runtime/infer/flow.ts) against finite differences: the output
  * and the log-determinant in the draw and in every layer's raw (u, w, b); the log-determinant against the log
  * |det| of the Jacobian built by central differences; the invertibility constraint ûᵀw ≥ −1 (det > 0) for raw
- * parameters that violate it; and the inverse: f⁻¹(f(ε)) = ε with the same log-determinant, also where a layer is
+ * parameters that violate it; the bound on û where w → 0 makes the constraint's ū large; and the inverse: f⁻¹(f(ε)) = ε with the same log-determinant, also where a layer is
  * near the constraint's edge (ûᵀw ≈ −1, where the scalar equation is flattest).
  */
 import { describe, expect, it } from 'vitest';
-import { flowBackward, flowForward, flowInitialBias, flowWidth, PlanarFlow } from '../../runtime/infer/flow.js';
+import { flowBackward, flowForward, flowInitialBias, flowWidth, PlanarFlow, SHIFT_BOUND } from '../../runtime/infer/flow.js';
 import { mulberry32, standardNormal } from '../support/seeded-random.js';
 
 const random = mulberry32(11);
@@ -54,6 +54,30 @@ describe('planar flow', () => {
       }
     });
   }
+
+  it('a layer with w near 0 (the constraint\'s ū ~ 1/|w|) moves a draw by less than SHIFT_BOUND, with exact gradients', () => {
+    for (const n of [1, 3]) {
+      const layers = 2;
+      const params = normals(flowWidth(n, layers), 1);
+      for (let l = 0; l < layers; l++) for (let k = 0; k < n; k++) params[l * (2 * n + 1) + n + k]! *= 0.03;
+      const eps = normals(n);
+      const { out, tape } = flowForward(eps, params, 0, n, layers);
+      const shift = Math.hypot(...Array.from(out, (v, k) => v - eps[k]!));
+      expect(shift).toBeLessThan(layers * SHIFT_BOUND);
+      expect(Math.max(...Array.from(tape.flow.uHat, Math.abs))).toBeLessThan(SHIFT_BOUND);
+      // Unbounded, ū ≈ 0.31 w/|w|² would be larger than the bound here.
+      expect(Math.hypot(...Array.from(tape.flow.uBar.subarray(0, n)))).toBeGreaterThan(SHIFT_BOUND);
+      const g = normals(n);
+      const c = standardNormal(random);
+      const gParams = new Float64Array(params.length);
+      const gEps = flowBackward(tape, g, c, gParams, 0);
+      const F = (): number => objective(eps, params, n, layers, g, c);
+      let worst = 0;
+      for (let i = 0; i < n; i++) worst = Math.max(worst, relative(gEps[i]!, difference(F, eps, i)));
+      for (let i = 0; i < params.length; i++) worst = Math.max(worst, relative(gParams[i]!, difference(F, params, i)));
+      expect(worst).toBeLessThan(1e-6);
+    }
+  });
 
   it('log det equals log |det J| of the Jacobian by central differences, and det > 0 for any raw parameters', () => {
     const n = 3;

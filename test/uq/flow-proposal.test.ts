@@ -18,12 +18,13 @@ import { runEstimator, type SubjectProposal } from '../../runtime/uq/uncertainty
 import { flowPosterior } from '../../runtime/infer/posterior.js';
 import { exactLogMarginal, fitQ, setup, simulate } from '../fixtures/flow/skewed.js';
 
-/** 1-D planar layers from their formula (raw u, w, b per layer; û by the invertibility constraint). */
+/** 1-D planar layers from their formula (raw u, w, b per layer; û by the invertibility constraint and flow.ts's bound |û| < 4). */
 function f(eps: number, params: readonly number[]): number {
   let z = eps;
   for (let o = 0; o < params.length; o += 3) {
     const [u, w, b] = [params[o]!, params[o + 1]!, params[o + 2]!];
-    const uHat = u + ((-1 + Math.log1p(Math.exp(w * u)) - w * u) * w) / (w * w);
+    const uBar = u + ((-1 + Math.log1p(Math.exp(w * u)) - w * u) * w) / (w * w);
+    const uHat = uBar === 0 ? 0 : (uBar * 4 * Math.tanh(Math.abs(uBar) / 4)) / Math.abs(uBar);
     z += uHat * Math.tanh(w * z + b);
   }
   return z;

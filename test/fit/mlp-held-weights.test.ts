@@ -36,20 +36,33 @@ observe { y ~ normal(X1, sd = sigma) }
 error { sigma = 0.2 }
 `;
 
+const times = [0.3, 1, 2.5, 5];
+const data = packSubjects([[2.6, 2.9, 1.9, 0.8], [2.4, 3.1, 2.2, 1.0], [2.9, 2.7, 1.5, 0.5]].map((obsValues) => ({ obsTimes: times, obsValues, obsOutputs: times.map(() => 0), doses: [], covariates: [] })), 0);
+const covariates = [0, 1, 2].map(() => new Float64Array(0));
+const solver = { rtol: 1e-10, atol: 1e-12, maxSteps: 100_000 };
+
+/** The problem of a compiled model on the three subjects above. */
+async function problemOf(c: ReturnType<typeof compile>): Promise<UqProblem> {
+  const m = await prepareModel(c);
+  return { model: m, data, layout: populationLayout(c.ir!), covariates, engine: createCpuEngine(m, data, solver), effectParameter: c.ir!.randomEffects.map((r) => r.parameter) };
+}
+
+/** The full problem (naming its weights, recompiling them as constants when `recompile`) and a v with the weights away from their start, so the network matters. */
+async function fullProblem(recompile: boolean) {
+  const compiled = compile(source);
+  const ir = compiled.ir!;
+  const full = {
+    ...(await problemOf(compiled)), neuralParameters: ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])),
+    ...(recompile ? { recompileHolding: (w: ReadonlyMap<string, number>) => problemOf(compile(source, { heldWeights: w })) } : {}),
+  };
+  const layout = full.layout;
+  const v = initialVector(layout).map((x, k) => (/mlp/.test(layout.entries[k]!.name) ? 0.4 * Math.cos(3 * k) : x + 0.05));
+  return { full, layout, v };
+}
+
 describe('held network weights', () => {
   it('leave the value, gradient and information of the other entries as the full problem has them', async () => {
-    const compiled = compile(source);
-    const ir = compiled.ir!;
-    const model = await prepareModel(compiled);
-    const times = [0.3, 1, 2.5, 5];
-    const data = packSubjects([[2.6, 2.9, 1.9, 0.8], [2.4, 3.1, 2.2, 1.0], [2.9, 2.7, 1.5, 0.5]].map((obsValues) => ({ obsTimes: times, obsValues, obsOutputs: times.map(() => 0), doses: [], covariates: [] })), 0);
-    const layout = populationLayout(ir);
-    const full: UqProblem & { neuralParameters: number[] } = {
-      model, data, layout, covariates: [0, 1, 2].map(() => new Float64Array(0)), engine: createCpuEngine(model, data, { rtol: 1e-10, atol: 1e-12, maxSteps: 100_000 }),
-      effectParameter: ir.randomEffects.map((r) => r.parameter), neuralParameters: ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])),
-    };
-    // Weights away from their start, so the network matters.
-    const v = initialVector(layout).map((x, k) => (/mlp/.test(layout.entries[k]!.name) ? 0.4 * Math.cos(3 * k) : x + 0.05));
+    const { full, layout, v } = await fullProblem(false);
     const held = (await holdWeights(full, v))!;
     expect(held.problem.layout.entries.map((e) => e.name)).toEqual(['theta1', 'theta2', 'omega_theta1', 'sigma']);
     expect(held.kept).toHaveLength(4);
@@ -86,24 +99,11 @@ describe('held network weights', () => {
     }
   }, 60_000);
   it('compiled again with the weights as constants: the same value, gradient and information, without the weight columns', async () => {
-    const compiled = compile(source);
-    const ir = compiled.ir!;
-    const model = await prepareModel(compiled);
-    const times = [0.3, 1, 2.5, 5];
-    const data = packSubjects([[2.6, 2.9, 1.9, 0.8], [2.4, 3.1, 2.2, 1.0], [2.9, 2.7, 1.5, 0.5]].map((obsValues) => ({ obsTimes: times, obsValues, obsOutputs: times.map(() => 0), doses: [], covariates: [] })), 0);
-    const covariates = [0, 1, 2].map(() => new Float64Array(0));
-    const solver = { rtol: 1e-10, atol: 1e-12, maxSteps: 100_000 };
-    const problemOf = async (c: ReturnType<typeof compile>): Promise<UqProblem> => {
-      const m = c === compiled ? model : await prepareModel(c);
-      return { model: m, data, layout: populationLayout(c.ir!), covariates, engine: createCpuEngine(m, data, solver), effectParameter: c.ir!.randomEffects.map((r) => r.parameter) };
-    };
-    const full = { ...(await problemOf(compiled)), neuralParameters: ir.parameters.flatMap((p, k) => (p.neural ? [k] : [])), recompileHolding: (w: ReadonlyMap<string, number>) => problemOf(compile(source, { heldWeights: w })) };
-    const layout = full.layout;
-    const v = initialVector(layout).map((x, k) => (/mlp/.test(layout.entries[k]!.name) ? 0.4 * Math.cos(3 * k) : x + 0.05));
+    const { full, layout, v } = await fullProblem(true);
     const held = (await holdWeights(full, v))!;
     expect(held.problem.engine).not.toBe(full.engine);
     expect(held.problem.model.dims.np).toBe(2);
-    expect(model.dims.np).toBe(2 + 7);
+    expect(full.model.dims.np).toBe(2 + 7);
     expect(held.problem.layout.entries.map((e) => e.name)).toEqual(['theta1', 'theta2', 'omega_theta1', 'sigma']);
 
     const set = drawSampleSet(full, 'prior', v, undefined, 16, 5);

@@ -9,8 +9,8 @@
  *    times, the sum of trace.csv's per-epoch seconds (training only); prints the ratio flow / Gaussian, and the
  *    ratio of the median epochs (less sensitive to a load spike from other processes on a shared machine).
  *
- * Usage: npm run bench:flow [-- subjects steps epochs repeats] [--timing | --skewed]   (defaults 8 600 100 2; a
- * flag runs that part only)
+ * Usage: npm run bench:flow [-- subjects steps epochs repeats] [--timing | --skewed] [--cpu]   (defaults 8 600
+ * 100 2; --timing or --skewed runs that part only; --cpu fits on the CPU back end instead of the default)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ async function importanceStep(s: Awaited<ReturnType<typeof setup>>, ys: readonly
 /** Per-epoch training seconds of one fit (trace.csv). */
 function epochSeconds(posterior: string): number[] {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-flow-')), posterior);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', 'examples/pk/pk.nlm', '--data', 'examples/pk/data.csv', '--posterior', posterior, '--epochs', String(epochs), '--patience', String(epochs), '--estimate', 'elbo', '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'fit', 'examples/pk/pk.nlm', '--data', 'examples/pk/data.csv', '--posterior', posterior, '--epochs', String(epochs), '--patience', String(epochs), '--estimate', 'elbo', '--out', out, ...(flags.includes('--cpu') ? ['--backend', 'cpu'] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nlmc fit --posterior ${posterior} failed:\n${r.stderr}`);
   const [header, ...rows] = readFileSync(join(out, 'trace.csv'), 'utf8').trim().split('\n');
   const column = header!.split(',').indexOf('seconds');

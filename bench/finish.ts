@@ -3,8 +3,10 @@
  * fit < 20 s"): the maximum-likelihood finish from the variational optimum, then the uncertainty step at the MLE
  * (node check, −2LL, the information's covariance). Wall and this process's CPU seconds (all threads) for each, and
  * the load average, so a run on a busy machine can be read. Usage:
- *   npm run bench:finish [-- --fit DIR]
+ *   npm run bench:finish [-- --fit DIR [--data CSV]] [--held both]
  * Without --fit, test/uq/fixtures/oral2cpt (60 subjects) is fitted first (`nlmc fit --estimate elbo --no-uncertainty`).
+ * `--held both` (a model with mlp terms): the finish twice, the weights held in the model compiled again with them as
+ * constants (the default) and in the full model (its weight sensitivities computed and unused), for the ratio.
  * Figures only; nothing is asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -41,8 +43,18 @@ async function timed<T>(body: () => Promise<T>): Promise<{ value: T; wall: numbe
 }
 
 const dir = arg('fit', '') || fit();
-const run = await loadFittedRun(dir, data);
+const run = await loadFittedRun(dir, arg('data', data));
 const problem = uqProblem(run.ctx);
+if (arg('held', '') === 'both') {
+  const { recompileHolding: _, ...shared } = problem;
+  const variational = Float64Array.from(run.fit.population.values);
+  for (const [name, p] of [['recompiled with the weights as constants', problem], ['the full model', shared]] as const) {
+    const t = await timed(() => maximumLikelihoodEstimate(p, variational, run.subjects, defaultMlFinishOptions));
+    console.log(`finish, weights held in ${name}: ${t.wall.toFixed(1)} s wall, ${t.cpu.toFixed(1)} s CPU (${t.value.result.iterations.length} iterations, ${t.value.result.message}); −2LL ${(-2 * t.value.result.logLik).toFixed(3)}`);
+  }
+  problem.engine.dispose();
+  process.exit(0);
+}
 const variational = Float64Array.from(run.fit.population.values);
 console.log(`${run.ctx.data.nSubjects} subjects, fit ${dir}; machine: ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const finish = await timed(() => maximumLikelihoodEstimate(problem, variational, run.subjects, defaultMlFinishOptions));

@@ -15,7 +15,7 @@
  * ūᵀw = m(wᵀu) > −1. That correction is −0.31 w/|w|² at wᵀu = 0 and grows as 1/|w| when the encoder's w crosses
  * zero: on pk (CPU, seed 1) a layer reached |ū| ≈ 300, translated a draw to η ≈ 29, its trajectories failed and
  * the fit diverged at epoch 104. So the translation is bounded: û = ū · c tanh(|ū|/c)/|ū| with c = SHIFT_BOUND,
- * a factor κ ≤ 1 (ûᵀw = κ m > −1 still) that is 0.9 at |ū| = 2.3, the largest a fit of the skewed case uses.
+ * a factor κ ≤ 1 (ûᵀw = κ m > −1 still) that is 0.9 at |ū| = 2.3, a value the skewed case's fits reach.
  * (Removing the singularity instead, m(0) = 0, left w without a gradient at the identity start and fitted the
  * skewed case's subjects worse: total gap 0.19–0.35 vs 0.15–0.21 over three seeds.)
  * The inverse (`inverse`, for scoring a point not drawn from q: the importance step's defensive draws) is one

@@ -11,12 +11,11 @@
  * widened: a Student t's inflation has no exact counterpart for a flow short of rescaling L, and the defensive
  * share already covers the tails q misses.
  */
+import { HALF_LOG_2PI } from '../../stdlib/observation-terms.js';
 import { drawEffects, logPriorDensity, PriorWorkspace, solveLower, type EffectsPrior } from '../../stdlib/effects-prior.js';
 import { PlanarFlow } from '../infer/flow.js';
 import type { Random } from '../nn/random.js';
 import { logAddExp, type Draws, type ImportanceSettings } from './proposal.js';
-
-const HALF_LOG_2PI = 0.9189385332046727;
 
 /** A subject's fitted flow: the base μ and Cholesky factor L (row-major, lower) and the layers' raw parameters. */
 export interface FlowProposal {

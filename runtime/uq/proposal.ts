@@ -36,8 +36,6 @@ export interface Draws {
   readonly logDensity: Float64Array;
 }
 
-const HALF_LOG_2PI = 0.9189385332046727;
-
 /** log Γ(x) for x a positive multiple of ½, exactly: Γ(½) = √π, Γ(1) = 1, Γ(x + 1) = x Γ(x). */
 export function logGammaHalfInteger(x: number): number {
   const twice = Math.round(2 * x);

@@ -8,8 +8,10 @@
  * | doseAmount | a bolus of amount A(p) into state k | x_k += A | S_k += ∂A/∂p |
  * | eventTime | an event at τ(p) where f jumps from f⁻ to f⁺: a bolus at a lagged or model time, a breakpoint | continuous | S += (f⁻ − f⁺) ∂τ/∂p |
  * | inputEdge | a zero-order input of rate R into k starts (f_k += R) or ends (f_k −= R) at τ(p) | continuous | S_k −= R ∂τ/∂p at the start, += R ∂τ/∂p at the end |
+ * | historyShift | a steady state X reached at a dose time τ(p) (stdlib/dose-events.ts) | X | S −= f(τ, X) ∂τ/∂p |
  *
- * inputEdge is eventTime for f⁺ − f⁻ = ±R e_k, written apart because f need not be evaluated. A bolus is
+ * inputEdge is eventTime for f⁺ − f⁻ = ±R e_k, written apart because f need not be evaluated; historyShift is
+ * eventTime from f⁻ = 0 (the whole periodic history moves with τ), written apart because f⁻ need not be filled. A bolus is
  * doseAmount, then eventTime with f⁻ evaluated before and f⁺ after the amount is added. A reset sets x = x0(p),
  * S = ∂x0/∂p (stdlib/dose-events.ts). Each entry's floating-point operations are the same in both spellings
  * (y + a·b per entry), so the back ends differ only in precision.
@@ -66,4 +68,20 @@ export const inputEdge = {
   },
 } as const;
 
-export const JUMP_RULES: Readonly<Record<'doseAmount' | 'eventTime' | 'inputEdge', JumpRule>> = { doseAmount, eventTime, inputEdge };
+/** S −= f(τ, X) ∂τ/∂p, with ∂τ/∂p at dTime[0 … ns). */
+export const historyShift = {
+  doc: 'a steady state reached at τ(p): the periodic history moves with τ, S −= f(τ, X) ∂τ/∂p',
+  apply(y: Float64Array, nx: number, ns: number, f: ArrayLike<number>, dTime: ArrayLike<number>): void {
+    for (let i = 0; i < nx; i++) {
+      const fi = f[i]!;
+      if (fi === 0) continue;
+      for (let k = 0; k < ns; k++) y[nx + i * ns + k] = y[nx + i * ns + k]! - fi * dTime[k]!;
+    }
+  },
+  /** One statement for state `i` and column `k`. */
+  wgsl(y: string, f: string, i: string, k: string, dTime: string): string {
+    return `${y}[NX + ${i} * NS + ${k}] = ${y}[NX + ${i} * NS + ${k}] - ${f}[${i}] * ${dTime};`;
+  },
+} as const;
+
+export const JUMP_RULES: Readonly<Record<'doseAmount' | 'eventTime' | 'inputEdge' | 'historyShift', JumpRule>> = { doseAmount, eventTime, inputEdge, historyShift };

@@ -3,12 +3,13 @@
  * twin): from the initial state, the dose is given and the system integrated over one interval II, period after
  * period on [τ − II, τ], until the change of [x; S] over a period says the geometric tail is within the tolerance
  * (`ss_converged`); then SS = 1 replaces the state by it (the running infusions end) and SS = 2 adds it less the
- * initial state, and S −= f(τ, X) ∂τ/∂p moves the periodic history with the dose time. The dose itself is given
+ * initial state, and S −= f(τ, X) ∂τ/∂p moves the periodic history with the dose time (historyShift, and the
+ * period's own jumps doseAmount and inputEdge, of stdlib/jump-rules.ts). The dose itself is given
  * afterwards by the caller, with its usual jumps. The periods see the covariates as at the dose (`c`).
  */
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { lit } from './kernel-stepper.js';
-import { doseAmount, inputEdge, InputEdge } from '../../stdlib/jump-rules.js';
+import { doseAmount, historyShift, inputEdge, InputEdge } from '../../stdlib/jump-rules.js';
 import { PI_CONTROL } from '../solvers/step-control.js';
 
 export function steadyStateWgsl(dims: ModelDimensions, arr: (name: string, args: string) => string): string {
@@ -42,17 +43,24 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
     if (R > 0.0) {
       inf_rate[tgt] = R;
       for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = ddose[k]; }
-      ok = advance(&ys, &t, &h, steps, &errPrev, start + D, p, c);
-      // The end of the input, phase-relative: S_tgt += R ∂D/∂p (the dose time moves the whole history: below).
-      for (var k = 0u; k < NS; k++) { ${inputEdge.wgsl('ys', 'tgt', InputEdge.end, 'R', 'dD[k]', 'k')} }
-      inf_rate[tgt] = 0.0;
-      for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = 0.0; }
-      h = 0.0;
     } else {
       ys[tgt] = ys[tgt] + amt;
       for (var k = 0u; k < NS; k++) { ${doseAmount.wgsl('ys', 'tgt', 'ddose[k]', 'k')} }
     }
-    if (ok == 0u && t < tau) { ok = advance(&ys, &t, &h, steps, &errPrev, tau, p, c); }
+    // Two segments, [τ − ii, τ − ii + D] while an input runs and on to τ, through one call of advance (the shader
+    // compiler inlines each call: one call site keeps the kernel small).
+    for (var seg = 0u; seg < 2u; seg++) {
+      let running = seg == 0u && R > 0.0;
+      let stop = select(tau, start + D, running);
+      if (ok == 0u && t < stop) { ok = advance(&ys, &t, &h, steps, &errPrev, false, stop, p, c); }
+      if (running) {
+        // The end of the input, phase-relative: S_tgt += R ∂D/∂p (the dose time moves the whole history: below).
+        for (var k = 0u; k < NS; k++) { ${inputEdge.wgsl('ys', 'tgt', InputEdge.end, 'R', 'dD[k]', 'k')} }
+        inf_rate[tgt] = 0.0;
+        for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = 0.0; }
+        h = 0.0;
+      }
+    }
     if (ok != 0u) { st = ok; break; }
     var sum = 0.0;
     for (var m = 0u; m < N; m++) {
@@ -79,7 +87,7 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
     for (var i = 0u; i < NX; i++) { xs[i] = ys[i]; }
     let f = ${arr('rhs', 'tau, xs, p, c')};
     for (var i = 0u; i < NX; i++) {
-      for (var k = 0u; k < NS; k++) { (*y)[NX + i * NS + k] = (*y)[NX + i * NS + k] - f[i] * dtime[k]; }
+      for (var k = 0u; k < NS; k++) { ${historyShift.wgsl('(*y)', 'f', 'i', 'k', 'dtime[k]')} }
     }
   }
   return ST_OK;

@@ -28,20 +28,29 @@
  * stdlib/dose-events.ts — the infusions that end, the events that replace the state (resets, SS = 1), the other
  * data doses, the model-declared doses — then the observations after them (after = 1: their data rows follow a
  * dose or reset row there, NONMEM's record order; the host sorts them last at their time). A steady state is
- * iterated period by period apart from the timeline (`steady_state`). The jumps of x and S at each event are stdlib/jump-rules.ts's. Sensitivities S = ∂x/∂p are integrated with x and error-controlled.
+ * iterated period by period apart from the timeline (`steady_state`). How a dose is given (bolus or infusion, from
+ * RATE and the model's duration or rate, with lag and bioavailability) is stdlib/dose-resolution.ts's, the jumps of
+ * x and S at each event stdlib/jump-rules.ts's, the starting step and the controller compiler/solvers/step-control.ts's.
+ * Sensitivities S = ∂x/∂p are integrated with x and error-controlled. The shader compiler inlines every call, so
+ * `advance` and `steady_state` are called from one place each (the kernel's compile time on lavapipe is about
+ * proportional to the inlined size).
  */
 import { doseEventsWgsl, EVENT_ORDER, type EventPhase } from '../../stdlib/dose-events.js';
 import { doseAmount, eventTime, inputEdge, InputEdge } from '../../stdlib/jump-rules.js';
+import { bioavailableAmount, DOSE_MODES, doseMode, doseModeWgsl, endTime, givesRateWgsl, laggedTime, modelDoseIsInfusion, resolveInfusionWgsl, validInfusion } from '../../stdlib/dose-resolution.js';
 import { observationTermsWgsl } from '../../stdlib/observation-terms.js';
 import type { ModelDimensions } from '../emit/model-functions.js';
 import { explicitStepper } from './kernel-explicit.js';
 import { steadyStateWgsl } from './kernel-steady-state.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
 import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js';
-import { PI_CONTROL as C, piAlpha } from '../solvers/step-control.js';
+import { PI_CONTROL as C, piAlpha, startingStep, STEP_LIMITS } from '../solvers/step-control.js';
 import { statusConstants } from '../../stdlib/trajectory-status.js';
 
 export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
+
+/** The step loop's limits for this back end's precision (compiler/solvers/step-control.ts). */
+const LIMITS = STEP_LIMITS.f32;
 
 /**
  * The fields of the kernel's records, one declaration for the kernel text and the host that packs them
@@ -92,6 +101,12 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
   /** Calls a model function and always yields an array (length-1 functions return a scalar). */
   const arr = (name: string, args: string): string => ((functionLengths.get(name) ?? 2) === 1 ? `array<f32, 1>(nlm_${name}(${args}))` : `nlm_${name}(${args})`);
   const stepper = isRosenbrockTableau(method) ? rosenbrockStepper(method, dims, arr) : explicitStepper(method);
+  /** The given quantity Y of an infusion mode and ∂Y/∂p (stdlib/dose-resolution.ts, DOSE_MODES), on the kernel's names. */
+  const source = { data: { rate: ['drate', '0.0'] }, model: { rate: ['irate[li]', 'dirate[li * NS + k]'], duration: ['idur[li]', 'didur[li * NS + k]'] } } as const;
+  const givenQuantityWgsl = DOSE_MODES.map((r) => {
+    const [value, dp] = r.from === 'data' ? source.data.rate : source.model[r.given];
+    return `            if (mode == ${doseModeWgsl(r.mode)}) { Y = ${value}; for (var k = 0u; k < NS; k++) { dY[k] = ${dp}; } }`;
+  }).join('\n');
   /**
    * The data events due at t of each stream (the resets' first), in two passes over the streams: pass 0 is
    * EVENT_ORDER's replacingState (resets, SS = 1), pass 1 the data part of otherDoses. One loop rather than one
@@ -107,7 +122,7 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
           if (q >= ndoses) { break; }
           let rec = dbase + q * ${L.doseStride}u;
           if (u32(doses[rec + ${D.input}u]) != i) { dptr[i] = q + 1u; continue; }
-          if (doses[rec + ${D.time}u] + select(0.0, lag[li], i < NINPUTS) > t) { break; }
+          if (${laggedTime.value(`doses[rec + ${D.time}u]`, 'select(0.0, lag[li], i < NINPUTS)')} > t) { break; }
           let kind = u32(doses[rec + ${D.kind}u]);
           if (phase == 0u && !replaces_state(kind)) { break; }
           dptr[i] = q + 1u;
@@ -116,48 +131,40 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
             reset_state(&y, p, c);
             continue;
           }
-          let amt = doses[rec + ${D.amount}u];
-          let drate = doses[rec + ${D.rate}u];
           let tgt = INPUT_TARGET[li];
-          var damt: array<f32, ${a(dims.ns)}>;
+          var dF: array<f32, ${a(dims.ns)}>;
           var dlg: array<f32, ${a(dims.ns)}>;
-          for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
-          let F = amt * bio[li];
+          let amt = doses[rec + ${D.amount}u];
+          for (var k = 0u; k < NS; k++) { dF[k] = ${bioavailableAmount.dp('amt', 'dbio[li * NS + k]')}; dlg[k] = dlag[li * NS + k]; }
+          let F = ${bioavailableAmount.value('amt', 'bio[li]')};
           let steady = kind == KIND_SS || kind == KIND_SS_ADDED;
-          // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
-          let useDur = drate == -2.0 || (drate == 0.0 && idur[li] > 0.0);
-          let useRate = drate == -1.0 || (drate == 0.0 && irate[li] > 0.0);
-          if (drate > 0.0 || useDur || useRate) {
-            var R = drate;
-            var dR: array<f32, ${a(dims.ns)}>;
-            var dD: array<f32, ${a(dims.ns)}>;
-            var D = 0.0;
-            if (useDur) {
-              D = idur[li];
-              R = F / D;
-              for (var k = 0u; k < NS; k++) { dD[k] = didur[li * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
-            } else {
-              // dR written in both branches: a var declared in a loop is not reliably zeroed on every pass (lavapipe
-              // kept the previous dose's ∂R/∂p).
-              for (var k = 0u; k < NS; k++) { dR[k] = select(0.0, dirate[li * NS + k], useRate); }
-              if (useRate) { R = irate[li]; }
-              D = F / R;
-              for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
-            }
-            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
+          let drate = doses[rec + ${D.rate}u];
+          // How the dose is given, and an infusion's given quantity (stdlib/dose-resolution.ts, DOSE_MODES).
+          let mode = dose_mode(drate, idur[li], irate[li]);
+          let infused = mode != DOSE_BOLUS;
+          var inf: ResolvedInfusion;
+          if (infused) {
+            var Y = 0.0;
+            var dY: array<f32, ${a(dims.ns)}>;
+${givenQuantityWgsl}
+            inf = resolve_infusion(${givesRateWgsl('mode')}, F, dF, Y, dY);
+            if (!(${validInfusion.wgsl('inf.R', 'inf.D')})) { st = ST_NON_FINITE; break; }
+          }
+          if (steady) {
+            // One call for both kinds of dose (each call of steady_state is inlined): a bolus F (∂F/∂p), or the
+            // input's rate R (∂R/∂p) for D (∂D/∂p).
+            var ddose: array<f32, ${a(dims.ns)}>;
+            var dDur: array<f32, ${a(dims.ns)}>;
+            for (var k = 0u; k < NS; k++) { ddose[k] = select(dF[k], inf.dR[k], infused); dDur[k] = select(0.0, inf.dD[k], infused); }
+            st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, select(F, 0.0, infused), select(0.0, inf.R, infused), ddose, select(0.0, inf.D, infused), dDur, dlg, &steps, p, ct);
+            if (st != ST_OK) { break; }
+          }
+          if (infused) {
             var dend: array<f32, ${a(dims.ns)}>;
-            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+            for (var k = 0u; k < NS; k++) { dend[k] = ${endTime.dp('dlg[k]', 'inf.dD[k]')}; }
+            if (!start_infusion(&y, tgt, inf.R, inf.dR, dlg, ${endTime.value('t', 'inf.D')}, dend)) { st = ST_UNSUPPORTED; break; }
           } else {
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + ${D.interval}u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
-            apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
+            apply_bolus(&y, t, tgt, F, dF, dlg, p, cv);
           }
         }
         if (st != ST_OK) { break; }
@@ -204,7 +211,7 @@ export function emitKernel(dims: ModelDimensions, method: KernelMethod, facts: K
 `,
     replacingState: `    // What replaces the state (resets, SS = 1: pass 0), then the other data doses of each input (pass 1).
 ${dataEventPasses}`,
-    otherDoses: `    // The model-declared doses, after the data's.
+    otherDoses: `    // The model-declared doses, after the data's: an infusion given by its duration, or a bolus (stdlib/dose-resolution.ts).
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];
@@ -215,12 +222,14 @@ ${dataEventPasses}`,
       var damt: array<f32, ${a(dims.ns)}>;
       var dtm: array<f32, ${a(dims.ns)}>;
       for (var q = 0u; q < NS; q++) { damt[q] = da[q]; dtm[q] = dt[q]; }
-      if (D > 0.0) {
+      if (${modelDoseIsInfusion.wgsl('D')}) {
         let dd = ${arr('doseDurationDp', 'k, p, c')};
-        var dR: array<f32, ${a(dims.ns)}>;
+        var dD: array<f32, ${a(dims.ns)}>;
+        for (var q = 0u; q < NS; q++) { dD[q] = dd[q]; }
+        let inf = resolve_infusion(false, amt, damt, D, dD);
         var dend: array<f32, ${a(dims.ns)}>;
-        for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
-        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+        for (var q = 0u; q < NS; q++) { dend[q] = ${endTime.dp('dtm[q]', 'inf.dD[q]')}; }
+        if (!start_infusion(&y, tgt, inf.R, inf.dR, dtm, ${endTime.value('t', 'inf.D')}, dend)) { st = ST_UNSUPPORTED; break; }
       } else {
         apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
       }
@@ -420,9 +429,14 @@ ${observationTermsWgsl()}
 
 ${doseEventsWgsl()}
 
+${doseMode.wgsl()}
+
+${resolveInfusionWgsl(dims.ns)}
+
 // Integrates y from t to exactly tnext (> t) with the adaptive embedded pair and the PI controller; the status
-// word (0 ok). The shared stop loop and the steady-state periods both call it.
-fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<function, f32>, stepsp: ptr<function, u32>, errPrevp: ptr<function, f32>, tnext: f32, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> u32 {
+// word (0 ok). The shared stop loop and the steady-state periods both call it, once each (every call is inlined).
+// Where h is 0 it starts with the starting step; after an event (restart) the step carried on is bounded.
+fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<function, f32>, stepsp: ptr<function, u32>, errPrevp: ptr<function, f32>, restart: bool, tnext: f32, p: array<f32, ${a(dims.np)}>, c: array<f32, ${a(dims.nc)}>) -> u32 {
   var y = *yp;
   var t = *tp;
   var h = *hp;
@@ -433,22 +447,23 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
   var yn: array<f32, N>;
   var en: array<f32, N>;
 ${stepper.declarations}
-  if (h == 0.0) { h = 0.01 * (tnext - t); }
-${stepper.segmentStart}
   // Stages that reach the stop are evaluated just before it: at a breakpoint the RHS jumps, and the step
   // that ends there must see the left limit, or its error estimate never passes.
   let tleft = left_of(tnext);
+  // The starting step (compiler/solvers/step-control.ts).
+  if (h == 0.0) { h = ${startingStep.wgsl('(tnext - t)')}; } else if (restart) { h = ${startingStep.afterEventWgsl('h', 't')}; }
+${stepper.segmentStart}
   loop {
     if (t >= tnext) { break; }
     let remaining = tnext - t;
-    let last = h >= remaining * (1.0 - 1.0e-6);
+    let last = h >= remaining * (1.0 - ${lit(LIMITS.lastStep)});
     let hs = select(h, remaining, last);
 ${stepper.attempt}
     let nrm = ${stepper.norm};
     steps = steps + 1u;
     if (nrm != nrm || nrm > 3.0e38) {
+      if (!(hs >= ${lit(LIMITS.minStep)} * max(1.0, abs(t)))) { st = ST_NON_FINITE; break; }
       h = hs * ${lit(C.nonFiniteFactor)};
-      if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_NON_FINITE; break; }
       continue;
     }
     if (nrm <= 1.0) {
@@ -463,7 +478,7 @@ ${stepper.attempt}
       h = hs * clamp(fac, ${lit(C.minFactor)}, 1.0);
     }
     if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
-    if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
+    if (h < ${lit(LIMITS.minStep)} * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
   }
   *yp = y;
   *tp = t;
@@ -584,6 +599,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var h = 0.0;
   var steps = 0u;
   var errPrev = ${lit(C.minError)};
+  var restart = false;
   var st = ST_OK;
   var j = 0u;
   var ll = 0.0;
@@ -605,7 +621,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
       dptr[i] = q;
       let slag = select(0.0, lag[min(i, ${a(dims.ninputs) - 1}u)], i < NINPUTS);
-      if (q < ndoses) { tnext = min(tnext, doses[dbase + q * ${L.doseStride}u + ${D.time}u] + slag); }
+      if (q < ndoses) { tnext = min(tnext, ${laggedTime.value(`doses[dbase + q * ${L.doseStride}u + ${D.time}u]`, 'slag')}); }
     }
     for (var k = 0u; k < NDOSES; k++) { if (!mdDone[k]) { tnext = min(tnext, mdTime[k]); } }
     for (var k = 0u; k < NBP; k++) { if (!bpDone[k]) { tnext = min(tnext, bp[k]); } }
@@ -619,7 +635,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
-      st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, cv);
+      st = advance(&y, &t, &h, &steps, &errPrev, restart, tnext, p, cv);
+      restart = false;
       if (st != ST_OK) { break; }
     }
 
@@ -635,7 +652,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     var dosed = false;
 ${EVENT_ORDER.map((phase) => phases[phase].trimEnd()).join('\n\n')}
-    if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
+    // An event changed the state or the RHS: the next step is at most the starting step here.
+    if (dosed) { restart = true; }
   }
 
   // The host marks rows with a non-zero status as failed; their results are not read.

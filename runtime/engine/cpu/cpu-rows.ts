@@ -1,6 +1,7 @@
 /**
  * The rows of a batch on the f64 CPU back end: each row's trajectory problem (its subject's observations, and the
- * doses with lag, bioavailability and infusion rates applied), solved by one reused `TrajectorySolver`, and the
+ * doses resolved by stdlib/dose-resolution.ts's rules: lag, bioavailability, bolus or infusion by RATE and the
+ * model's duration or rate, with ∂/∂p), solved by one reused `TrajectorySolver`, and the
  * fused likelihood (the observation terms of stdlib/observation-terms.ts: observed or censored). The in-process
  * engine and every worker of the pool run this same code, so a row gives the same numbers wherever it runs.
  *
@@ -12,6 +13,7 @@ import type { TsModelModule } from '../../model/load-ts-module.js';
 import type { EngineData } from '../engine-data.js';
 import type { LikelihoodResult, SimulateResult, SolverSettings } from '../engine.js';
 import { DoseKind } from '../../../stdlib/dose-events.js';
+import { bioavailableAmount, doseMode, doseModeRule, endTime, laggedTime, modelDoseIsInfusion, resolveInfusion, validInfusion, type DoseModeRule, type ResolvedInfusion } from '../../../stdlib/dose-resolution.js';
 import { observationTerm, type TermValue } from '../../../stdlib/observation-terms.js';
 import { TrajectoryStatus } from '../trajectory-status.js';
 import { doseField, doseKindField, obsField, subjectCounts, subjectCovariates, subjectCovariateTrack, type CovariateTrack } from '../engine-data.js';
@@ -35,14 +37,12 @@ interface BolusRecord {
   readonly dAmount: Float64Array;
 }
 
-interface InfusionRecord {
+interface InfusionRecord extends ResolvedInfusion {
   start: number;
   end: number;
   target: number;
-  rate: number;
   kind: number;
   interval: number;
-  readonly dRate: Float64Array;
   readonly dStart: Float64Array;
   readonly dEnd: Float64Array;
 }
@@ -75,7 +75,7 @@ export class CpuRows {
   private readonly resetTimes: Float64Array;
   private readonly one = [0];
   private readonly term: TermValue = { ll: 0, dllDf: 0, dllDsd: 0 };
-  private readonly scratch: { lag: Float64Array; bio: Float64Array; duration: Float64Array; rate: Float64Array; dse: Float64Array };
+  private readonly scratch: { lag: Float64Array; bio: Float64Array; amount: Float64Array; dse: Float64Array };
   private readonly rowPredictions: Float64Array;
   private readonly rowGradients: Float64Array;
 
@@ -92,10 +92,10 @@ export class CpuRows {
     this.p = new Float64Array(np);
     const capacity = data.maxDoses + model.doseTargets.length;
     this.boluses = Array.from({ length: capacity }, () => ({ time: 0, amount: 0, target: 0, kind: 0, interval: 0, dTime: new Float64Array(ns), dAmount: new Float64Array(ns) }));
-    this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, kind: 0, interval: 0, dRate: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
+    this.infusionRecords = Array.from({ length: capacity }, () => ({ start: 0, end: 0, target: 0, rate: 0, duration: 0, kind: 0, interval: 0, dRate: new Float64Array(ns), dDuration: new Float64Array(ns), dStart: new Float64Array(ns), dEnd: new Float64Array(ns) }));
     this.resetTimes = new Float64Array(data.maxDoses);
     this.input = { p: this.p, c: new Float64Array(0), covariateTrack: undefined, times: new Float64Array(0), outputs: new Float64Array(0), after: new Float64Array(0), doses: [], infusions: [], resets: this.resetTimes.subarray(0, 0), breakpoints: new Float64Array(model.dims.nbreakpoints), breakpointsDp: new Float64Array(model.dims.nbreakpoints * ns) };
-    this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), duration: new Float64Array(ns), rate: new Float64Array(ns), dse: new Float64Array(ne) };
+    this.scratch = { lag: new Float64Array(ns), bio: new Float64Array(ns), amount: new Float64Array(ns), dse: new Float64Array(ne) };
     this.rowPredictions = new Float64Array(data.maxObs);
     this.rowGradients = new Float64Array(data.maxObs * ns);
   }
@@ -158,7 +158,47 @@ export class CpuRows {
     return this.solver.solve(this.input as TrajectoryInput, this.rowPredictions, this.rowGradients).status;
   }
 
-  /** The trajectory problem of the current row: its subject's observations, and doses with lag and bioavailability applied. */
+  /**
+   * The quantity an infusion mode gives (stdlib/dose-resolution.ts, DOSE_MODES): the data's RATE, or the input's
+   * declared duration or rate; its ∂/∂p goes into the record's array of that quantity.
+   */
+  private givenQuantity(rule: DoseModeRule, inputIndex: number, dataRate: number, inf: InfusionRecord): number {
+    const { p, one } = this;
+    const m = this.model.ts;
+    const c = this.input.c;
+    const dGiven = rule.given === 'rate' ? inf.dRate : inf.dDuration;
+    if (rule.from === 'data') {
+      dGiven.fill(0);
+      return dataRate;
+    }
+    const [fn, fnDp] = rule.given === 'rate' ? [m.inputRate, m.inputRateDp] : [m.inputDuration, m.inputDurationDp];
+    fnDp(inputIndex, p, c, dGiven);
+    fn(inputIndex, p, c, one);
+    return one[0]!;
+  }
+
+  /** The infusion of amount F from `start` given by its `given` quantity Y (∂Y/∂p already in the record). */
+  private resolve(inf: InfusionRecord, given: DoseModeRule['given'], F: number, dF: Float64Array, Y: number, start: number, dStart: Float64Array): void {
+    const ns = this.model.dims.ns;
+    resolveInfusion(given, F, dF, Y, given === 'rate' ? inf.dRate : inf.dDuration, inf, ns);
+    inf.start = start;
+    inf.dStart.set(dStart);
+    inf.end = endTime.apply(start, dStart, inf.duration, inf.dDuration, inf.dEnd, ns);
+  }
+
+  private pushBolus(time: number, amount: number, target: number, kind: number, interval: number, dTime: Float64Array, dAmount: Float64Array): void {
+    const bolus = this.boluses[this.input.doses.length]!;
+    bolus.time = time;
+    bolus.amount = amount;
+    bolus.target = target;
+    bolus.kind = kind;
+    bolus.interval = interval;
+    bolus.dTime.set(dTime);
+    bolus.dAmount.set(dAmount);
+    this.input.doses.push(bolus);
+  }
+
+  /** The trajectory problem of the current row: its subject's observations, and doses resolved (stdlib/dose-resolution.ts). */
   private prepareInput(s: number): TrajectoryStatus {
     const { model, data, one, input } = this;
     const ns = model.dims.ns;
@@ -179,7 +219,7 @@ export class CpuRows {
       fn(i, p, c, one);
       return one[0]!;
     };
-    const { lag: dLag, bio: dF, duration: dD, rate: dR } = this.scratch;
+    const { lag: dLag, bio: dBio, amount: dF } = this.scratch;
     let nresets = 0;
     for (let k = 0; k < subject.ndoses; k++) {
       const kind = doseKindField(data, s, k, 'kind');
@@ -191,54 +231,23 @@ export class CpuRows {
       const inputIndex = doseField(data, s, k, 'input');
       const amount = doseField(data, s, k, 'amount');
       const dataRate = doseField(data, s, k, 'rate');
-      const lag = value(m.inputLag, inputIndex);
-      const F = amount * value(m.inputBioavailability, inputIndex);
       m.inputLagDp(inputIndex, p, c, dLag);
-      m.inputBioavailabilityDp(inputIndex, p, c, dF);
-      for (let q = 0; q < ns; q++) dF[q] = dF[q]! * amount;
-      const start = doseField(data, s, k, 'time') + lag;
+      m.inputBioavailabilityDp(inputIndex, p, c, dBio);
+      const F = bioavailableAmount.apply(amount, value(m.inputBioavailability, inputIndex), dBio, dF, ns);
+      const start = laggedTime.apply(doseField(data, s, k, 'time'), value(m.inputLag, inputIndex));
       const target = model.inputTargets[inputIndex]!;
-      const modelDuration = value(m.inputDuration, inputIndex);
-      const modelRate = value(m.inputRate, inputIndex);
-      // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
-      const useDuration = dataRate === -2 || (dataRate === 0 && modelDuration > 0);
-      const useRate = dataRate === -1 || (dataRate === 0 && modelRate > 0);
-      if (dataRate > 0 || useDuration || useRate) {
+      const rule = doseModeRule(doseMode.apply(dataRate, value(m.inputDuration, inputIndex), value(m.inputRate, inputIndex)));
+      if (rule) {
         const inf = this.infusionRecords[input.infusions.length]!;
-        let R: number;
-        let D: number;
-        if (useDuration) {
-          D = modelDuration;
-          R = F / D;
-          m.inputDurationDp(inputIndex, p, c, dD);
-          for (let q = 0; q < ns; q++) inf.dRate[q] = dF[q]! / D - (F * dD[q]!) / (D * D);
-        } else {
-          R = useRate ? modelRate : dataRate;
-          if (useRate) m.inputRateDp(inputIndex, p, c, inf.dRate);
-          else inf.dRate.fill(0);
-          D = F / R;
-          for (let q = 0; q < ns; q++) dD[q] = dF[q]! / R - (F * inf.dRate[q]!) / (R * R);
-        }
-        if (!(R > 0) || !(D > 0)) return TrajectoryStatus.NonFinite;
-        inf.start = start;
-        inf.end = start + D;
+        const given = this.givenQuantity(rule, inputIndex, dataRate, inf);
+        this.resolve(inf, rule.given, F, dF, given, start, dLag);
+        if (!validInfusion.apply(inf.rate, inf.duration)) return TrajectoryStatus.NonFinite;
         inf.target = target;
-        inf.rate = R;
         inf.kind = kind;
         inf.interval = interval;
-        inf.dStart.set(dLag);
-        for (let q = 0; q < ns; q++) inf.dEnd[q] = dLag[q]! + dD[q]!;
         input.infusions.push(inf);
       } else {
-        const bolus = this.boluses[input.doses.length]!;
-        bolus.time = start;
-        bolus.amount = F;
-        bolus.target = target;
-        bolus.kind = kind;
-        bolus.interval = interval;
-        bolus.dTime.set(dLag);
-        bolus.dAmount.set(dF);
-        input.doses.push(bolus);
+        this.pushBolus(start, F, target, kind, interval, dLag, dF);
       }
     }
     for (let k = 0; k < model.doseTargets.length; k++) {
@@ -246,32 +255,18 @@ export class CpuRows {
       const amount = value(m.doseAmount, k);
       const D = value(m.doseDuration, k);
       const target = model.doseTargets[k]!;
-      if (D > 0) {
+      m.doseTimeDp(k, p, c, dLag);
+      m.doseAmountDp(k, p, c, dF);
+      if (modelDoseIsInfusion.apply(D)) {
         const inf = this.infusionRecords[input.infusions.length]!;
-        m.doseTimeDp(k, p, c, inf.dStart);
-        m.doseAmountDp(k, p, c, dF);
-        m.doseDurationDp(k, p, c, dD);
-        inf.start = time;
-        inf.end = time + D;
+        m.doseDurationDp(k, p, c, inf.dDuration);
+        this.resolve(inf, 'duration', amount, dF, D, time, dLag);
         inf.target = target;
-        inf.rate = amount / D;
         inf.kind = DoseKind.dose;
         inf.interval = 0;
-        for (let q = 0; q < ns; q++) {
-          inf.dRate[q] = dF[q]! / D - (amount * dD[q]!) / (D * D);
-          inf.dEnd[q] = inf.dStart[q]! + dD[q]!;
-        }
         input.infusions.push(inf);
       } else {
-        const bolus = this.boluses[input.doses.length]!;
-        m.doseTimeDp(k, p, c, bolus.dTime);
-        m.doseAmountDp(k, p, c, bolus.dAmount);
-        bolus.time = time;
-        bolus.amount = amount;
-        bolus.target = target;
-        bolus.kind = DoseKind.dose;
-        bolus.interval = 0;
-        input.doses.push(bolus);
+        this.pushBolus(time, amount, target, DoseKind.dose, 0, dLag, dF);
       }
     }
     input.resets = this.resetTimes.subarray(0, nresets);

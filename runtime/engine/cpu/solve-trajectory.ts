@@ -16,7 +16,7 @@
  */
 import { dormandPrince5, type ButcherTableau } from '../../../compiler/solvers/butcher-tableau.js';
 import { DoseKind, EVENT_ORDER, STEADY_STATE_MAX_PERIODS, steadyStateConverged, type EventPhase } from '../../../stdlib/dose-events.js';
-import { doseAmount, eventTime, inputEdge, InputEdge } from '../../../stdlib/jump-rules.js';
+import { doseAmount, eventTime, historyShift, inputEdge, InputEdge } from '../../../stdlib/jump-rules.js';
 import { ros34pw2, type RosenbrockTableau } from '../../../compiler/solvers/rosenbrock-tableau.js';
 import { covariatesAt, trackPoint, type CovariateTrack } from '../engine-data.js';
 import type { SolverMethod } from '../engine.js';
@@ -26,8 +26,11 @@ import type { Derivative } from './explicit-rk.js';
 import { modelJacobian, RosenbrockStepper, sensitivityLayout, type Coupling } from './rosenbrock.js';
 import { SensitivitySystem } from './sensitivity-system.js';
 import { PiController } from './step-controller.js';
-import { PI_CONTROL } from '../../../compiler/solvers/step-control.js';
+import { PI_CONTROL, startingStep, STEP_LIMITS } from '../../../compiler/solvers/step-control.js';
 import { ExplicitStepper, FusedExplicitStepper, type Stepper } from './stepper.js';
+
+/** The step loop's limits for this back end's precision (compiler/solvers/step-control.ts). */
+const LIMITS = STEP_LIMITS.f64;
 
 export interface Bolus {
   readonly time: number;
@@ -51,6 +54,8 @@ export interface Infusion {
   readonly dRate?: ArrayLike<number>;
   readonly dStart?: ArrayLike<number>;
   readonly dEnd?: ArrayLike<number>;
+  /** ∂(end − start)/∂p (stdlib/dose-resolution.ts gives it); dEnd − dStart when absent. */
+  readonly dDuration?: ArrayLike<number>;
   readonly kind?: number;
   readonly interval?: number;
 }
@@ -161,10 +166,8 @@ export class TrajectorySolver {
   private readonly fBefore: Float64Array;
   private readonly hx: Float64Array;
   private readonly hp: Float64Array;
+  private readonly dDurationScratch: Float64Array;
   private readonly one = [0];
-  private readonly f0: Float64Array;
-  private readonly y1: Float64Array;
-  private readonly f1: Float64Array;
   private stops = new Float64Array(64);
   private started = new Uint8Array(8);
   private ended = new Uint8Array(8);
@@ -219,13 +222,11 @@ export class TrajectorySolver {
     this.y = new Float64Array(n);
     this.yNew = new Float64Array(n);
     this.err = new Float64Array(n);
-    this.f0 = new Float64Array(n);
-    this.y1 = new Float64Array(n);
-    this.f1 = new Float64Array(n);
     this.fx = new Float64Array(nx);
     this.fBefore = new Float64Array(nx);
     this.hx = new Float64Array(nx);
     this.hp = new Float64Array(ns);
+    this.dDurationScratch = new Float64Array(ns);
     this.ssY = new Float64Array(n);
     this.ssNext = new Float64Array(n);
     this.ssPrev = new Float64Array(n);
@@ -290,12 +291,14 @@ export class TrajectorySolver {
     this.dose = 0;
     this.reset = 0;
     const at: StopContext = { input, infusions, resets, predictions, gradients, t: 0, dosed: false };
+    let restart = false;
 
     for (let s = 0; s < stops.length; s++) {
       const stop = stops[s]!;
       if (stop > this.t) {
-        const status = this.advance(stop);
+        const status = this.advance(stop, restart);
         if (status !== TrajectoryStatus.Ok) return done(status);
+        restart = false;
       }
       const t = this.t;
       // A covariate's new value holds from its row on: the observations at t see it.
@@ -306,9 +309,10 @@ export class TrajectorySolver {
         const status = this.runPhase(phase, at);
         if (status !== TrajectoryStatus.Ok) return done(status);
       }
-      // A dose or a breakpoint changes the RHS: the cached first stage is stale.
+      // A dose or a breakpoint changes the RHS: the cached first stage is stale. After an event the next step is
+      // at most the starting step there.
       stepper.invalidate();
-      if (at.dosed && this.h > 0) this.h = Math.min(this.h, this.startingStep(t, this.y, Infinity));
+      if (at.dosed) restart = true;
     }
     let obs = this.obs;
     while (obs < nobs && input.times[obs]! <= this.t) {
@@ -380,7 +384,7 @@ export class TrajectorySolver {
       const inf = infusions[k]!;
       if (started[k] || !(inf.start <= t) || (inf.kind === DoseKind.steadyState) !== replacing) continue;
       if (inf.kind === DoseKind.steadyState || inf.kind === DoseKind.steadyStateAdded) {
-        const status = this.steadyState(input, infusions, inf.kind, inf.interval ?? 0, inf.target, 0, inf.rate, inf.dRate, inf.end - inf.start, inf.dEnd, inf.dStart);
+        const status = this.steadyState(input, infusions, inf.kind, inf.interval ?? 0, inf.target, 0, inf.rate, inf.dRate, inf.end - inf.start, this.durationDp(inf), inf.dStart);
         if (status !== TrajectoryStatus.Ok) return status;
       }
       started[k] = 1;
@@ -402,8 +406,11 @@ export class TrajectorySolver {
     return TrajectoryStatus.Ok;
   }
 
-  /** Integrates this.y from this.t to exactly `stop` (> this.t) with the adaptive step; this.y is the result. */
-  private advance(stop: number): TrajectoryStatus {
+  /**
+   * Integrates this.y from this.t to exactly `stop` (> this.t) with the adaptive step; this.y is the result. The
+   * step starts as the starting step where this.h is 0, and is bounded after an event (`restart`).
+   */
+  private advance(stop: number, restart = false): TrajectoryStatus {
     const { controller, err, options } = this;
     const stepper = this.stepper!;
     let y = this.y;
@@ -412,16 +419,18 @@ export class TrajectorySolver {
     let h = this.h;
     let status: TrajectoryStatus = TrajectoryStatus.Ok;
     this.context.tLeft = leftOf(stop);
-    if (h === 0) h = this.startingStep(t, y, stop - t);
+    // The starting step (compiler/solvers/step-control.ts).
+    if (h === 0) h = startingStep.apply(stop - t);
+    else if (restart) h = startingStep.afterEvent(h, t);
     while (t < stop) {
       const remaining = stop - t;
-      const last = h >= remaining * (1 - 1e-12);
+      const last = h >= remaining * (1 - LIMITS.lastStep);
       const hStep = last ? remaining : h;
       stepper.step(t, y, hStep, yNew, err);
       const norm = controller.errorNorm(err, y, yNew);
       if (!Number.isFinite(norm)) {
         // NaN steps included: a step that is not a positive number cannot be retried.
-        if (!(hStep >= 1e-14 * Math.max(1, Math.abs(t)))) {
+        if (!(hStep >= LIMITS.minStep * Math.max(1, Math.abs(t)))) {
           status = TrajectoryStatus.NonFinite;
           break;
         }
@@ -443,7 +452,7 @@ export class TrajectorySolver {
         status = TrajectoryStatus.MaxSteps;
         break;
       }
-      if (h < 1e-13 * Math.max(1, Math.abs(t))) {
+      if (h < LIMITS.minStep * Math.max(1, Math.abs(t))) {
         status = TrajectoryStatus.StepTooSmall;
         break;
       }
@@ -463,6 +472,14 @@ export class TrajectorySolver {
     inputEdge.apply(this.y, nx, ns, inf.target, edge, inf.rate, dTime);
   }
 
+  /** ∂D/∂p of an infusion: its own, or dEnd − dStart (into a scratch array). */
+  private durationDp(inf: Infusion): ArrayLike<number> | undefined {
+    if (inf.dDuration || !inf.dEnd) return inf.dDuration;
+    const d = this.dDurationScratch;
+    for (let q = 0; q < d.length; q++) d[q] = inf.dEnd[q]! - (inf.dStart?.[q] ?? 0);
+    return d;
+  }
+
   /** Every state to its initial value (S to ∂x0/∂p), and the running infusions end: their input is discarded too. */
   private resetState(input: TrajectoryInput, infusions: readonly Infusion[]): void {
     this.system.initialState(input.p, this.c, this.y);
@@ -477,13 +494,13 @@ export class TrajectorySolver {
 
   /**
    * The periodic steady state of a dose (bolus `amount` with ∂/∂p `dDose`, or a zero-order input of `rate` with
-   * ∂/∂p `dDose` for `duration` ≤ II, ∂duration/∂p = dEnd − dStart) into `target` repeated every `interval`, put
+   * ∂/∂p `dDose` for `duration` ≤ II with ∂/∂p `dDuration`) into `target` repeated every `interval`, put
    * into this.y at this.t before the dose itself is given (stdlib/dose-events.ts: SS = 1 replaces the state,
    * SS = 2 adds to it). The periods are integrated apart from the timeline, on [τ − II, τ].
    */
   private steadyState(
     input: TrajectoryInput, infusions: readonly Infusion[], kind: number, interval: number, target: number, amount: number, rate: number,
-    dDose: ArrayLike<number> | undefined, duration: number, dEnd: ArrayLike<number> | undefined, dTime: ArrayLike<number> | undefined,
+    dDose: ArrayLike<number> | undefined, duration: number, dDuration: ArrayLike<number> | undefined, dTime: ArrayLike<number> | undefined,
   ): TrajectoryStatus {
     const { model, system, options, ssPrev, ssInit } = this;
     const { nx, ns } = model.dims;
@@ -520,8 +537,8 @@ export class TrajectorySolver {
         system.inputRate[target] = rate;
         if (sens && dDose) for (let q = 0; q < ns; q++) system.inputRateDp[target * ns + q] = dDose[q]!;
         step = this.advance(start + duration);
-        // The end of the input, phase-relative: S_target += R ∂D/∂p (the lag moves the whole history: below).
-        if (sens && dEnd) for (let q = 0; q < ns; q++) this.y[nx + target * ns + q] = this.y[nx + target * ns + q]! + rate * (dEnd[q]! - (dTime?.[q] ?? 0));
+        // The end of the input, phase-relative: inputEdge with ∂D/∂p (the lag moves the whole history: below).
+        if (sens && dDuration) inputEdge.apply(this.y, nx, ns, target, InputEdge.end, rate, dDuration);
         system.inputRate.fill(0);
         system.inputRateDp.fill(0);
         this.stepper!.invalidate();
@@ -560,10 +577,9 @@ export class TrajectorySolver {
       for (let i = 0; i < n; i++) y[i] = y[i]! + X[i]! - ssInit[i]!;
     }
     if (sens && dTime) {
-      // The periodic history moves with the dose time: S −= f(τ, X) ∂τ/∂p, the time jump from f⁻ = 0.
+      // The periodic history moves with the dose time (historyShift, stdlib/jump-rules.ts).
       model.rhs(tau, X, input.p, this.c, this.fx);
-      this.fBefore.fill(0);
-      eventTime.apply(y, nx, ns, this.fBefore, this.fx, dTime, 0);
+      historyShift.apply(y, nx, ns, this.fx, dTime);
     }
     return TrajectoryStatus.Ok;
   }
@@ -658,40 +674,6 @@ export class TrajectorySolver {
       this.model.rhs(t, y, input.p, this.c, this.fx);
       eventTime.apply(y, nx, ns, this.fBefore, this.fx, input.breakpointsDp!, k * ns);
     }
-  }
-
-  /**
-   * Hairer's starting step (Hairer, Nørsett & Wanner I, II.4; DOPRI5's HINIT), in the error norm's scaling:
-   * h0 = 0.01‖y‖/‖f‖, an explicit Euler step of h0 to estimate ‖f′‖ = ‖f(t + h0, y + h0 f) − f‖/h0, then
-   * h = min(100 h0, (0.01 / max(‖f‖, ‖f′‖))^(1/q)), bounded by the span. The ‖f′‖ term matters after a dose:
-   * a state that was zero has scale atol, and 0.01‖y‖/‖f‖ alone restarts orders of magnitude too small. Where f
-   * is exactly zero at both points (nothing happens yet, e.g. before the first dose) the whole span is tried: the
-   * error estimate still decides.
-   */
-  private startingStep(t: number, y: Float64Array, span: number): number {
-    const { f0, y1, f1, f } = this;
-    const { rtol, atol } = this.options;
-    const n = y.length;
-    f(t, y, f0);
-    let d0 = 0;
-    let d1 = 0;
-    for (let i = 0; i < n; i++) {
-      const scale = atol + rtol * Math.abs(y[i]!);
-      d0 += (y[i]! / scale) ** 2;
-      d1 += (f0[i]! / scale) ** 2;
-    }
-    d0 = Math.sqrt(d0 / n);
-    d1 = Math.sqrt(d1 / n);
-    const h0 = Math.min(d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1), span);
-    for (let i = 0; i < n; i++) y1[i] = y[i]! + h0 * f0[i]!;
-    f(t + h0, y1, f1);
-    let d2 = 0;
-    for (let i = 0; i < n; i++) d2 += ((f1[i]! - f0[i]!) / (atol + rtol * Math.abs(y[i]!))) ** 2;
-    d2 = Math.sqrt(d2 / n) / h0;
-    if (d1 === 0 && d2 === 0) return span;
-    const dMax = Math.max(d1, d2);
-    const h1 = dMax <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : Math.pow(0.01 / dMax, 1 / this.controller.options.q);
-    return Math.min(100 * h0, h1, span);
   }
 }
 

@@ -620,9 +620,43 @@ fn ss_converged(n: u32, delta: f32, previous: f32) -> bool {
   return delta * rho / (1.0 - rho) <= 1.0;
 }
 
+const DOSE_BOLUS: u32 = 0u;
+const DOSE_DATA_RATE: u32 = 1u;
+const DOSE_MODEL_DURATION: u32 = 2u;
+const DOSE_MODEL_RATE: u32 = 3u;
+// How a data dose is given (stdlib/dose-resolution.ts, DOSE_MODES): the first mode that holds, else a bolus.
+fn dose_mode(drate: f32, dur: f32, rate: f32) -> u32 {
+  if (drate > 0.0) { return DOSE_DATA_RATE; }
+  if (drate == -2.0 || (drate == 0.0 && dur > 0.0)) { return DOSE_MODEL_DURATION; }
+  if (drate == -1.0 || (drate == 0.0 && rate > 0.0)) { return DOSE_MODEL_RATE; }
+  return DOSE_BOLUS;
+}
+
+// An infusion's rate and duration with ∂/∂p (stdlib/dose-resolution.ts, resolveInfusion): the given one Y, the other F / Y.
+struct ResolvedInfusion {
+  R: f32,
+  D: f32,
+  dR: array<f32, 2>,
+  dD: array<f32, 2>,
+}
+fn resolve_infusion(gives_rate: bool, F: f32, dF: array<f32, 2>, Y: f32, dY: array<f32, 2>) -> ResolvedInfusion {
+  var out: ResolvedInfusion;
+  let X = F / Y;
+  var dX: array<f32, 2>;
+  for (var k = 0u; k < NS; k++) { dX[k] = dF[k] / Y - F * dY[k] / (Y * Y); }
+  out.R = select(X, Y, gives_rate);
+  out.D = select(Y, X, gives_rate);
+  for (var k = 0u; k < NS; k++) {
+    out.dR[k] = select(dX[k], dY[k], gives_rate);
+    out.dD[k] = select(dY[k], dX[k], gives_rate);
+  }
+  return out;
+}
+
 // Integrates y from t to exactly tnext (> t) with the adaptive embedded pair and the PI controller; the status
-// word (0 ok). The shared stop loop and the steady-state periods both call it.
-fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<function, f32>, stepsp: ptr<function, u32>, errPrevp: ptr<function, f32>, tnext: f32, p: array<f32, 2>, c: array<f32, 1>) -> u32 {
+// word (0 ok). The shared stop loop and the steady-state periods both call it, once each (every call is inlined).
+// Where h is 0 it starts with the starting step; after an event (restart) the step carried on is bounded.
+fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<function, f32>, stepsp: ptr<function, u32>, errPrevp: ptr<function, f32>, restart: bool, tnext: f32, p: array<f32, 2>, c: array<f32, 1>) -> u32 {
   var y = *yp;
   var t = *tp;
   var h = *hp;
@@ -645,15 +679,16 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
   var rb_lu: array<f32, 4>;
   var rb_piv: array<u32, 2>;
   var rb_fresh = false;
-  if (h == 0.0) { h = 0.01 * (tnext - t); }
-      rb_fresh = false;
   // Stages that reach the stop are evaluated just before it: at a breakpoint the RHS jumps, and the step
   // that ends there must see the left limit, or its error estimate never passes.
   let tleft = left_of(tnext);
+  // The starting step (compiler/solvers/step-control.ts).
+  if (h == 0.0) { h = 0.01 * (tnext - t); } else if (restart) { h = min(h, 0.01 * max(1.0, abs(t))); }
+      rb_fresh = false;
   loop {
     if (t >= tnext) { break; }
     let remaining = tnext - t;
-    let last = h >= remaining * (1.0 - 1.0e-6);
+    let last = h >= remaining * (1.0 - 0.000001);
     let hs = select(h, remaining, last);
         if (!rb_fresh) {
           rb_f0 = aug_rhs(t, y, p, c);
@@ -734,8 +769,8 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
     let nrm = select(3.4e38, error_norm(en, y, yn), rb_ok);
     steps = steps + 1u;
     if (nrm != nrm || nrm > 3.0e38) {
+      if (!(hs >= 1e-7 * max(1.0, abs(t)))) { st = ST_NON_FINITE; break; }
       h = hs * 0.2;
-      if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_NON_FINITE; break; }
       continue;
     }
     if (nrm <= 1.0) {
@@ -750,7 +785,7 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
       h = hs * clamp(fac, 0.2, 1.0);
     }
     if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
-    if (h < 1.0e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
+    if (h < 1e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }
   }
   *yp = y;
   *tp = t;
@@ -788,17 +823,24 @@ fn steady_state(y: ptr<function, array<f32, N>>, tau: f32, kind: u32, ii: f32, t
     if (R > 0.0) {
       inf_rate[tgt] = R;
       for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = ddose[k]; }
-      ok = advance(&ys, &t, &h, steps, &errPrev, start + D, p, c);
-      // The end of the input, phase-relative: S_tgt += R ∂D/∂p (the dose time moves the whole history: below).
-      for (var k = 0u; k < NS; k++) { ys[NX + tgt * NS + k] = ys[NX + tgt * NS + k] + R * dD[k]; }
-      inf_rate[tgt] = 0.0;
-      for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = 0.0; }
-      h = 0.0;
     } else {
       ys[tgt] = ys[tgt] + amt;
       for (var k = 0u; k < NS; k++) { ys[NX + tgt * NS + k] = ys[NX + tgt * NS + k] + ddose[k]; }
     }
-    if (ok == 0u && t < tau) { ok = advance(&ys, &t, &h, steps, &errPrev, tau, p, c); }
+    // Two segments, [τ − ii, τ − ii + D] while an input runs and on to τ, through one call of advance (the shader
+    // compiler inlines each call: one call site keeps the kernel small).
+    for (var seg = 0u; seg < 2u; seg++) {
+      let running = seg == 0u && R > 0.0;
+      let stop = select(tau, start + D, running);
+      if (ok == 0u && t < stop) { ok = advance(&ys, &t, &h, steps, &errPrev, false, stop, p, c); }
+      if (running) {
+        // The end of the input, phase-relative: S_tgt += R ∂D/∂p (the dose time moves the whole history: below).
+        for (var k = 0u; k < NS; k++) { ys[NX + tgt * NS + k] = ys[NX + tgt * NS + k] + R * dD[k]; }
+        inf_rate[tgt] = 0.0;
+        for (var k = 0u; k < NS; k++) { inf_drate[tgt * NS + k] = 0.0; }
+        h = 0.0;
+      }
+    }
     if (ok != 0u) { st = ok; break; }
     var sum = 0.0;
     for (var m = 0u; m < N; m++) {
@@ -940,6 +982,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var h = 0.0;
   var steps = 0u;
   var errPrev = 0.0001;
+  var restart = false;
   var st = ST_OK;
   var j = 0u;
   var ll = 0.0;
@@ -975,7 +1018,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // Integrate to exactly tnext with the adaptive embedded pair and the PI controller.
     if (tnext > t) {
-      st = advance(&y, &t, &h, &steps, &errPrev, tnext, p, cv);
+      st = advance(&y, &t, &h, &steps, &errPrev, restart, tnext, p, cv);
+      restart = false;
       if (st != ST_OK) { break; }
     }
 
@@ -1041,48 +1085,42 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             reset_state(&y, p, c);
             continue;
           }
-          let amt = doses[rec + 1u];
-          let drate = doses[rec + 3u];
           let tgt = INPUT_TARGET[li];
-          var damt: array<f32, 2>;
+          var dF: array<f32, 2>;
           var dlg: array<f32, 2>;
-          for (var k = 0u; k < NS; k++) { damt[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
+          let amt = doses[rec + 1u];
+          for (var k = 0u; k < NS; k++) { dF[k] = amt * dbio[li * NS + k]; dlg[k] = dlag[li * NS + k]; }
           let F = amt * bio[li];
           let steady = kind == KIND_SS || kind == KIND_SS_ADDED;
-          // RATE > 0: rate from the data; −2 or a model duration: duration from the model; −1 or a model rate: rate from the model.
-          let useDur = drate == -2.0 || (drate == 0.0 && idur[li] > 0.0);
-          let useRate = drate == -1.0 || (drate == 0.0 && irate[li] > 0.0);
-          if (drate > 0.0 || useDur || useRate) {
-            var R = drate;
-            var dR: array<f32, 2>;
-            var dD: array<f32, 2>;
-            var D = 0.0;
-            if (useDur) {
-              D = idur[li];
-              R = F / D;
-              for (var k = 0u; k < NS; k++) { dD[k] = didur[li * NS + k]; dR[k] = damt[k] / D - F * dD[k] / (D * D); }
-            } else {
-              // dR written in both branches: a var declared in a loop is not reliably zeroed on every pass (lavapipe
-              // kept the previous dose's ∂R/∂p).
-              for (var k = 0u; k < NS; k++) { dR[k] = select(0.0, dirate[li * NS + k], useRate); }
-              if (useRate) { R = irate[li]; }
-              D = F / R;
-              for (var k = 0u; k < NS; k++) { dD[k] = damt[k] / R - F * dR[k] / (R * R); }
-            }
-            if (!(R > 0.0) || !(D > 0.0)) { st = ST_NON_FINITE; break; }
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, 0.0, R, dR, D, dD, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
+          let drate = doses[rec + 3u];
+          // How the dose is given, and an infusion's given quantity (stdlib/dose-resolution.ts, DOSE_MODES).
+          let mode = dose_mode(drate, idur[li], irate[li]);
+          let infused = mode != DOSE_BOLUS;
+          var inf: ResolvedInfusion;
+          if (infused) {
+            var Y = 0.0;
+            var dY: array<f32, 2>;
+            if (mode == DOSE_DATA_RATE) { Y = drate; for (var k = 0u; k < NS; k++) { dY[k] = 0.0; } }
+            if (mode == DOSE_MODEL_DURATION) { Y = idur[li]; for (var k = 0u; k < NS; k++) { dY[k] = didur[li * NS + k]; } }
+            if (mode == DOSE_MODEL_RATE) { Y = irate[li]; for (var k = 0u; k < NS; k++) { dY[k] = dirate[li * NS + k]; } }
+            inf = resolve_infusion(mode == DOSE_DATA_RATE || mode == DOSE_MODEL_RATE, F, dF, Y, dY);
+            if (!(inf.R > 0.0 && inf.D > 0.0)) { st = ST_NON_FINITE; break; }
+          }
+          if (steady) {
+            // One call for both kinds of dose (each call of steady_state is inlined): a bolus F (∂F/∂p), or the
+            // input's rate R (∂R/∂p) for D (∂D/∂p).
+            var ddose: array<f32, 2>;
+            var dDur: array<f32, 2>;
+            for (var k = 0u; k < NS; k++) { ddose[k] = select(dF[k], inf.dR[k], infused); dDur[k] = select(0.0, inf.dD[k], infused); }
+            st = steady_state(&y, t, kind, doses[rec + 5u], tgt, select(F, 0.0, infused), select(0.0, inf.R, infused), ddose, select(0.0, inf.D, infused), dDur, dlg, &steps, p, ct);
+            if (st != ST_OK) { break; }
+          }
+          if (infused) {
             var dend: array<f32, 2>;
-            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + dD[k]; }
-            if (!start_infusion(&y, tgt, R, dR, dlg, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+            for (var k = 0u; k < NS; k++) { dend[k] = dlg[k] + inf.dD[k]; }
+            if (!start_infusion(&y, tgt, inf.R, inf.dR, dlg, t + inf.D, dend)) { st = ST_UNSUPPORTED; break; }
           } else {
-            if (steady) {
-              st = steady_state(&y, t, kind, doses[rec + 5u], tgt, F, 0.0, damt, 0.0, damt, dlg, &steps, p, ct);
-              if (st != ST_OK) { break; }
-            }
-            apply_bolus(&y, t, tgt, F, damt, dlg, p, cv);
+            apply_bolus(&y, t, tgt, F, dF, dlg, p, cv);
           }
         }
         if (st != ST_OK) { break; }
@@ -1091,7 +1129,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     if (st != ST_OK) { break; }
 
-    // The model-declared doses, after the data's.
+    // The model-declared doses, after the data's: an infusion given by its duration, or a bolus (stdlib/dose-resolution.ts).
     for (var k = 0u; k < NDOSES; k++) {
       if (mdDone[k] || mdTime[k] > t) { continue; }
       let tgt = DOSE_TARGET[k];
@@ -1104,10 +1142,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var q = 0u; q < NS; q++) { damt[q] = da[q]; dtm[q] = dt[q]; }
       if (D > 0.0) {
         let dd = nlm_doseDurationDp(k, p, c);
-        var dR: array<f32, 2>;
+        var dD: array<f32, 2>;
+        for (var q = 0u; q < NS; q++) { dD[q] = dd[q]; }
+        let inf = resolve_infusion(false, amt, damt, D, dD);
         var dend: array<f32, 2>;
-        for (var q = 0u; q < NS; q++) { dR[q] = damt[q] / D - amt * dd[q] / (D * D); dend[q] = dtm[q] + dd[q]; }
-        if (!start_infusion(&y, tgt, amt / D, dR, dtm, t + D, dend)) { st = ST_UNSUPPORTED; break; }
+        for (var q = 0u; q < NS; q++) { dend[q] = dtm[q] + inf.dD[q]; }
+        if (!start_infusion(&y, tgt, inf.R, inf.dR, dtm, t + inf.D, dend)) { st = ST_UNSUPPORTED; break; }
       } else {
         apply_bolus(&y, t, tgt, amt, damt, dtm, p, cv);
       }
@@ -1125,7 +1165,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       j = j + 1u;
     }
     if (st != ST_OK) { break; }
-    if (dosed) { h = min(h, 0.01 * max(1.0, abs(t))); }
+    // An event changed the state or the RHS: the next step is at most the starting step here.
+    if (dosed) { restart = true; }
   }
 
   // The host marks rows with a non-zero status as failed; their results are not read.

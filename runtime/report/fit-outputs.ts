@@ -131,9 +131,9 @@ function likelihoodJson(u: UncertaintyResult | undefined) {
   const l = u?.likelihood;
   if (!l) return null;
   return {
-    minus2LL: l.minus2LL, aic: l.aic, bic: l.bic, estimator: l.estimator, mcError: l.mcError, samples: l.samples,
+    minus2LL: l.minus2LL, aic: l.aic, bic: l.bic, estimator: l.estimator, ...(l.proposal ? { proposal: l.proposal } : {}), mcError: l.mcError, samples: l.samples,
     logLik: l.logLik, parameters: l.parameters, subjects: l.subjects, observations: l.observations, bicN: 'subjects',
-    estimators: u!.estimators.map((e) => ({ estimator: e.estimator, minus2LL: finite(e.minus2LL), mcError: finite(e.mcError), samples: e.samples, minEss: finite(e.minEss), failedDraws: e.failedDraws, seconds: e.seconds })),
+    estimators: u!.estimators.map((e) => ({ estimator: e.estimator, ...(e.proposal ? { proposal: e.proposal } : {}), minus2LL: finite(e.minus2LL), mcError: finite(e.mcError), samples: e.samples, minEss: finite(e.minEss), failedDraws: e.failedDraws, seconds: e.seconds })),
   };
 }
 

@@ -37,6 +37,6 @@ function likelihoodLine(uncertainty: UncertaintyResult | undefined, atMaximum: b
   if (!l) return '';
   const how = l.estimator === 'agq'
     ? `adaptive Gauss–Hermite quadrature, ${l.samples} nodes per effect${l.quadratureChange !== undefined ? `; ${(l.minus2LL - 2 * l.quadratureChange).toFixed(2)} with ${l.samples + 2}` : ''}`
-    : `Monte-Carlo SE ${l.mcError.toPrecision(2)}, ${l.estimator === 'prior' ? 'prior' : l.estimator === 'laplace' ? 'Laplace importance' : 'importance'} sampling, ${l.samples} draws per subject`;
+    : `Monte-Carlo SE ${l.mcError.toPrecision(2)}, ${l.estimator === 'prior' ? 'prior' : l.estimator === 'laplace' ? 'Laplace importance' : 'importance'} sampling${l.proposal === 'flow' ? ' from the fitted flow' : ''}, ${l.samples} draws per subject`;
   return `\n${atMaximum ? 'at the maximum-likelihood estimate: ' : 'at the variational optimum: '}−2LL ${l.minus2LL.toFixed(2)} (${how})  AIC ${l.aic.toFixed(2)}  BIC ${l.bic.toFixed(2)} (n = ${l.subjects} subjects)\n`;
 }

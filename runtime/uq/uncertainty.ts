@@ -22,6 +22,12 @@ import { holdWeights, type NeuralWeights } from './neural-held.js';
 /** The Monte-Carlo estimators drawn around the fit (AGQ and the Laplace sampler come from the ML finish instead). */
 export type DrawnKind = 'prior' | 'importance';
 export type EstimatorChoice = 'auto' | DrawnKind;
+/** What the importance estimator drew from: a flow fit's own flow (flow-proposal.ts), or the widened Student t around a Gaussian q (proposal.ts). */
+export type ImportanceProposal = 'flow' | 'student-t';
+const proposalWords: Record<ImportanceProposal, string> = { flow: 'the fitted flow', 'student-t': 'a Student t around q' };
+
+/** The proposal drawSampleSet uses for `proposals` (a flow fit gives every subject its flow). */
+export const importanceProposal = (proposals: readonly SubjectProposal[]): ImportanceProposal => (proposals.every((q) => q.flow) ? 'flow' : 'student-t');
 
 export interface UncertaintyOptions {
   /** Draws per subject for each estimator. */
@@ -56,6 +62,8 @@ export interface SubjectProposal {
 
 export interface EstimatorSummary {
   readonly estimator: EstimatorKind;
+  /** The importance estimator's proposal (absent for the others). */
+  readonly proposal?: ImportanceProposal;
   readonly samples: number;
   readonly logLik: number;
   /** Monte-Carlo SE of Σ log p̂_i (delta method). */
@@ -75,6 +83,7 @@ export interface LikelihoodBlock {
   /** −2LL + k log n with n the number of subjects (docs/uncertainty.md says why). */
   readonly bic: number;
   readonly estimator: EstimatorKind;
+  readonly proposal?: ImportanceProposal;
   readonly mcError: number;
   readonly samples: number;
   readonly logLik: number;
@@ -154,7 +163,7 @@ export async function runEstimator(problem: UqProblem, kind: DrawnKind, populati
   const evaluation = evaluate(problem, set, block, population, problem.layout.entries.map(() => true));
   const total = totalLogLik(evaluation);
   const summary: EstimatorSummary = {
-    estimator: kind, samples, logLik: total.logLik, logLikSe: total.se, minus2LL: -2 * total.logLik, mcError: 2 * total.se,
+    estimator: kind, ...(kind === 'importance' && proposals ? { proposal: importanceProposal(proposals) } : {}), samples, logLik: total.logLik, logLikSe: total.se, minus2LL: -2 * total.logLik, mcError: 2 * total.se,
     minEss: evaluation.ess.reduce((m, x) => Math.min(m, x), Infinity), failedDraws: evaluation.failedDraws, seconds: (performance.now() - started) / 1000,
   };
   return { set, block, evaluation, summary };
@@ -172,7 +181,7 @@ export async function assessUncertainty(problem: UqProblem & Partial<NeuralWeigh
   for (const kind of kinds) {
     stopHere();
     const run = await runEstimator(problem, kind, population, proposals, options.samples, options.seed + (kind === 'prior' ? 0 : 1), options.importance);
-    onProgress?.(`${kind === 'prior' ? 'prior sampling' : 'importance sampling'}: −2LL ${run.summary.minus2LL.toFixed(2)} ± ${run.summary.mcError.toPrecision(2)} (${options.samples} draws per subject, ${run.summary.seconds.toFixed(1)} s)`);
+    onProgress?.(`${run.summary.proposal ? `importance sampling from ${proposalWords[run.summary.proposal]}` : 'prior sampling'}: −2LL ${run.summary.minus2LL.toFixed(2)} ± ${run.summary.mcError.toPrecision(2)} (${options.samples} draws per subject, ${run.summary.seconds.toFixed(1)} s)`);
     runs.push(run);
   }
   const estimators = runs.map((r) => r.summary);
@@ -192,7 +201,7 @@ export async function assessUncertainty(problem: UqProblem & Partial<NeuralWeigh
   for (let i = 0; i < n; i++) observations += subjectCounts(problem.data, i).observations;
   const s = chosen.summary;
   const likelihood: LikelihoodBlock = {
-    minus2LL: s.minus2LL, aic: s.minus2LL + 2 * k, bic: s.minus2LL + k * Math.log(n), estimator: s.estimator, mcError: s.mcError, samples: s.samples, logLik: s.logLik,
+    minus2LL: s.minus2LL, aic: s.minus2LL + 2 * k, bic: s.minus2LL + k * Math.log(n), estimator: s.estimator, ...(s.proposal ? { proposal: s.proposal } : {}), mcError: s.mcError, samples: s.samples, logLik: s.logLik,
     parameters: k, subjects: n, observations,
   };
   if (s.minEss < 0.05 * s.samples) messages.push(`${s.estimator} sampling: the smallest effective sample size is ${s.minEss.toFixed(1)} of ${s.samples} draws; raise --uq-samples for a steadier likelihood and information`);

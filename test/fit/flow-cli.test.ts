@@ -10,7 +10,8 @@
  *   mean, mode_ near its mode, and for the sparse subjects (one late observation: a right-skewed posterior) mean >
  *   mode in q as in the exact posterior. A Gaussian q cannot pass that (its mode is its mean, and the full-rank fit
  *   writes no mode_ column).
- * Half the subjects are observed at t = 1, 4, 8, half at t = 8 only (the skewed ones).
+ * Half the subjects are observed at t = 1, 4, 8, half at t = 8 only (the skewed ones). The fit is checked on both
+ * back ends (WebGPU: training on the f32 GPU kernel; the uncertainty step is f64 CPU on both).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { mulberry32, standardNormal } from '../support/seeded-random.js';
+import { useGpu } from '../gpu/gpu-fixture.js';
+
+const gpu = await useGpu();
 
 const model = `model decay
 parameters {
@@ -135,52 +139,58 @@ function compareWithExact(rows: Record<string, string>[], data: Observations[], 
 }
 const average = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
+/** The flow fit on `backend` and every check of its outputs against quadrature; the run folder for predict. */
+async function fitFlowAndCheck(backend: 'cpu' | 'webgpu') {
+  const dir = mkdtempSync(join(tmpdir(), `nlmc-flow-cli-${backend}-`));
+  const data = simulate(40, 7);
+  writeFileSync(join(dir, 'm.nlm'), model);
+  writeFileSync(join(dir, 'data.csv'), csv(data));
+  const out = join(dir, 'out');
+  const fit = await runCli(['fit', join(dir, 'm.nlm'), '--data', join(dir, 'data.csv'), '--out', out, '--quiet', '--backend', backend, '--seed', '1', '--epochs', '300', '--posterior', 'flow', '--estimate', 'elbo', '--uq-estimator', 'importance']);
+  expect(fit.status, fit.stderr).toBe(0);
+  expect(fit.stderr).toContain('importance sampling from the fitted flow');
+
+  const estimates = JSON.parse(readFileSync(join(out, 'estimates.json'), 'utf8')) as EstimatesJson;
+  expect(estimates.estimate).toBe('variational (ELBO optimum)');
+  expect(estimates.likelihood).toMatchObject({ estimator: 'importance', proposal: 'flow' });
+  const value = Object.fromEntries(estimates.estimates.map((e) => [e.name, e.estimate]));
+  const reported: Population = { k: value.k!, omega: value.omega_k!, sigma: value.sigma! };
+  const reportedLog = [reported.k, reported.omega, reported.sigma].map(Math.log);
+
+  // The MLE by quadrature; the flow's ELBO optimum within half an SE of it, the truth within 3 SEs.
+  const objective = (x: number[]): number => minus2LL(data, fromLog(x));
+  const mle = nelderMead(objective, [truth.k, truth.omega, truth.sigma].map(Math.log));
+  const se = logScaleSe(objective, reportedLog);
+  reportedLog.forEach((x, j) => {
+    expect(Math.abs(x - mle[j]!) / se[j]!, `ELBO optimum vs MLE, entry ${j}`).toBeLessThan(0.5);
+    expect(Math.abs(x - Math.log([truth.k, truth.omega, truth.sigma][j]!)) / se[j]!, `vs the truth, entry ${j}`).toBeLessThan(3);
+    // Reported on the estimation scale (log θ, log ω, log σ): the quadrature's, within 10 % (MC error ≈ 1 %).
+    expect(estimates.uncertainty.standardErrors[j]! / se[j]! - 1, `SE, entry ${j}`).toBeLessThan(0.1);
+    expect(estimates.uncertainty.standardErrors[j]! / se[j]! - 1, `SE, entry ${j}`).toBeGreaterThan(-0.1);
+  });
+  // −2LL at the reported estimates: the flow's importance sampler within 4 Monte-Carlo SEs of quadrature.
+  expect(Math.abs(estimates.likelihood.minus2LL - minus2LL(data, reported))).toBeLessThan(4 * estimates.likelihood.mcError);
+
+  // individual.csv: q's mean, sd and mode against each subject's exact posterior at the reported estimates.
+  const fitted = compareWithExact(csvRows(readFileSync(join(out, 'individual.csv'), 'utf8')), data, reported);
+  for (const s of fitted) {
+    expect(Math.abs(s.meanError)).toBeLessThan(0.75);
+    expect(Math.abs(s.modeError)).toBeLessThan(0.75);
+    expect(s.sdRatio).toBeGreaterThan(0.75);
+    expect(s.sdRatio).toBeLessThan(1.33);
+  }
+  // Skew: the sparse subjects' posteriors are right-skewed (mean − mode ≈ 0.2–0.4 sd), and so is their q.
+  const sparse = fitted.filter((s) => s.sparse && s.exactSkew > 0.2);
+  expect(sparse.length).toBeGreaterThan(10);
+  for (const s of sparse) expect(s.skew).toBeGreaterThan(0.1);
+  expect(average(sparse.map((s) => s.skew)) / average(sparse.map((s) => s.exactSkew))).toBeGreaterThan(0.5);
+  expect(average(sparse.map((s) => s.skew)) / average(sparse.map((s) => s.exactSkew))).toBeLessThan(1.5);
+  return { dir, out, reported, fitted };
+}
+
 describe('nlmc fit --posterior flow --estimate elbo, then nlmc predict (closed-form oracles)', () => {
-  it('estimates, SEs and −2LL agree with quadrature; q’s mean and mode with each exact posterior; predict keeps the flow', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nlmc-flow-cli-'));
-    const data = simulate(40, 7);
-    writeFileSync(join(dir, 'm.nlm'), model);
-    writeFileSync(join(dir, 'data.csv'), csv(data));
-    const out = join(dir, 'out');
-    const fit = await runCli(['fit', join(dir, 'm.nlm'), '--data', join(dir, 'data.csv'), '--out', out, '--quiet', '--backend', 'cpu', '--seed', '1', '--epochs', '300', '--posterior', 'flow', '--estimate', 'elbo', '--uq-estimator', 'importance']);
-    expect(fit.status, fit.stderr).toBe(0);
-    expect(fit.stderr).toContain('importance sampling from the fitted flow');
-
-    const estimates = JSON.parse(readFileSync(join(out, 'estimates.json'), 'utf8')) as EstimatesJson;
-    expect(estimates.estimate).toBe('variational (ELBO optimum)');
-    expect(estimates.likelihood).toMatchObject({ estimator: 'importance', proposal: 'flow' });
-    const value = Object.fromEntries(estimates.estimates.map((e) => [e.name, e.estimate]));
-    const reported: Population = { k: value.k!, omega: value.omega_k!, sigma: value.sigma! };
-    const reportedLog = [reported.k, reported.omega, reported.sigma].map(Math.log);
-
-    // The MLE by quadrature; the flow's ELBO optimum within half an SE of it, the truth within 3 SEs.
-    const objective = (x: number[]): number => minus2LL(data, fromLog(x));
-    const mle = nelderMead(objective, [truth.k, truth.omega, truth.sigma].map(Math.log));
-    const se = logScaleSe(objective, reportedLog);
-    reportedLog.forEach((x, j) => {
-      expect(Math.abs(x - mle[j]!) / se[j]!, `ELBO optimum vs MLE, entry ${j}`).toBeLessThan(0.5);
-      expect(Math.abs(x - Math.log([truth.k, truth.omega, truth.sigma][j]!)) / se[j]!, `vs the truth, entry ${j}`).toBeLessThan(3);
-      // Reported on the estimation scale (log θ, log ω, log σ): the quadrature's, within 10 % (MC error ≈ 1 %).
-      expect(estimates.uncertainty.standardErrors[j]! / se[j]! - 1, `SE, entry ${j}`).toBeLessThan(0.1);
-      expect(estimates.uncertainty.standardErrors[j]! / se[j]! - 1, `SE, entry ${j}`).toBeGreaterThan(-0.1);
-    });
-    // −2LL at the reported estimates: the flow's importance sampler within 4 Monte-Carlo SEs of quadrature.
-    expect(Math.abs(estimates.likelihood.minus2LL - minus2LL(data, reported))).toBeLessThan(4 * estimates.likelihood.mcError);
-
-    // individual.csv: q's mean, sd and mode against each subject's exact posterior at the reported estimates.
-    const fitted = compareWithExact(csvRows(readFileSync(join(out, 'individual.csv'), 'utf8')), data, reported);
-    for (const s of fitted) {
-      expect(Math.abs(s.meanError)).toBeLessThan(0.75);
-      expect(Math.abs(s.modeError)).toBeLessThan(0.75);
-      expect(s.sdRatio).toBeGreaterThan(0.75);
-      expect(s.sdRatio).toBeLessThan(1.33);
-    }
-    // Skew: the sparse subjects' posteriors are right-skewed (mean − mode ≈ 0.2–0.4 sd), and so is their q.
-    const sparse = fitted.filter((s) => s.sparse && s.exactSkew > 0.2);
-    expect(sparse.length).toBeGreaterThan(10);
-    for (const s of sparse) expect(s.skew).toBeGreaterThan(0.1);
-    expect(average(sparse.map((s) => s.skew)) / average(sparse.map((s) => s.exactSkew))).toBeGreaterThan(0.5);
-    expect(average(sparse.map((s) => s.skew)) / average(sparse.map((s) => s.exactSkew))).toBeLessThan(1.5);
+  it('CPU: estimates, SEs and −2LL agree with quadrature; q’s mean and mode with each exact posterior; predict keeps the flow', async () => {
+    const { dir, out, reported, fitted } = await fitFlowAndCheck('cpu');
 
     // predict on 12 new subjects: the encoder's flow (ebe_ = q's mean, mode_ = q's mode), IPRED at ebe_.
     const fresh = simulate(12, 99);
@@ -212,10 +222,16 @@ describe('nlmc fit --posterior flow --estimate elbo, then nlmc predict (closed-f
     writeFileSync(join(dir, 'm.nlm'), model);
     writeFileSync(join(dir, 'data.csv'), csv(simulate(40, 7)));
     const out = join(dir, 'out');
-    const fit = await runCli(['fit', join(dir, 'm.nlm'), '--data', join(dir, 'data.csv'), '--out', out, '--quiet', '--backend', 'cpu', '--epochs', '30', '--posterior', 'fullrank', '--estimate', 'elbo', '--uq-estimator', 'importance']);
+    const fit = await runCli(['fit', join(dir, 'm.nlm'), '--data', join(dir, 'data.csv'), '--out', out, '--quiet', '--backend', 'cpu', '--epochs', '10', '--posterior', 'fullrank', '--estimate', 'elbo', '--uq-estimator', 'importance', '--uq-samples', '20']);
     expect(fit.status, fit.stderr).toBe(0);
     const estimates = JSON.parse(readFileSync(join(out, 'estimates.json'), 'utf8')) as EstimatesJson;
     expect(estimates.likelihood).toMatchObject({ estimator: 'importance', proposal: 'student-t' });
     expect(readFileSync(join(out, 'individual.csv'), 'utf8').split('\n')[0]).toBe('ID,ebe_eta_k,sd_eta_k,k');
   }, 120_000);
+});
+
+describe.skipIf(!gpu)('the flow fit on WebGPU', () => {
+  it('WebGPU: training on the GPU kernel (f32) passes the same checks', async () => {
+    await fitFlowAndCheck('webgpu');
+  }, 180_000);
 });

@@ -44,7 +44,7 @@ import { explicitStepper } from './kernel-explicit.js';
 import { steadyStateWgsl } from './kernel-steady-state.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
 import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js';
-import { PI_CONTROL as C, piAlpha, startingStep, STEP_LIMITS } from '../solvers/step-control.js';
+import { PI_CONTROL as C, piFactor, startingStep, STEP_LIMITS } from '../solvers/step-control.js';
 import { statusConstants } from '../../stdlib/trajectory-status.js';
 
 export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
@@ -470,12 +470,11 @@ ${stepper.attempt}
       t = select(t + hs, tnext, last);
       y = yn;
       ${stepper.onAccept}
-      let fac = ${lit(C.safety)} * pow(max(nrm, 1.0e-10), -${lit(piAlpha(stepper.q))}) * pow(errPrev, ${lit(C.beta)});
-      errPrev = max(nrm, ${lit(C.minError)});
-      if (!last || hs == h) { h = hs * clamp(fac, ${lit(C.minFactor)}, ${lit(C.maxFactor)}); }
+      let fac = ${piFactor.wgsl('nrm', 'errPrev', stepper.q, true)};
+      errPrev = ${piFactor.rememberedWgsl('nrm')};
+      if (!last || hs == h) { h = hs * fac; }
     } else {
-      let fac = ${lit(C.safety)} * pow(nrm, -${lit(piAlpha(stepper.q))});
-      h = hs * clamp(fac, ${lit(C.minFactor)}, 1.0);
+      h = hs * ${piFactor.wgsl('nrm', 'errPrev', stepper.q, false)};
     }
     if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
     if (h < ${lit(LIMITS.minStep)} * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }

@@ -17,6 +17,38 @@ export const PI_CONTROL = {
   nonFiniteFactor: 0.2,
 } as const;
 
+const LOG_MIN_ERROR = Math.log(PI_CONTROL.minError);
+
+/** The constants piFactor reads (PI_CONTROL's, or a caller's own). */
+export interface PiConstants {
+  readonly safety: number;
+  readonly minFactor: number;
+  readonly maxFactor: number;
+}
+
+/**
+ * The factor h is multiplied by after a step with error norm `norm` (finite, > 0): accepted, safety · norm^−α ·
+ * previous^β within [minFactor, maxFactor]; rejected, safety · norm^−α within [minFactor, 1] (the step may only
+ * shrink). The f64 form takes logarithms (one exp instead of two pow: a step size needs no last bit); the WGSL
+ * form the kernel prints takes the values. A zero norm gives maxFactor in both (the f64 caller tests it, the
+ * WGSL form floors the norm at 1e-10, whose factor is clamped to maxFactor).
+ */
+export const piFactor = {
+  apply(logNorm: number, logPrevious: number, alpha: number, beta: number, accepted: boolean, c: PiConstants = PI_CONTROL): number {
+    const raw = c.safety * Math.exp(accepted ? beta * logPrevious - alpha * logNorm : -alpha * logNorm);
+    return Math.min(accepted ? c.maxFactor : 1, Math.max(c.minFactor, raw));
+  },
+  wgsl(norm: string, previous: string, q: number, accepted: boolean): string {
+    const f = (x: number): string => (Number.isInteger(x) ? x.toFixed(1) : String(x));
+    const C = PI_CONTROL;
+    const raw = `${f(C.safety)} * pow(max(${norm}, 1.0e-10), -${f(piAlpha(q))})${accepted ? ` * pow(${previous}, ${f(C.beta)})` : ''}`;
+    return `clamp(${raw}, ${f(C.minFactor)}, ${accepted ? f(C.maxFactor) : '1.0'})`;
+  },
+  /** The previous error the next accepted step reads: this one's, at least minError (the f64 form in logs). */
+  rememberedLog: (logNorm: number): number => Math.max(logNorm, LOG_MIN_ERROR),
+  rememberedWgsl: (norm: string): string => `max(${norm}, ${PI_CONTROL.minError})`,
+} as const;
+
 /**
  * The step loop's limits, relative to max(1, |t|), by the precision of the back end (f64: the CPU, f32: the WGSL
  * kernel): a step within `lastStep` of the distance to the stop is stretched to land on it exactly; a step size

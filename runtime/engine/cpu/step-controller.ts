@@ -3,7 +3,7 @@
  * the new step grows with err^-(1/q − 0.75β) and is damped by the previous error^β, which avoids the oscillating
  * accept/reject pattern of a pure I controller near stability limits.
  */
-import { PI_CONTROL, piAlpha } from '../../../compiler/solvers/step-control.js';
+import { PI_CONTROL, piAlpha, piFactor, type PiConstants } from '../../../compiler/solvers/step-control.js';
 
 export interface ControllerOptions {
   readonly rtol: number;
@@ -23,16 +23,12 @@ export class PiController {
   private logPreviousError = LOG_MIN_ERROR;
   private readonly alpha: number;
   private readonly beta: number;
-  private readonly safety: number;
-  private readonly minFactor: number;
-  private readonly maxFactor: number;
+  private readonly constants: PiConstants;
 
   constructor(readonly options: ControllerOptions) {
     this.beta = options.beta ?? PI_CONTROL.beta;
     this.alpha = piAlpha(options.q, this.beta);
-    this.safety = options.safety ?? PI_CONTROL.safety;
-    this.minFactor = options.minFactor ?? PI_CONTROL.minFactor;
-    this.maxFactor = options.maxFactor ?? PI_CONTROL.maxFactor;
+    this.constants = { safety: options.safety ?? PI_CONTROL.safety, minFactor: options.minFactor ?? PI_CONTROL.minFactor, maxFactor: options.maxFactor ?? PI_CONTROL.maxFactor };
   }
 
   /** Forget the error history: a new trajectory starts. */
@@ -57,14 +53,11 @@ export class PiController {
 
   /** The factor to multiply h by after a step with scaled error `norm`; also records it when accepted. */
   factor(norm: number, accepted: boolean): number {
-    if (!Number.isFinite(norm)) return this.minFactor;
-    if (norm === 0) return this.maxFactor;
-    // safety · norm^−α · previous^β, by one log and one exp: two Math.pow cost several times more, and a step size
-    // needs no last bit.
+    if (!Number.isFinite(norm)) return this.constants.minFactor;
+    if (norm === 0) return this.constants.maxFactor;
     const logNorm = Math.log(norm);
-    const raw = this.safety * Math.exp(accepted ? this.beta * this.logPreviousError - this.alpha * logNorm : -this.alpha * logNorm);
-    if (accepted) this.logPreviousError = norm > PI_CONTROL.minError ? logNorm : LOG_MIN_ERROR;
-    // After a rejection the step may only shrink.
-    return Math.min(accepted ? this.maxFactor : 1, Math.max(this.minFactor, raw));
+    const factor = piFactor.apply(logNorm, this.logPreviousError, this.alpha, this.beta, accepted, this.constants);
+    if (accepted) this.logPreviousError = piFactor.rememberedLog(logNorm);
+    return factor;
   }
 }

@@ -609,12 +609,11 @@ fn advance(yp: ptr<function, array<f32, N>>, tp: ptr<function, f32>, hp: ptr<fun
       t = select(t + hs, tnext, last);
       y = yn;
       k0 = k6;
-      let fac = 0.9 * pow(max(nrm, 1.0e-10), -0.17) * pow(errPrev, 0.04);
+      let fac = clamp(0.9 * pow(max(nrm, 1.0e-10), -0.17) * pow(errPrev, 0.04), 0.2, 10.0);
       errPrev = max(nrm, 0.0001);
-      if (!last || hs == h) { h = hs * clamp(fac, 0.2, 10.0); }
+      if (!last || hs == h) { h = hs * fac; }
     } else {
-      let fac = 0.9 * pow(nrm, -0.17);
-      h = hs * clamp(fac, 0.2, 1.0);
+      h = hs * clamp(0.9 * pow(max(nrm, 1.0e-10), -0.17), 0.2, 1.0);
     }
     if (steps > params.maxSteps) { st = ST_MAX_STEPS; break; }
     if (h < 1e-7 * max(1.0, abs(t))) { st = ST_STEP_TOO_SMALL; break; }

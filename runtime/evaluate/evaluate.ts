@@ -173,7 +173,8 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
 /**
  * The EBEs the fit reports and each subject's −2LL contribution, at the reported estimate: taken from the run
  * folder when it has them (stored.ts), else computed — the conditional modes and AGQ for a maximum-likelihood fit
- * (one Laplace search serves both), the encoder's μ for an `--estimate elbo` fit.
+ * (one Laplace search serves both), the mean of the encoder's q for an `--estimate elbo` fit (μ for a Gaussian q,
+ * the flow's mean by its draws for a flow: posterior.ts).
  */
 async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: EvaluationInputs): Promise<{ subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[]; likelihood: SubjectLikelihood; ebeSource: string; moments: readonly PosteriorMoments[] }> {
   const { ctx, fit, population } = run;
@@ -186,7 +187,7 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
     // The fit's posterior sds beside them; the encoder's full-rank factor is the fit's own only for an ELBO fit.
     const chol = (i: number) => (!fit.maximumLikelihood && run.subjects[i]!.chol ? { chol: run.subjects[i]!.chol! } : {});
     moments = stored.ebes.map((mu, i) => ({ mu, sd: stored.sds?.[i] ?? run.subjects[i]!.sd, ...chol(i) }));
-    ebeSource = `individual.csv (${fit.maximumLikelihood ? 'the conditional modes' : 'the encoder’s μ'})`;
+    ebeSource = `individual.csv (${fit.maximumLikelihood ? 'the conditional modes' : 'the mean of the encoder’s q'})`;
   } else if (fit.maximumLikelihood) {
     // A maximum-likelihood fit reports the conditional modes as EBEs (as `nlmc fit` and `nlmc predict` do).
     const problem = uqProblem(ctx);
@@ -206,7 +207,7 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
     ebeSource = 'the conditional modes (computed at the reported estimate)';
   } else {
     moments = run.subjects.map((s) => ({ mu: s.mu, sd: s.sd, ...(s.chol ? { chol: s.chol } : {}) }));
-    ebeSource = 'the encoder’s μ';
+    ebeSource = 'the mean of the encoder’s q';
   }
   if (!likelihood) {
     likelihood = await computeLikelihood(run, { etas: moments.map((m) => m.mu), seed: options.seed, ...(options.likelihoodSubjects !== undefined ? { maxSubjects: options.likelihoodSubjects } : {}) });

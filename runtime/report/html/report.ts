@@ -35,7 +35,7 @@ function likelihoodBlock(d: ReportData): string {
   const e = d.evaluation.likelihood;
   const rows: string[][] = [];
   if (l) {
-    rows.push(['−2LL (the fit)', fmt(l.minus2LL, 7), `${l.estimator === 'agq' ? `adaptive Gauss–Hermite quadrature, ${l.samples} nodes per effect` : `${l.estimator} sampling, ${l.samples} draws per subject`}${l.mcError > 0 ? `; Monte-Carlo SE ${fmt(l.mcError, 2)}` : ''}`]);
+    rows.push(['−2LL (the fit)', fmt(l.minus2LL, 7), `${l.estimator === 'agq' ? `adaptive Gauss–Hermite quadrature, ${l.samples} nodes per effect` : `${l.estimator} sampling${l.proposal === 'flow' ? ' from the fitted flow' : ''}, ${l.samples} draws per subject`}${l.mcError > 0 ? `; Monte-Carlo SE ${fmt(l.mcError, 2)}` : ''}`]);
     rows.push(['AIC', fmt(l.aic, 7), `${l.parameters} estimated parameters`]);
     rows.push(['BIC', fmt(l.bic, 7), `n = ${l.subjects} subjects, ${l.observations} observations`]);
   } else if (d.estimates.maximumLikelihood) {

@@ -14,6 +14,8 @@ export interface LikelihoodBlock {
   readonly aic: number;
   readonly bic: number;
   readonly estimator: string;
+  /** The importance estimator's proposal: 'flow' (a flow fit's own flow) or 'student-t'. */
+  readonly proposal?: string;
   readonly mcError: number;
   readonly samples: number;
   readonly parameters: number;

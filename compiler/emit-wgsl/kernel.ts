@@ -44,7 +44,7 @@ import { explicitStepper } from './kernel-explicit.js';
 import { steadyStateWgsl } from './kernel-steady-state.js';
 import { rosenbrockStepper } from './kernel-rosenbrock.js';
 import { isRosenbrockTableau, lit, type KernelMethod } from './kernel-stepper.js';
-import { PI_CONTROL as C, piFactor, startingStep, STEP_LIMITS } from '../solvers/step-control.js';
+import { errorNorm, PI_CONTROL as C, piFactor, startingStep, STEP_LIMITS } from '../solvers/step-control.js';
 import { statusConstants } from '../../stdlib/trajectory-status.js';
 
 export { isRosenbrockTableau, type KernelMethod } from './kernel-stepper.js';
@@ -415,15 +415,8 @@ fn left_of(x: f32) -> f32 {
   return -1.0e-30;
 }
 
-fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
-  var s = 0.0;
-  for (var m = 0u; m < N; m++) {
-    let sc = params.atol + params.rtol * max(abs(y0[m]), abs(y1[m]));
-    let r = e[m] / sc;
-    s = s + r * r;
-  }
-  return sqrt(s / f32(N));
-}
+// The step's error norm (compiler/solvers/step-control.ts).
+${errorNorm.wgsl()}
 ${stepper.helpers ? `\n${stepper.helpers}\n` : ''}
 ${observationTermsWgsl()}
 

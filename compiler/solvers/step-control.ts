@@ -19,6 +19,30 @@ export const PI_CONTROL = {
 
 const LOG_MIN_ERROR = Math.log(PI_CONTROL.minError);
 
+/**
+ * The norm a step's error estimate e is accepted by (≤ 1) on both back ends: the root mean square of
+ * e_i / (atol + rtol · max(|y0_i|, |y1_i|)) over every entry of y = [x; S], y0 before the step and y1 after it.
+ */
+export const errorNorm = {
+  apply(e: Float64Array, y0: Float64Array, y1: Float64Array, rtol: number, atol: number): number {
+    let sum = 0;
+    for (let i = 0; i < e.length; i++) {
+      const r = e[i]! / (atol + rtol * Math.max(Math.abs(y0[i]!), Math.abs(y1[i]!)));
+      sum += r * r;
+    }
+    return Math.sqrt(sum / e.length);
+  },
+  /** `fn error_norm(e, y0, y1) -> f32` over the kernel's N entries, with its params.rtol and params.atol. */
+  wgsl: (): string => `fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
+  var s = 0.0;
+  for (var m = 0u; m < N; m++) {
+    let r = e[m] / (params.atol + params.rtol * max(abs(y0[m]), abs(y1[m])));
+    s = s + r * r;
+  }
+  return sqrt(s / f32(N));
+}`,
+} as const;
+
 /** The constants piFactor reads (PI_CONTROL's, or a caller's own). */
 export interface PiConstants {
   readonly safety: number;

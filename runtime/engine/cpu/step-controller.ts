@@ -3,7 +3,7 @@
  * the new step grows with err^-(1/q − 0.75β) and is damped by the previous error^β, which avoids the oscillating
  * accept/reject pattern of a pure I controller near stability limits.
  */
-import { PI_CONTROL, piAlpha, piFactor, type PiConstants } from '../../../compiler/solvers/step-control.js';
+import { errorNorm, PI_CONTROL, piAlpha, piFactor, type PiConstants } from '../../../compiler/solvers/step-control.js';
 
 export interface ControllerOptions {
   readonly rtol: number;
@@ -41,14 +41,7 @@ export class PiController {
    * A step is accepted when this is ≤ 1.
    */
   errorNorm(err: Float64Array, y0: Float64Array, y1: Float64Array): number {
-    const { rtol, atol } = this.options;
-    let sum = 0;
-    for (let i = 0; i < err.length; i++) {
-      const scale = atol + rtol * Math.max(Math.abs(y0[i]!), Math.abs(y1[i]!));
-      const r = err[i]! / scale;
-      sum += r * r;
-    }
-    return Math.sqrt(sum / err.length);
+    return errorNorm.apply(err, y0, y1, this.options.rtol, this.options.atol);
   }
 
   /** The factor to multiply h by after a step with scaled error `norm`; also records it when accepted. */

@@ -511,11 +511,11 @@ fn left_of(x: f32) -> f32 {
   return -1.0e-30;
 }
 
+// The step's error norm (compiler/solvers/step-control.ts).
 fn error_norm(e: array<f32, N>, y0: array<f32, N>, y1: array<f32, N>) -> f32 {
   var s = 0.0;
   for (var m = 0u; m < N; m++) {
-    let sc = params.atol + params.rtol * max(abs(y0[m]), abs(y1[m]));
-    let r = e[m] / sc;
+    let r = e[m] / (params.atol + params.rtol * max(abs(y0[m]), abs(y1[m])));
     s = s + r * r;
   }
   return sqrt(s / f32(N));

@@ -21,7 +21,7 @@ import { estimateRows } from '../report/estimates.js';
 import { fitSummaryText } from '../report/fit-summary.js';
 import { nonFinitePredictionSubjects, RUN_FILES, standardErrors, writeRunOutputs } from '../report/fit-outputs.js';
 import { cleanFolderLeftovers, outputFolderProblem } from '../data/write-atomic.js';
-import { finishFit, type FinishedFit } from '../uq/finish-fit.js';
+import { finishFit, finishOptionsProblem, type FinishedFit } from '../uq/finish-fit.js';
 import { checkedInputs, previousRun } from './fit-inputs.js';
 import { defaultRunFolder, type FitIo, type FitRequest, type FitTexts } from './fit-request.js';
 import { assessStarts, firstStart } from './random-starts.js';
@@ -99,6 +99,12 @@ interface FitSetup {
 
 /** Everything checked before training: inputs, the run folder, the run to resume, the context, the preflight, the engine. */
 async function setUp(args: FitRequest, texts: FitTexts, io: FitIo, say: (s: string) => void): Promise<FitSetup | number> {
+  // A finish that cannot run is refused before the data are read, not after the training.
+  const optionsProblem = finishOptionsProblem(args.estimate ?? 'ml', args.uqEstimator ?? 'auto');
+  if (optionsProblem) {
+    io.stderr(`nlmc fit: ${optionsProblem}; nothing was fitted\n`);
+    return 1;
+  }
   const inputs = checkedInputs(args, texts, io);
   if (typeof inputs === 'number') return inputs;
   const { source, compiled, ir, read, dataText } = inputs;

@@ -79,10 +79,17 @@ async function atVariationalOptimum(problem: UqProblem, variational: Float64Arra
   return { population: variational, ...q, uncertainty, messages: uncertainty.messages };
 }
 
-export async function finishFit(ctx: FitContext, variational: Float64Array, q: { subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[] }, options: FinishOptions, say: (line: string) => void = () => undefined): Promise<FinishedFit> {
-  if (options.estimate === 'ml' && (options.likelihood === 'prior' || options.likelihood === 'importance')) {
-    throw new Error(`--uq-estimator ${options.likelihood} integrates around the variational q: use it with --estimate elbo (the maximum-likelihood finish uses agq or laplace)`);
+/** Why `estimate` and `likelihood` do not go together, or undefined: `nlmc fit` asks before training (run-fit.ts). */
+export function finishOptionsProblem(estimate: EstimateChoice, likelihood: LikelihoodChoice): string | undefined {
+  if (estimate === 'ml' && (likelihood === 'prior' || likelihood === 'importance')) {
+    return `--uq-estimator ${likelihood} integrates around the variational q: use it with --estimate elbo (the maximum-likelihood finish uses agq or laplace)`;
   }
+  return undefined;
+}
+
+export async function finishFit(ctx: FitContext, variational: Float64Array, q: { subjects: readonly SubjectPosterior[]; predictions: readonly ObservationPrediction[] }, options: FinishOptions, say: (line: string) => void = () => undefined): Promise<FinishedFit> {
+  const mismatch = finishOptionsProblem(options.estimate, options.likelihood);
+  if (mismatch) throw new Error(mismatch);
   const problem = uqProblem(ctx);
   try {
     if (options.estimate === 'elbo') {

@@ -13,7 +13,7 @@
  * Half the subjects are observed at t = 1, 4, 8, half at t = 8 only (the skewed ones). The fit is checked on both
  * back ends (WebGPU: training on the f32 GPU kernel; the uncertainty step is f64 CPU on both).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -228,6 +228,19 @@ describe('nlmc fit --posterior flow --estimate elbo, then nlmc predict (closed-f
     expect(estimates.likelihood).toMatchObject({ estimator: 'importance', proposal: 'student-t' });
     expect(readFileSync(join(out, 'individual.csv'), 'utf8').split('\n')[0]).toBe('ID,ebe_eta_k,sd_eta_k,k');
   }, 120_000);
+});
+
+describe('nlmc fit: a finish that cannot run is refused before training', () => {
+  it('--uq-estimator importance without --estimate elbo: exit 1, the reason, no run folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nlmc-flow-refused-'));
+    writeFileSync(join(dir, 'm.nlm'), model);
+    writeFileSync(join(dir, 'data.csv'), csv(simulate(4, 7)));
+    const r = await runCli(['fit', join(dir, 'm.nlm'), '--data', join(dir, 'data.csv'), '--out', join(dir, 'out'), '--quiet', '--backend', 'cpu', '--posterior', 'flow', '--uq-estimator', 'importance']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--uq-estimator importance integrates around the variational q: use it with --estimate elbo');
+    expect(r.stderr).toContain('nothing was fitted');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  }, 60_000);
 });
 
 describe.skipIf(!gpu)('the flow fit on WebGPU', () => {

@@ -57,7 +57,7 @@ export interface ShownSubjects {
 export function pickSubjects(total: number, limit: number): ShownSubjects {
   if (total <= limit) return { subjects: Array.from({ length: total }, (_, i) => i), total, rule: `all ${total} subjects` };
   const subjects = Array.from({ length: limit }, (_, k) => Math.floor((k * total) / limit));
-  return { subjects, total, rule: `${limit} of ${total} subjects, evenly spaced in the dataset's order (about every ${Math.round(total / limit)}th; --subjects to change)` };
+  return { subjects, total, rule: `${limit} of ${total} subjects, evenly spaced in the dataset's order (about every ${ordinal(Math.round(total / limit))}; --subjects to change)` };
 }
 
 export interface TraceRow {
@@ -129,4 +129,10 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
     bandCorrelated: ctx.model.dims.neta < 2 || shown.subjects.every((i) => posterior[i]!.chol !== undefined),
     traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
+}
+
+/** 2 → '2nd', 11 → '11th', 23 → '23rd'. */
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }

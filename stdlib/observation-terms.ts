@@ -172,15 +172,23 @@ fn nlm_normcdf_ratio(x: f32) -> f32 {
   return 0.3989422804014327 * exp(-0.5 * x * x) / (1.0 - 0.5 * exp(g - z * z));
 }`;
 
-/** The WGSL of every term and `nlm_obs_term(code, y, lim, f, sd)`, which selects one by its code. */
+/**
+ * The WGSL of every term and `nlm_obs_term(code, y, lim, f, sd, dsd_df)`: the term of the code, with the total
+ * ∂ℓ/∂f = ∂ℓ/∂f + ∂ℓ/∂sd · ∂sd/∂f as `observationTerm` forms it.
+ */
 export function observationTermsWgsl(): string {
   const cases = table.map((t) => `  if (code == ${t.code}u) { return ${t.wgslName}(y, lim, f, sd); }`).join('\n');
   return `${wgslSpecial}
 ${table.map((t) => t.wgsl).join('\n')}
 // One observation's (ℓ, ∂ℓ/∂f at fixed sd, ∂ℓ/∂sd) by its term code (stdlib/observation-terms.ts).
-fn nlm_obs_term(code: u32, y: f32, lim: f32, f: f32, sd: f32) -> vec3<f32> {
+fn nlm_obs_term_at(code: u32, y: f32, lim: f32, f: f32, sd: f32) -> vec3<f32> {
 ${cases}
   // Not a code of the table (the host writes only those): NaN, so the row fails.
   return vec3<f32>(log(-1.0 - abs(sd)), 0.0, 0.0);
+}
+// (ℓ, total ∂ℓ/∂f, ∂ℓ/∂sd): the sd's dependence on f chained in, as observationTerm does on the CPU.
+fn nlm_obs_term(code: u32, y: f32, lim: f32, f: f32, sd: f32, dsd_df: f32) -> vec3<f32> {
+  let t = nlm_obs_term_at(code, y, lim, f, sd);
+  return vec3<f32>(t.x, t.y + t.z * dsd_df, t.z);
 }`;
 }

@@ -506,10 +506,10 @@ fn record_obs(row: u32, j: u32, ob: u32, t: f32, y: array<f32, N>, p: array<f32,
     for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
   } else {
     let sd = nlm_errorSd(o, f, e);
-    let term = nlm_obs_term(u32(obs[ob + ${O.code}u]), obs[ob + ${O.value}u], obs[ob + ${O.limit}u], f, sd);
+    let term = nlm_obs_term(u32(obs[ob + ${O.code}u]), obs[ob + ${O.value}u], obs[ob + ${O.limit}u], f, sd, nlm_errorSdDf(o, f, e));
     *llp = *llp + term.x;
     let dll_dsd = term.z;
-    let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
+    let dll_df = term.y;
     for (var k = 0u; k < NS; k++) { (*gpp)[k] = (*gpp)[k] + dll_df * dfdp[k]; }
     let dsde = ${arr('errorSdDe', 'o, f, e')};
     for (var m = 0u; m < NE; m++) { (*gep)[m] = (*gep)[m] + dll_dsd * dsde[m]; }

@@ -103,15 +103,17 @@ describe('observation terms in f64', () => {
 });
 
 describe.skipIf(!gpu)('observation terms in f32 (WGSL) against f64', () => {
-  it('agree to f32 accuracy, z = −30 included, derivatives too', async () => {
+  it('agree to f32 accuracy, z = −30 included, derivatives too (the total ∂ℓ/∂f with an sd that depends on f)', async () => {
     const device = gpu!.device;
-    const cases: [number, number, number, number, number][] = [];
+    const cases: [number, number, number, number, number, number][] = [];
     for (const z of [-30, -12, -5, -2, -0.5, 0, 0.7, 3, 8]) {
-      cases.push([ObservationCode.observed, 1 + 0.3 * z, 0, 1, 0.3]);
-      cases.push([ObservationCode.below, 1 + 0.3 * z, 0, 1, 0.3]);
-      cases.push([ObservationCode.above, 1 + 0.3 * z, 0, 1, 0.3]);
-      cases.push([ObservationCode.between, 1 + 0.3 * z, 1 + 0.3 * (z + 0.8), 1, 0.3]);
-      cases.push([ObservationCode.between, 1 + 0.3 * z, 1 + 0.3 * (z - 1.5), 1, 0.3]);
+      // ∂sd/∂f: 0 (a constant error model) or 0.15 (a proportional part), alternating with z.
+      const dsdDf = z > 0 ? 0.15 : 0;
+      cases.push([ObservationCode.observed, 1 + 0.3 * z, 0, 1, 0.3, dsdDf]);
+      cases.push([ObservationCode.below, 1 + 0.3 * z, 0, 1, 0.3, dsdDf]);
+      cases.push([ObservationCode.above, 1 + 0.3 * z, 0, 1, 0.3, dsdDf]);
+      cases.push([ObservationCode.between, 1 + 0.3 * z, 1 + 0.3 * (z + 0.8), 1, 0.3, dsdDf]);
+      cases.push([ObservationCode.between, 1 + 0.3 * z, 1 + 0.3 * (z - 1.5), 1, 0.3, dsdDf]);
     }
     const input = Float32Array.from(cases.flat());
     const code = `${observationTermsWgsl()}
@@ -119,8 +121,8 @@ describe.skipIf(!gpu)('observation terms in f32 (WGSL) against f64', () => {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @compute @workgroup_size(1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let b = gid.x * 5u;
-  let v = nlm_obs_term(u32(cases[b]), cases[b + 1u], cases[b + 2u], cases[b + 3u], cases[b + 4u]);
+  let b = gid.x * 6u;
+  let v = nlm_obs_term(u32(cases[b]), cases[b + 1u], cases[b + 2u], cases[b + 3u], cases[b + 4u], cases[b + 5u]);
   out[gid.x * 3u] = v.x;
   out[gid.x * 3u + 1u] = v.y;
   out[gid.x * 3u + 2u] = v.z;
@@ -148,8 +150,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (const b of [inBuf, outBuf, read]) b.destroy();
     cases.forEach((c, i) => {
       // The f64 reference at the f32-rounded inputs the device saw.
-      const [k, y, lim, f, sd] = Array.from(input.subarray(i * 5, i * 5 + 5));
-      const want = value(k!, y!, lim!, f!, sd!);
+      const [k, y, lim, f, sd, dsdDf] = Array.from(input.subarray(i * 6, i * 6 + 6));
+      const want = observationTerm(k!, y!, lim!, f!, sd!, dsdDf!, { ll: 0, dllDf: 0, dllDsd: 0 });
       const at = `case ${i} (${observationTerms[k!]!.name}, y ${y}, limit ${lim})`;
       expect(Number.isFinite(got[i * 3]!), at).toBe(true);
       // ℓ to ~1e-5 relative (f32 log Φ is good to its last digits even at z = −30, where Φ itself is 1e-198).

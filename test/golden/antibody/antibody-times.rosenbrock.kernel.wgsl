@@ -666,13 +666,18 @@ fn nlm_obs_between(y: f32, lim: f32, f: f32, sd: f32) -> vec3<f32> {
   return vec3<f32>(ll, -(gA + gB) / sd, -(a0 * gA + b0 * gB) / sd);
 }
 // One observation's (ℓ, ∂ℓ/∂f at fixed sd, ∂ℓ/∂sd) by its term code (stdlib/observation-terms.ts).
-fn nlm_obs_term(code: u32, y: f32, lim: f32, f: f32, sd: f32) -> vec3<f32> {
+fn nlm_obs_term_at(code: u32, y: f32, lim: f32, f: f32, sd: f32) -> vec3<f32> {
   if (code == 0u) { return nlm_obs_observed(y, lim, f, sd); }
   if (code == 1u) { return nlm_obs_below(y, lim, f, sd); }
   if (code == 2u) { return nlm_obs_above(y, lim, f, sd); }
   if (code == 3u) { return nlm_obs_between(y, lim, f, sd); }
   // Not a code of the table (the host writes only those): NaN, so the row fails.
   return vec3<f32>(log(-1.0 - abs(sd)), 0.0, 0.0);
+}
+// (ℓ, total ∂ℓ/∂f, ∂ℓ/∂sd): the sd's dependence on f chained in, as observationTerm does on the CPU.
+fn nlm_obs_term(code: u32, y: f32, lim: f32, f: f32, sd: f32, dsd_df: f32) -> vec3<f32> {
+  let t = nlm_obs_term_at(code, y, lim, f, sd);
+  return vec3<f32>(t.x, t.y + t.z * dsd_df, t.z);
 }
 
 // Dose event kinds and the steady-state stopping rule (stdlib/dose-events.ts).
@@ -965,10 +970,10 @@ fn record_obs(row: u32, j: u32, ob: u32, t: f32, y: array<f32, N>, p: array<f32,
     for (var k = 0u; k < NS; k++) { results[rb + 1u + k] = dfdp[k]; }
   } else {
     let sd = nlm_errorSd(o, f, e);
-    let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd);
+    let term = nlm_obs_term(u32(obs[ob + 3u]), obs[ob + 1u], obs[ob + 4u], f, sd, nlm_errorSdDf(o, f, e));
     *llp = *llp + term.x;
     let dll_dsd = term.z;
-    let dll_df = term.y + dll_dsd * nlm_errorSdDf(o, f, e);
+    let dll_df = term.y;
     for (var k = 0u; k < NS; k++) { (*gpp)[k] = (*gpp)[k] + dll_df * dfdp[k]; }
     let dsde = array<f32, 1>(nlm_errorSdDe(o, f, e));
     for (var m = 0u; m < NE; m++) { (*gep)[m] = (*gep)[m] + dll_dsd * dsde[m]; }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FitContext } from '../infer/fit-context.js';
-import { marginalSds, predictionsAt, type ObservationPrediction, type PosteriorMoments, type SubjectPosterior } from '../infer/posterior.js';
+import { marginalSds, predictionsAt, type FlowPosterior, type ObservationPrediction, type PosteriorMoments, type SubjectPosterior } from '../infer/posterior.js';
 import { priorAt, unpack } from '../infer/population.js';
 import { drawEffects } from '../../stdlib/effects-prior.js';
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
@@ -170,6 +170,9 @@ export async function simulateReplicates(ctx: FitContext, population: Float64Arr
   return { sims, failed };
 }
 
+/** A flow fit's q itself beside its moments (the report's prediction band draws from it: curves.ts). */
+const flowOf = (s: SubjectPosterior): { flow?: FlowPosterior } => (s.flow ? { flow: s.flow } : {});
+
 /**
  * The EBEs the fit reports and each subject's −2LL contribution, at the reported estimate: taken from the run
  * folder when it has them (stored.ts), else computed — the conditional modes and AGQ for a maximum-likelihood fit
@@ -185,7 +188,7 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
   let ebeSource: string;
   if (stored.ebes) {
     // The fit's posterior sds beside them; the encoder's full-rank factor is the fit's own only for an ELBO fit.
-    const chol = (i: number) => (!fit.maximumLikelihood && run.subjects[i]!.chol ? { chol: run.subjects[i]!.chol! } : {});
+    const chol = (i: number) => (!fit.maximumLikelihood && run.subjects[i]!.chol ? { chol: run.subjects[i]!.chol!, ...flowOf(run.subjects[i]!) } : {});
     moments = stored.ebes.map((mu, i) => ({ mu, sd: stored.sds?.[i] ?? run.subjects[i]!.sd, ...chol(i) }));
     ebeSource = `individual.csv (${fit.maximumLikelihood ? 'the conditional modes' : 'the mean of the encoder’s q'})`;
   } else if (fit.maximumLikelihood) {
@@ -206,7 +209,7 @@ async function conditionalPart(run: FittedRun, options: EvaluateOptions, given: 
     }
     ebeSource = 'the conditional modes (computed at the reported estimate)';
   } else {
-    moments = run.subjects.map((s) => ({ mu: s.mu, sd: s.sd, ...(s.chol ? { chol: s.chol } : {}) }));
+    moments = run.subjects.map((s) => ({ mu: s.mu, sd: s.sd, ...(s.chol ? { chol: s.chol } : {}), ...flowOf(s) }));
     ebeSource = 'the mean of the encoder’s q';
   }
   if (!likelihood) {

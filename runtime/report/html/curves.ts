@@ -10,6 +10,7 @@ import { doseField, doseKindField, obsField, packSubjects, subjectCounts, type E
 import type { SimulateResult } from '../../engine/engine.js';
 import { TrajectoryStatus } from '../../engine/trajectory-status.js';
 import type { FitContext } from '../../infer/fit-context.js';
+import { PlanarFlow } from '../../infer/flow.js';
 import type { PosteriorMoments } from '../../infer/posterior.js';
 import { unpack } from '../../infer/population.js';
 import { quantileSorted } from '../../evaluate/stats.js';
@@ -51,13 +52,18 @@ function gridTimes(obsTimes: readonly number[], doseTimes: readonly number[], po
   return [...new Set([...even, ...obsTimes, ...doseTimes.filter((t) => t <= hi)])].sort((a, b) => a - b);
 }
 
-/** η = μ + L z, with L the posterior's Cholesky factor, or its marginal sds where it has none. */
-function drawEta(q: PosteriorMoments, random: Random, out: Float64Array): void {
+/**
+ * η = μ + L z, with L the posterior's Cholesky factor, or its marginal sds where it has none; a flow posterior is
+ * drawn as itself, η = μ_base + L_base f(z) (its mean and moment factor would make a skewed q symmetric).
+ */
+function drawEta(q: PosteriorMoments, random: Random, out: Float64Array, flow: PlanarFlow | undefined): void {
   const n = q.mu.length;
   const z = Float64Array.from({ length: n }, () => random.normal());
+  if (flow) flow.forward(z, 0, z, 0);
+  const [mu, chol] = flow ? [q.flow!.mu, q.flow!.chol] : [q.mu, q.chol];
   for (let a = 0; a < n; a++) {
-    let s = q.mu[a]!;
-    if (q.chol) for (let b = 0; b <= a; b++) s += q.chol[a * n + b]! * z[b]!;
+    let s = mu[a]!;
+    if (chol) for (let b = 0; b <= a; b++) s += chol[a * n + b]! * z[b]!;
     else s += q.sd[a]! * z[a]!;
     out[a] = s;
   }
@@ -86,8 +92,10 @@ function curveRows(ctx: FitContext, phi: Float64Array, posterior: readonly Poste
       phiRows.p.set(p, (2 * s + r) * np);
     }
     const rows = { subject: new Int32Array(BAND_DRAWS).fill(s), p: new Float64Array(BAND_DRAWS * np) };
+    const q = posterior[i]!;
+    const flow = q.flow ? new PlanarFlow(neta).load(q.flow.layers, 0) : undefined;
     for (let d = 0; d < BAND_DRAWS; d++) {
-      drawEta(posterior[i]!, random, eta);
+      drawEta(q, random, eta, flow);
       ctx.model.ts.individual(phi, eta, ctx.covariates[i]!, p);
       rows.p.set(p, d * np);
     }

@@ -83,6 +83,8 @@ export interface ReportData {
   readonly curves: readonly SubjectCurve[];
   /** The band's posteriors of the shown subjects have their full covariance (a factor each, or a single effect). */
   readonly bandCorrelated: boolean;
+  /** The band's posteriors of the shown subjects are flows (drawn as themselves, not as N(EBE, Σ)). */
+  readonly bandFlow: boolean;
   /** The names of the estimated parameters in the trace, and the trace on their natural scale. */
   readonly traceNames: readonly string[];
   readonly trace: readonly TraceRow[];
@@ -127,6 +129,7 @@ export async function gatherReportData(path: string, options: ReportOptions): Pr
   return {
     folder, dataFile, run, estimates, evaluation, ebeSource: evaluation.ebeSource, ebes: evaluation.ebes, predictions: evaluation.predictions, shown, curves,
     bandCorrelated: ctx.model.dims.neta < 2 || shown.subjects.every((i) => posterior[i]!.chol !== undefined),
+    bandFlow: shown.subjects.length > 0 && shown.subjects.every((i) => posterior[i]!.flow !== undefined),
     traceNames: trace.names, trace: trace.rows, samples, ...(starts ? { starts } : {}),
   };
 }

@@ -40,7 +40,7 @@ export function individualFigures(d: ReportData): FigureSpec[] {
     figures.push({
       id: pages > 1 ? `individual-fits-${page + 1}` : 'individual-fits',
       title: `Individual fits${pages > 1 ? ` (${page + 1} of ${pages})` : ''}`,
-      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); shaded: the 90 % prediction interval of an observation given the subject's data (${BAND_DRAWS} draws of η from the subject's posterior N(EBE, Σ)${d.bandCorrelated ? '' : ' with its marginal sds (no correlations)'}, each with residual error); all on a fine time grid.`,
+      caption: `Panels ${first}–${first + mine.length - 1} of ${panels.length} (${d.shown.rule}). Points: observations; solid: IPRED at the subject’s EBE (${d.ebeSource}); dashed: PRED (η = 0); shaded: the 90 % prediction interval of an observation given the subject's data (${BAND_DRAWS} draws of η from the subject's ${d.bandFlow ? 'q, the fitted flow itself' : `posterior N(EBE, Σ)${d.bandCorrelated ? '' : ' with its marginal sds (no correlations)'}`}, each with residual error); all on a fine time grid.`,
       spec: {
         data: { values: [...curveRows, ...obsRows] },
         facet: { field: 'panel', type: 'nominal', title: null, sort: order }, columns: 4,

@@ -12,7 +12,7 @@
 export const DOSE = 50;
 export const TIMES = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24] as const;
 /** The forecast protocol's split: observations at t ≤ SPLIT_TIME are given to the encoder, the later ones predicted. */
-export const SPLIT_TIME = 4;
+export const SPLIT_TIME = 8;
 
 export const TRUTH = { ka: 1.0, V: 10, Vmax: 4, Km: 1.5, omega: { ka: 0.3, V: 0.2, Vmax: 0.2 }, b: 0.1 } as const;
 

@@ -436,6 +436,9 @@ export class TrajectorySolver {
         }
         h = hStep * PI_CONTROL.nonFiniteFactor;
         this.rejected++;
+        // Retried at once, as the kernel does: shrinking to the minimum after a non-finite error is NonFinite (the
+        // state overflowed), not StepTooSmall.
+        continue;
       } else if (norm <= 1) {
         t = last ? stop : t + hStep;
         const swap = y;

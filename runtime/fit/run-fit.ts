@@ -171,7 +171,7 @@ async function trainPhase(args: FitRequest, setup: FitSetup, io: FitIo, say: (s:
   const kind: EncoderKind = previousFit?.encoderConfig.kind ?? args.encoder ?? (ctx.inputs.regular ? 'conv' : 'gru');
   say(`encoder: ${kind}${args.encoder || previousFit ? '' : ` (chosen: the subjects are observed ${ctx.inputs.regular ? 'at the same times' : 'at different times'}; --encoder to change)`}`);
   const options = trainOptions(args, previousFit);
-  say(`q(η | Y): ${POSTERIOR_FAMILY_TITLES[options.posterior]}; objective: ${options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO'}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
+  say(`q(η | Y): ${POSTERIOR_FAMILY_TITLES[options.posterior]}; objective: ${objectiveTitle(options)}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
   const resume = previousFit ? resumeState(previousFit) : undefined;
   const started = performance.now();
   const encoderConfig: EncoderConfig = {
@@ -200,6 +200,12 @@ async function trainPhase(args: FitRequest, setup: FitSetup, io: FitIo, say: (s:
     fit = { ...fit, message: `${fit.message}; ${why.summary}` };
   }
   return { result, options, encoderConfig, initial, population, posteriors: post, fit, complete, seconds };
+}
+
+/** The training objective in words. */
+function objectiveTitle(options: TrainOptions): string {
+  if (options.posterior === 'autoencoder') return 'Σ log p(Y | η = μ), the reconstruction log-likelihood';
+  return options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO';
 }
 
 /** The training options: the request's, with the family and bound of the run being resumed. */
@@ -240,6 +246,11 @@ function epochReporter(args: FitRequest, io: FitIo, ir: ModelIR, ctx: FitContext
 async function finishPhase(args: FitRequest, ctx: FitContext, trained: Trained, io: FitIo, say: (s: string) => void, stopRequested: () => boolean): Promise<FinishedFit> {
   const variational: FinishedFit = { population: trained.population, ...trained.posteriors, messages: [] };
   if (!trained.complete || stopRequested() || (args.estimate === 'elbo' && args.uncertainty === false)) return variational;
+  if (trained.options.posterior === 'autoencoder' && args.estimate === 'elbo') {
+    // No ω was estimated and q is a point mass: an uncertainty step at the trained values would give ω an SE.
+    say('no uncertainty step for the autoencoder with --estimate elbo: it estimates no ω (kept at its initial value) and has no posterior spread; the trained values are written without standard errors (the default --estimate ml estimates ω in the maximum-likelihood finish)');
+    return variational;
+  }
   try {
     const finished = await finishFit(ctx, trained.population, trained.posteriors, {
       estimate: args.estimate ?? 'ml', likelihood: args.uqEstimator ?? 'auto', uncertainty: args.uncertainty !== false, seed: args.seed,

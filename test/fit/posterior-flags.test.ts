@@ -45,4 +45,16 @@ describe('nlmc fit: posterior family and objective flags', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--iw-samples a whole number ≥ 1');
   });
+  it('an autoencoder with --estimate elbo gets no uncertainty step (its ω is not estimated), and says so', () => {
+    const out = mkdtempSync(join(tmpdir(), 'nlmc-autoencoder-'));
+    const r = nlmc('fit', 'examples/pk/pk.nlm', '--data', 'examples/pk/data.csv', '--quiet', '--backend', 'cpu', '--out', out, '--epochs', '5', '--posterior', 'autoencoder', '--estimate', 'elbo');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('objective: Σ log p(Y | η = μ)');
+    expect(r.stderr).toContain('no uncertainty step for the autoencoder');
+    const rows = readFileSync(join(out, 'estimates.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const se = rows[0]!.indexOf('se');
+    const omega = rows.find((x) => x[0] === 'omega_theta1')!;
+    expect(omega[rows[0]!.indexOf('estimate')]).toBe(omega[rows[0]!.indexOf('initial')]);
+    expect(omega[se]).toBe('');
+  });
 });

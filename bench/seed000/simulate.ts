@@ -6,9 +6,10 @@
  *   dA_d/dt = −ka·A_d,   dA_c/dt = ka·A_d − Vmax·C/(Km + C),   C = A_c / V,   A_d(0) = DOSE, A_c(0) = 0
  *
  * ka, V and Vmax are log-normal per subject (η ~ N(0, ω²) each), Km is common; DV = C·(1 + b·ε) (proportional
- * error). The generator is the benchmark's own (mulberry32 + Box–Muller), seeded.
+ * error). The generator is the tests' own (test/support/seeded-random.ts: mulberry32 + Box–Muller), seeded, not nlmc's.
  */
 
+import { mulberry32, standardNormal } from '../../test/support/seeded-random.js';
 export const DOSE = 50;
 export const TIMES = [0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24] as const;
 /** The forecast protocol's split: observations at t ≤ SPLIT_TIME are given to the encoder, the later ones predicted. */
@@ -29,19 +30,7 @@ export interface SimulatedSubject {
   readonly conc: readonly number[];
 }
 
-/** mulberry32: uniforms in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const standardNormal = (u: () => number): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+export { mulberry32 };
 
 /** The concentration at each of `times` (ascending), by RK4 with `stepsPerHour` fixed steps per unit of time. */
 export function concentrations(p: { ka: number; V: number; Vmax: number; Km: number }, times: readonly number[], stepsPerHour = 200): number[] {

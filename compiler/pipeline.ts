@@ -22,6 +22,12 @@ import { lowerModel } from './lower/lower.js';
 /** 'wgsl': the model functions; 'kernel': the shader that runs (the model functions and the integrator kernel). */
 export type EmitTarget = 'ir' | 'wgsl' | 'kernel' | 'ts';
 
+/**
+ * What a command that runs the model needs compiled: the WGSL model functions (the engine prints the kernel and the
+ * JavaScript module itself, prepared-model.ts), not the IR listing or the typed TS artifact `nlmc build` writes.
+ */
+export const RUNTIME_EMIT: readonly EmitTarget[] = ['wgsl'];
+
 export interface CompileOptions {
   /** Which artifacts to produce; all by default. Front-end-only users (the language server) pass []. */
   readonly emit?: readonly EmitTarget[];

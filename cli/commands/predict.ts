@@ -1,7 +1,7 @@
 /** `nlmc predict model.fit --data new.csv`: the fitted encoder on new subjects — posteriors and predictions, no refit. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../../runtime/data/index.js';
 import { Encoder } from '../../runtime/infer/encoder.js';
 import { fitContextFor } from '../../runtime/infer/fit-context.js';
@@ -32,7 +32,7 @@ export async function runPredict(args: PredictArgs, io: Io): Promise<number> {
     return 2;
   }
   if (!fit.complete) io.stderr(`nlmc predict: warning: ${path} is from a fit that did not complete (${fit.message})\n`);
-  const compiled = compile(fit.model.source);
+  const compiled = compile(fit.model.source, { emit: RUNTIME_EMIT });
   if (!compiled.ir) {
     io.stderr(`nlmc predict: the model stored in ${path} no longer compiles with this nlmc\n`);
     return 1;

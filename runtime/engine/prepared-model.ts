@@ -41,8 +41,8 @@ export interface PrepareOptions {
 /** Needs a compile result with IR, derivatives and both artifacts (compile with the default emit targets). */
 export async function prepareModel(result: CompileResult, options: PrepareOptions = {}): Promise<PreparedModel> {
   const { ir, derivatives } = result;
-  if (!ir || !derivatives || result.artifacts.ts === undefined || result.artifacts.wgsl === undefined) {
-    throw new Error('prepareModel needs a model that compiled without errors, with TS and WGSL emitted');
+  if (!ir || !derivatives || result.artifacts.wgsl === undefined) {
+    throw new Error('prepareModel needs a model that compiled without errors, with its WGSL emitted (compile(source, { emit: RUNTIME_EMIT }))');
   }
   const events = doseEvents(ir, derivatives);
   const dims = dimensions(ir, events);

@@ -1,7 +1,7 @@
 /** The fit's inputs checked before anything is trained: the model compiled, the dataset read, the run to resume. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
@@ -11,7 +11,7 @@ import type { FitIo, FitRequest, FitTexts } from './fit-request.js';
 /** The compiled model and the read dataset, or the exit code after the messages (1: errors, 2: unreadable data). */
 export function checkedInputs(args: FitRequest, texts: FitTexts, io: FitIo) {
   const source = texts.model;
-  const compiled = compile(source);
+  const compiled = compile(source, { emit: RUNTIME_EMIT });
   const report = renderDiagnostics(compiled.diagnostics, args.model, source, { color: args.color });
   if (report) io.stderr(report);
   if (hasErrors(compiled.diagnostics) || !compiled.ir) return 1;

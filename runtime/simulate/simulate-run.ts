@@ -3,7 +3,7 @@
  * design or a template dataset, the model's values (or --params overrides), simulated and written with their truth.
  */
 import { basename } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
@@ -42,7 +42,7 @@ export async function runSimulate(args: SimulateArgs, io: Io): Promise<number> {
   }
   const source = read(args.model, io);
   if (source === undefined) return 2;
-  const result = compile(source);
+  const result = compile(source, { emit: RUNTIME_EMIT });
   const report = renderDiagnostics(result.diagnostics, args.model, source, { color: args.color });
   if (report) io.stderr(report);
   if (hasErrors(result.diagnostics) || !result.ir) return 1;

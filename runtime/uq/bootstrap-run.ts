@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
@@ -89,7 +89,7 @@ export async function runBootstrap(args: BootstrapArgs, io: Io): Promise<number>
   if (!validArgs(args, io)) return 1;
   const source = readText(args.model, io);
   if (source === undefined) return 2;
-  const compiled = compile(source);
+  const compiled = compile(source, { emit: RUNTIME_EMIT });
   const report = renderDiagnostics(compiled.diagnostics, args.model, source, { color: args.color });
   if (report) io.stderr(report);
   if (hasErrors(compiled.diagnostics) || !compiled.ir) return 1;

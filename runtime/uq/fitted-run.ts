@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import { Encoder } from '../infer/encoder.js';
 import { fitContextFor, type FitContext } from '../infer/fit-context.js';
@@ -24,7 +24,7 @@ export interface FittedRun {
 export async function loadFittedRun(path: string, data?: string, map: Record<string, string> = {}): Promise<FittedRun> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'fit.json') : path;
   const fit = parseFitFile(readFileSync(file, 'utf8'), file);
-  const compiled = compile(fit.model.source);
+  const compiled = compile(fit.model.source, { emit: RUNTIME_EMIT });
   if (!compiled.ir) throw new Error(`${file}: the stored model no longer compiles`);
   const dataFile = data ?? fit.data.file;
   const read = readDataset(readFileSync(dataFile, 'utf8'), dataFile, requirementsFromIr(compiled.ir), { map });

@@ -19,7 +19,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import type { MethodChoice } from '../engine/choose-method.js';
 import { toEstimationScale } from '../../compiler/lower/lower.js';
 import { correlationName } from '../../compiler/ir/model-ir.js';
@@ -133,7 +133,7 @@ async function studyPlan(args: StudyArgs, io: Io): Promise<StudyPlan | number> {
     io.stderr('nlmc study: --jobs takes a whole number ≥ 1\n');
     return 1;
   }
-  const compiled = compile(source);
+  const compiled = compile(source, { emit: RUNTIME_EMIT });
   const report = renderDiagnostics(compiled.diagnostics, args.model, source, { color: args.color });
   if (report) io.stderr(report);
   if (hasErrors(compiled.diagnostics) || !compiled.ir) return 1;

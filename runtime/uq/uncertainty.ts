@@ -6,7 +6,7 @@
  */
 import { createParallelCpuEngine } from '../engine/cpu/cpu-pool.js';
 import type { SolverSettings } from '../engine/engine.js';
-import { compile } from '../../compiler/pipeline.js';
+import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { fitContext, type FitContext } from '../infer/fit-context.js';
 import { priorAt, unpack } from '../infer/population.js';
 import { Random } from '../nn/random.js';
@@ -126,7 +126,7 @@ export function uqProblem(ctx: FitContext, solver: SolverSettings = uqSolverSett
 
 /** The fit's context for its model compiled with the network weights as these constants (neural-held.ts). */
 async function heldWeightsContext(ctx: FitContext, weights: ReadonlyMap<string, number>): Promise<FitContext> {
-  const compiled = compile(ctx.source, { heldWeights: weights });
+  const compiled = compile(ctx.source, { emit: RUNTIME_EMIT, heldWeights: weights });
   if (!compiled.ir) throw new Error('the model no longer compiles with its network weights held');
   return fitContext(compiled, ctx.dataset, ctx.scaling, ctx.model.method);
 }

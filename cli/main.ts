@@ -31,6 +31,21 @@ const executorOptions = {
   sbatch: { type: 'string', array: true, default: [] as string[], describe: 'an option for the Slurm job, written as an #SBATCH line: --sbatch=--partition=long --sbatch=--time=1:00:00' },
 } as const;
 
+/** What each refit of `nlmc study` / `nlmc bootstrap` is told of the fit itself: nlmc fit's own flags, passed on. */
+const refitOptions = {
+  epochs: { type: 'number', describe: 'maximum epochs of each fit' },
+  posterior: { choices: POSTERIOR_FAMILIES, describe: 'q(η | Y) of each fit (nlmc fit --posterior; default: full rank)' },
+  estimate: { choices: ['ml', 'elbo'] as const, describe: 'the estimate each fit reports (nlmc fit --estimate; default: ml)' },
+} as const;
+
+/** The refit flags that were given, as nlmc fit arguments. */
+function refitArgs(argv: { epochs?: number | undefined; posterior?: string | undefined; estimate?: string | undefined }): string[] {
+  return [
+    ...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.posterior !== undefined ? ['--posterior', argv.posterior] : []),
+    ...(argv.estimate !== undefined ? ['--estimate', argv.estimate] : []),
+  ];
+}
+
 /** The integration method, for every command that integrates trajectories (runtime/engine/choose-method.ts). */
 const methodOption = {
   choices: ['auto', 'explicit', 'rosenbrock'] as const, default: 'auto' as const,
@@ -237,7 +252,7 @@ await yargs(hideBin(process.argv))
         .option('jobs', { type: 'number', describe: 'fits at a time, each its own process (default: the number of cores)' })
         .option('out', { type: 'string', describe: 'study folder (default: model.nlm → model.study/)' })
         .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
-        .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
+        .options(refitOptions)
         .option('uq-samples', { type: 'number', describe: 'Monte-Carlo draws per subject of each fit’s uncertainty step' })
         .option('method', methodOption)
         .options(executorOptions)
@@ -246,7 +261,7 @@ await yargs(hideBin(process.argv))
           describe: 'where each fit starts: perturbed — each estimated parameter 30 % from the truth (×1.3 or ×0.7), each ω and residual-error parameter ×1.5 or ÷1.5, directions drawn per replicate (rep-NNN/start.nlm) — or the truth (the model’s values)',
         }),
     async (argv) => {
-      const fitArgs = [...(argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : []), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : []), '--method', argv.method];
+      const fitArgs = [...refitArgs(argv), ...(argv.uqSamples !== undefined ? ['--uq-samples', String(argv.uqSamples)] : []), '--method', argv.method];
       process.exitCode = await (await import('./commands/study.js')).runStudy(
         { model: argv.model, replicates: argv.replicates, seed: argv.seed, design: argv.design, jobs: argv.jobs, out: argv.out, backend: argv.backend, fitArgs, start: argv.start, method: argv.method,
           executor: argv.executor, dryRun: argv.dryRun, schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'] },
@@ -269,7 +284,7 @@ await yargs(hideBin(process.argv))
         .option('jobs', { type: 'number', describe: 'fits at a time (local: default one per core; slurm: a throttle on the array)' })
         .option('out', { type: 'string', describe: 'bootstrap folder (default: model.nlm → model.bootstrap/)' })
         .option('backend', { choices: ['auto', 'cpu', 'webgpu'] as const, default: 'auto' as const, describe: 'back end of each fit' })
-        .option('epochs', { type: 'number', describe: 'maximum epochs of each fit' })
+        .options(refitOptions)
         .option('map', { type: 'string', array: true, default: [] as string[], describe: 'name=COLUMN' })
         .options(executorOptions),
     async (argv) => {
@@ -278,7 +293,7 @@ await yargs(hideBin(process.argv))
       process.exitCode = await (await import('./commands/bootstrap.js')).runBootstrapCommand(
         {
           model: argv.model, data: argv.data, samples: argv.samples, seed: argv.seed, stratify: argv.stratify, level: argv.level, bca: argv.bca, jobs: argv.jobs, out: argv.out,
-          backend: argv.backend, map, fitArgs: argv.epochs !== undefined ? ['--epochs', String(argv.epochs)] : [], executor: argv.executor, dryRun: argv.dryRun,
+          backend: argv.backend, map, fitArgs: refitArgs(argv), executor: argv.executor, dryRun: argv.dryRun,
           schedulerOptions: argv.sbatch.map(String), color: Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'],
         },
         io,

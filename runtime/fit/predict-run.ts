@@ -2,13 +2,13 @@
  * `nlmc predict model.fit --data new.csv`: the fitted encoder on new subjects — posteriors and predictions, no refit
  * (an ML fit's EBEs are the conditional modes, searched from the encoder's μ; docs/fit.md).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { formatIssue, hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import { Encoder } from '../infer/encoder.js';
 import { fitContextFor } from '../infer/fit-context.js';
-import { parseFitFile, reportedPopulation } from '../infer/fit-file.js';
+import { fitFilePath, parseFitFile, reportedPopulation } from '../infer/fit-file.js';
 import { posthocPosteriors } from '../uq/finish-fit.js';
 import { posteriors } from '../infer/posterior.js';
 import { loadParameters } from '../nn/index.js';
@@ -25,7 +25,7 @@ export interface PredictArgs {
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
 
 export async function runPredict(args: PredictArgs, io: Io): Promise<number> {
-  const path = existsSync(args.fit) && statSync(args.fit).isDirectory() ? join(args.fit, 'fit.json') : args.fit;
+  const path = fitFilePath(args.fit);
   let fit;
   try {
     fit = parseFitFile(readFileSync(path, 'utf8'), path);

@@ -13,7 +13,7 @@ import { fitContextFor, type FitContext } from '../infer/fit-context.js';
 import { fitFile, fitObjective, type FitFile } from '../infer/fit-file.js';
 import { initialVector } from '../infer/population.js';
 import { divergenceReport } from '../infer/failure-report.js';
-import { POSTERIOR_FAMILY_TITLES } from '../infer/posterior-family.js';
+import { objectiveTitle, POSTERIOR_FAMILY_TITLES } from '../infer/posterior-family.js';
 import { initialPredictionProblems, preflightLines } from '../infer/preflight.js';
 import { posteriors } from '../infer/posterior.js';
 import { defaultTrainOptions, train, type EpochReport, type TrainOptions, type TrainResult, type TrainState } from '../infer/train.js';
@@ -171,7 +171,7 @@ async function trainPhase(args: FitRequest, setup: FitSetup, io: FitIo, say: (s:
   const kind: EncoderKind = previousFit?.encoderConfig.kind ?? args.encoder ?? (ctx.inputs.regular ? 'conv' : 'gru');
   say(`encoder: ${kind}${args.encoder || previousFit ? '' : ` (chosen: the subjects are observed ${ctx.inputs.regular ? 'at the same times' : 'at different times'}; --encoder to change)`}`);
   const options = trainOptions(args, previousFit);
-  say(`q(η | Y): ${POSTERIOR_FAMILY_TITLES[options.posterior]}; objective: ${objectiveTitle(options)}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
+  say(`q(η | Y): ${POSTERIOR_FAMILY_TITLES[options.posterior]}; objective: ${objectiveTitle(options.posterior, options.iwSamples)}${previousFit && args.posterior && args.posterior !== options.posterior ? ' (--resume keeps the fit’s family)' : ''}`);
   const resume = previousFit ? resumeState(previousFit) : undefined;
   const started = performance.now();
   const encoderConfig: EncoderConfig = {
@@ -200,12 +200,6 @@ async function trainPhase(args: FitRequest, setup: FitSetup, io: FitIo, say: (s:
     fit = { ...fit, message: `${fit.message}; ${why.summary}` };
   }
   return { result, options, encoderConfig, initial, population, posteriors: post, fit, complete, seconds };
-}
-
-/** The training objective in words. */
-function objectiveTitle(options: TrainOptions): string {
-  if (options.posterior === 'autoencoder') return 'Σ log p(Y | η = μ), the reconstruction log-likelihood';
-  return options.iwSamples > 1 ? `importance-weighted bound, K = ${options.iwSamples}` : 'ELBO';
 }
 
 /** The training options: the request's, with the family and bound of the run being resumed. */

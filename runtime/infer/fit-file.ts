@@ -5,6 +5,8 @@
  * `--resume`, and whether the fit completed.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isPosteriorFamily, POSTERIOR_FAMILIES, type PosteriorFamily } from './posterior-family.js';
 import type { EncoderScaling } from './encoder-inputs.js';
 import type { EncoderConfig } from './encoder.js';
@@ -44,6 +46,11 @@ export function fitObjective(fit: FitFile): { posterior: PosteriorFamily; iwSamp
 }
 
 /** The population vector the fit reports: the maximum-likelihood estimate when there is one. */
+/** The fit file a command was given: a run folder's fit.json, or the path itself. */
+export function fitFilePath(path: string): string {
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, 'fit.json') : path;
+}
+
 export function reportedPopulation(fit: FitFile): Float64Array {
   return Float64Array.from(fit.maximumLikelihood?.values ?? fit.population.values);
 }

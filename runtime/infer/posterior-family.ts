@@ -20,3 +20,9 @@ export const POSTERIOR_FAMILY_TITLES: Readonly<Record<PosteriorFamily, string>> 
 };
 
 export const isPosteriorFamily = (name: unknown): name is PosteriorFamily => (POSTERIOR_FAMILIES as readonly unknown[]).includes(name);
+
+/** The training objective in words: the autoencoder's reconstruction, else the ELBO or its importance-weighted bound. */
+export function objectiveTitle(family: PosteriorFamily, iwSamples: number): string {
+  if (family === 'autoencoder') return 'Σ log p(Y | η = μ), the reconstruction log-likelihood';
+  return iwSamples > 1 ? `importance-weighted bound, K = ${iwSamples}` : 'ELBO';
+}

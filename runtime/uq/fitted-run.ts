@@ -3,13 +3,12 @@
  * encoder, the population vector and each subject's q(η | Y_i) — what the uncertainty step and its benchmark need
  * without refitting.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { compile, RUNTIME_EMIT } from '../../compiler/pipeline.js';
 import { hasDataErrors, readDataset, requirementsFromIr } from '../data/index.js';
 import { Encoder } from '../infer/encoder.js';
 import { fitContextFor, type FitContext } from '../infer/fit-context.js';
-import { parseFitFile, reportedPopulation, type FitFile } from '../infer/fit-file.js';
+import { fitFilePath, parseFitFile, reportedPopulation, type FitFile } from '../infer/fit-file.js';
 import { posteriors, type SubjectPosterior } from '../infer/posterior.js';
 import { loadParameters } from '../nn/index.js';
 
@@ -22,7 +21,7 @@ export interface FittedRun {
 
 /** `path`: a run folder or its fit.json; `data`: the dataset (default: the file named in fit.json). */
 export async function loadFittedRun(path: string, data?: string, map: Record<string, string> = {}): Promise<FittedRun> {
-  const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'fit.json') : path;
+  const file = fitFilePath(path);
   const fit = parseFitFile(readFileSync(file, 'utf8'), file);
   const compiled = compile(fit.model.source, { emit: RUNTIME_EMIT });
   if (!compiled.ir) throw new Error(`${file}: the stored model no longer compiles`);
